@@ -1,0 +1,55 @@
+/*
+ * Body framing as a small resumable scanner (RFC 9112 6, 7.1).  It does not
+ * copy: it tells the caller how many of the next bytes belong to the
+ * message and whether they are payload or chunk framing, so a proxy can
+ * forward chunked bodies verbatim or cut the framing out for an HTTP/1.0
+ * client.  Memory use is constant whatever the body size.
+ */
+#ifndef WEIR_COMMON_H1_BODY_H
+#define WEIR_COMMON_H1_BODY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/h1_parse.h"
+
+/* Longest chunk-size line (with extensions) and trailer section accepted. */
+#define H1_CHUNK_LINE_MAX	4096
+#define H1_TRAILER_MAX		16384
+
+struct h1_body {
+	enum h1_framing	 framing;
+	uint64_t	 remaining;	/* LENGTH: bytes left; CHUNKED: left in
+					   the current chunk */
+	uint64_t	 total;		/* payload bytes seen so far */
+	/* private to the scanner */
+	int		 state;
+	size_t		 line_len;
+	bool		 done;
+};
+
+/*
+ * Starts a body of the given framing; <length> is the Content-Length for
+ * H1_FRAME_LENGTH and ignored otherwise.
+ */
+void	h1_body_init(struct h1_body *b, enum h1_framing framing,
+	    uint64_t length);
+
+/*
+ * Looks at <in>[0..<len>), the bytes that follow everything already
+ * scanned, and accounts for a prefix of them:
+ *   *n        how many bytes were taken (0 when more input is needed)
+ *   *is_data  whether those bytes are payload (true) or chunk framing, chunk
+ *             CRLFs, last-chunk and trailers (false)
+ * Returns H1_DONE when the message ends right after those <*n> bytes,
+ * H1_AGAIN when it goes on (call again with the rest, or with more input
+ * when *n was 0), H1_BAD on a framing error (bad hex, overflow, a missing
+ * CRLF, a bare CR, an over-long chunk line or trailer section).
+ * For H1_FRAME_CLOSE every byte is data and the end is the peer's EOF, which
+ * the caller observes; H1_FRAME_NONE is H1_DONE at once with *n = 0.
+ */
+enum h1_result	h1_body_step(struct h1_body *b, const char *in, size_t len,
+		    size_t *n, bool *is_data);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * The error log: "2026-11-25T01:02:03.456Z info [master 1234] message".
+ * Each line is formatted in full and handed to one write(2) on an O_APPEND
+ * descriptor, so the master, workers and health checker can share the file
+ * without interleaving.  Rotation is logrotate's job; we only reopen.
+ */
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Longest line written.  Longer messages are cut and end in "...": a log
+ * line should never need more, and a bounded stack buffer keeps logging
+ * usable when malloc is not.
+ */
+#define LOG_LINE_MAX	2048
+
+enum log_level	log_threshold = LOG_LVL_INFO;
+
+static int	log_fd = -1;		/* -1: stderr */
+static char	*log_path;		/* owned; NULL: stderr */
+static char	log_component[48] = "weir";
+
+static const char *const level_names[] = {
+	[LOG_LVL_ERROR] = "error",
+	[LOG_LVL_WARN] = "warn",
+	[LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
+};
+
+static int
+open_log_file(const char *path)
+{
+	int	fd;
+
+	do {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0640);
+	} while (fd == -1 && errno == EINTR);
+	return fd;
+}
+
+/*
+ * Sends the log to <path> (appended, created 0640) or to stderr when <path>
+ * is NULL, at <level> and above, each line naming <component> ("master",
+ * "worker 1", "health").  Returns 0, or -1 after printing why to stderr;
+ * the previous destination is then kept.
+ */
+int
+log_open(const char *path, enum log_level level, const char *component)
+{
+	char	*copy = NULL;
+	int	 fd = -1;
+
+	if (path != NULL) {
+		if ((copy = strdup(path)) == NULL) {
+			fprintf(stderr, "weir: error_log %s: %s\n", path,
+			    strerror(errno));
+			return -1;
+		}
+		if ((fd = open_log_file(path)) == -1) {
+			fprintf(stderr, "weir: error_log %s: cannot open: %s\n",
+			    path, strerror(errno));
+			free(copy);
+			return -1;
+		}
+	}
+	if (log_fd != -1)
+		close(log_fd);
+	free(log_path);
+	log_fd = fd;
+	log_path = copy;
+	log_threshold = level;
+	if (component != NULL)
+		log_set_component(component);
+	return 0;
+}
+
+/*
+ * Reopens the log path (after logrotate moved the file) onto the same
+ * descriptor number, so anything that dup'ed it follows along.  Returns 0
+ * (also when logging to stderr), or -1 after logging why to the old file,
+ * which stays in use.
+ */
+int
+log_reopen(void)
+{
+	int	fd;
+
+	if (log_path == NULL)
+		return 0;
+	if ((fd = open_log_file(log_path)) == -1) {
+		log_error("error_log %s: cannot reopen, keeping the old file: "
+		    "%s", log_path, strerror(errno));
+		return -1;
+	}
+	if (log_fd == -1) {
+		log_fd = fd;
+		return 0;
+	}
+	if (dup3(fd, log_fd, O_CLOEXEC) == -1) {
+		log_error("error_log %s: dup3: %s", log_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Changes the component name shown in every line, e.g. after a fork. */
+void
+log_set_component(const char *component)
+{
+	snprintf(log_component, sizeof(log_component), "%s", component);
+}
+
+/* Parses "error", "warn", "info", "debug" to a level; -1 when unknown. */
+int
+log_level_parse(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcmp(s, level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Appends the UTC time with milliseconds to <line>; returns its length. */
+static size_t
+format_time(char *line, size_t len)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	size_t		n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(line, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += (size_t)snprintf(line + n, len - n, ".%03ldZ",
+	    ts.tv_nsec / 1000000);
+	return n;
+}
+
+/*
+ * Writes one line at <level> built from <fmt> and <ap>, if <level> passes
+ * the threshold.  Control characters in the message become spaces, so a
+ * request field that reaches a message cannot forge a log line.  errno is
+ * preserved, so callers may log and then report errno.
+ */
+void
+log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	char	line[LOG_LINE_MAX];
+	size_t	n, start, i;
+	int	m, saved_errno = errno;
+	ssize_t	w;
+	int	fd;
+
+	if (level > log_threshold)
+		return;
+	if ((unsigned)level >= sizeof(level_names) / sizeof(level_names[0]))
+		level = LOG_LVL_ERROR;
+
+	n = format_time(line, sizeof(line));
+	m = snprintf(line + n, sizeof(line) - n, " %s [%s %ld] ",
+	    level_names[level], log_component, (long)getpid());
+	n += (size_t)m;
+	start = n;
+	errno = saved_errno;	/* fmt may use %m */
+	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (m < 0)
+		m = 0;
+	if ((size_t)m >= sizeof(line) - n - 1) {
+		/* Cut: leave room for "...\n". */
+		n = sizeof(line) - 5;
+		memcpy(line + n, "...", 3);
+		n += 3;
+	} else
+		n += (size_t)m;
+	for (i = start; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	line[n++] = '\n';
+
+	fd = log_fd != -1 ? log_fd : STDERR_FILENO;
+	do {
+		w = write(fd, line, n);
+	} while (w == -1 && errno == EINTR);
+	errno = saved_errno;
+}
+
+/* printf-style log_vmsg(). */
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}

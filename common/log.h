@@ -1,0 +1,45 @@
+/*
+ * Error log: one line per event, "time level pid component: message".
+ * Goes to a file, or stderr in the foreground.  log_reopen() serves USR1.
+ */
+#ifndef WEIR_COMMON_LOG_H
+#define WEIR_COMMON_LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LVL_ERROR = 0,
+	LOG_LVL_WARN,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+};
+
+/*
+ * Sends the log to <path> (appended, created 0640) or to stderr when <path>
+ * is NULL.  <component> ("master", "worker 1", "health") prefixes every line.
+ * Returns 0, or -1 after printing why to stderr.
+ */
+int	log_open(const char *path, enum log_level level, const char *component);
+
+/* Reopens the same path (after logrotate moved it); keeps the old fd on error. */
+int	log_reopen(void);
+
+/* Changes the component name, e.g. in a freshly forked child. */
+void	log_set_component(const char *component);
+
+/* Parses "error", "warn", "info", "debug"; -1 when unknown. */
+int	log_level_parse(const char *s);
+
+void	log_msg(enum log_level level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	log_vmsg(enum log_level level, const char *fmt, va_list ap);
+
+extern enum log_level	log_threshold;
+
+#define log_error(...)	log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...)	do { if (log_threshold >= LOG_LVL_DEBUG) \
+	log_msg(LOG_LVL_DEBUG, __VA_ARGS__); } while (0)
+
+#endif

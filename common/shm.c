@@ -1,0 +1,336 @@
+/*
+ * The shared segment: a file under state_dir, sized from the configuration
+ * and mapped MAP_SHARED by every process.  The master builds it under a
+ * temporary name and renames it into place, so weirctl never maps a
+ * half-written file.  Counter updates are the writers' business (shm.h).
+ */
+#include "common/shm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+
+/*
+ * Sections start on cache-line boundaries: the counters are hot atomics
+ * written by every worker, and a section sharing a line with the header
+ * would make weirctl's reads of the header contend with them.
+ */
+#define SHM_ALIGN	64
+
+_Static_assert(sizeof(struct shm_header) % 8 == 0, "shm_header padding");
+_Static_assert(sizeof(struct shm_worker) % 8 == 0, "shm_worker padding");
+_Static_assert(sizeof(struct shm_pool) % 8 == 0, "shm_pool padding");
+_Static_assert(sizeof(struct shm_backend) % 8 == 0, "shm_backend padding");
+_Static_assert(sizeof(struct shm_service) % 8 == 0, "shm_service padding");
+
+struct shm_plan {
+	uint64_t	workers_off;
+	uint64_t	pools_off;
+	uint64_t	backends_off;
+	uint64_t	services_off;
+	uint64_t	size;
+};
+
+static uint64_t
+align_up(uint64_t v)
+{
+	return (v + SHM_ALIGN - 1) & ~(uint64_t)(SHM_ALIGN - 1);
+}
+
+static void
+plan_layout(struct shm_plan *p, uint64_t nworkers, uint64_t npools,
+    uint64_t nbackends, uint64_t nservices)
+{
+	uint64_t	off = align_up(sizeof(struct shm_header));
+
+	p->workers_off = off;
+	off = align_up(off + nworkers * sizeof(struct shm_worker));
+	p->pools_off = off;
+	off = align_up(off + npools * sizeof(struct shm_pool));
+	p->backends_off = off;
+	off = align_up(off + nbackends * sizeof(struct shm_backend));
+	p->services_off = off;
+	off = align_up(off + nservices * sizeof(struct shm_service));
+	p->size = off;
+}
+
+/* Points the section pointers of <s> into its mapping, per its header. */
+static void
+set_sections(struct shm *s)
+{
+	char	*base = s->base;
+
+	s->hdr = s->base;
+	s->workers = (struct shm_worker *)(base + s->hdr->workers_off);
+	s->pools = (struct shm_pool *)(base + s->hdr->pools_off);
+	s->backends = (struct shm_backend *)(base + s->hdr->backends_off);
+	s->services = (struct shm_service *)(base + s->hdr->services_off);
+}
+
+/* Copies <src> into a fixed name field, cut to fit; NULL gives "". */
+static void
+copy_name(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
+
+static void
+fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
+    uint32_t nbackends)
+{
+	struct shm_header	*h = s->hdr;
+	const struct pool_conf	*pc;
+	struct shm_backend	*sb;
+	size_t			 i, j;
+	uint32_t		 next = 0;
+
+	h->magic = SHM_MAGIC;
+	h->layout_version = SHM_LAYOUT_VERSION;
+	h->size = s->size;
+	h->generation = 1;
+	h->master_pid = (int64_t)getpid();
+	h->started_unix = (int64_t)time(NULL);
+	h->nworkers = nworkers;
+	h->npools = (uint32_t)cfg->npools;
+	h->nbackends = nbackends;
+	h->nservices = (uint32_t)cfg->nservices;
+	copy_name(h->config_path, sizeof(h->config_path), cfg->path);
+
+	for (i = 0; i < cfg->npools; i++) {
+		pc = &cfg->pools[i];
+		copy_name(s->pools[i].name, sizeof(s->pools[i].name),
+		    pc->name);
+		s->pools[i].balance = (uint32_t)pc->balance;
+		s->pools[i].first_backend = next;
+		s->pools[i].nbackends = (uint32_t)pc->nbackends;
+		for (j = 0; j < pc->nbackends; j++, next++) {
+			sb = &s->backends[next];
+			if (pc->backends[j].address != NULL)
+				copy_name(sb->address, sizeof(sb->address),
+				    pc->backends[j].address);
+			else
+				addr_format(&pc->backends[j].addr,
+				    sb->address, sizeof(sb->address));
+			sb->pool = (uint32_t)i;
+			sb->weight = pc->backends[j].weight;
+			sb->admin_state = SHM_ADMIN_ENABLED;
+			sb->health_state = SHM_HEALTH_UP;
+		}
+	}
+	for (i = 0; i < cfg->nservices; i++)
+		copy_name(s->services[i].name, sizeof(s->services[i].name),
+		    cfg->services[i].name);
+}
+
+/*
+ * Creates the segment for <cfg> with <nworkers> worker slots at <path>,
+ * replacing any old file by rename() so a reader maps either the old or the
+ * new segment whole, and maps it read-write into <s>.  Pools appear in
+ * configuration order with their backends consecutive; every counter
+ * starts at zero, every backend enabled and up.  Returns 0, or -1 after
+ * logging; <s> is then unmapped.  Unmap with shm_detach().
+ */
+int
+shm_create(struct shm *s, const char *path, const struct config *cfg,
+    unsigned nworkers)
+{
+	struct shm_plan	 plan;
+	char		 tmp[4096];
+	uint64_t	 nbackends = 0;
+	size_t		 i;
+	void		*base;
+	int		 fd;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < cfg->npools; i++)
+		nbackends += cfg->pools[i].nbackends;
+	if (nbackends > UINT32_MAX || cfg->npools > UINT32_MAX ||
+	    cfg->nservices > UINT32_MAX) {
+		log_error("state segment %s: too many pools or backends", path);
+		return -1;
+	}
+	plan_layout(&plan, nworkers, cfg->npools, nbackends, cfg->nservices);
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
+	    sizeof(tmp)) {
+		log_error("state segment %s: path too long", path);
+		return -1;
+	}
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1) {
+		log_error("state segment %s: cannot create: %s", tmp,
+		    strerror(errno));
+		return -1;
+	}
+	/* The umask must not hide the stats from an unprivileged weirctl. */
+	if (fchmod(fd, 0644) == -1) {
+		log_error("state segment %s: chmod: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (ftruncate(fd, (off_t)plan.size) == -1) {
+		log_error("state segment %s: cannot size to %llu bytes: %s",
+		    tmp, (unsigned long long)plan.size, strerror(errno));
+		goto fail;
+	}
+	base = mmap(NULL, plan.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0);
+	if (base == MAP_FAILED) {
+		log_error("state segment %s: mmap: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	fd = -1;
+
+	s->base = base;
+	s->size = plan.size;
+	s->hdr = base;
+	s->hdr->workers_off = plan.workers_off;
+	s->hdr->pools_off = plan.pools_off;
+	s->hdr->backends_off = plan.backends_off;
+	s->hdr->services_off = plan.services_off;
+	set_sections(s);
+	fill_segment(s, cfg, nworkers, (uint32_t)nbackends);
+
+	if (rename(tmp, path) == -1) {
+		log_error("state segment %s: cannot rename %s into place: %s",
+		    path, tmp, strerror(errno));
+		shm_detach(s);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+
+fail:
+	close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+/* True when <count> items of <size> bytes at <off> lie inside <total>. */
+static bool
+section_fits(uint64_t off, uint64_t count, uint64_t size, uint64_t total)
+{
+	if (off > total || off % 8 != 0)
+		return false;
+	return count <= (total - off) / size;
+}
+
+/* True when every pool's backend range lies inside the backend table. */
+static bool
+pools_fit(const struct shm *s)
+{
+	uint32_t	i;
+	uint64_t	end;
+
+	for (i = 0; i < s->hdr->npools; i++) {
+		end = (uint64_t)s->pools[i].first_backend +
+		    s->pools[i].nbackends;
+		if (end > s->hdr->nbackends)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Maps the segment at <path> read-only into <s> (weirctl).  Returns 0, or
+ * -1 with a one-line message in <err> (<errlen> bytes) starting with
+ * <path>: missing file, not a weir segment, another layout version, or a
+ * header whose sections do not fit the file.
+ */
+int
+shm_attach(struct shm *s, const char *path, char *err, size_t errlen)
+{
+	struct shm_header	*h;
+	struct stat		 st;
+	void			*base;
+	int			 fd;
+
+	memset(s, 0, sizeof(*s));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < sizeof(struct shm_header)) {
+		snprintf(err, errlen, "%s: not a weir stats segment "
+		    "(too small or not a file)", path);
+		close(fd);
+		return -1;
+	}
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (base == MAP_FAILED) {
+		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
+		return -1;
+	}
+	s->base = base;
+	s->size = (size_t)st.st_size;
+	h = base;
+
+	if (h->magic != SHM_MAGIC) {
+		snprintf(err, errlen, "%s: not a weir stats segment "
+		    "(bad magic)", path);
+		goto fail;
+	}
+	if (h->layout_version != SHM_LAYOUT_VERSION) {
+		snprintf(err, errlen, "%s: segment layout version %u, this "
+		    "program reads version %u: use weirctl from the same "
+		    "build as the running weir", path,
+		    (unsigned)h->layout_version, SHM_LAYOUT_VERSION);
+		goto fail;
+	}
+	if (h->size != (uint64_t)st.st_size) {
+		snprintf(err, errlen, "%s: segment says %llu bytes but the "
+		    "file has %llu: truncated or being replaced", path,
+		    (unsigned long long)h->size,
+		    (unsigned long long)st.st_size);
+		goto fail;
+	}
+	if (!section_fits(h->workers_off, h->nworkers,
+	    sizeof(struct shm_worker), h->size) ||
+	    !section_fits(h->pools_off, h->npools,
+	    sizeof(struct shm_pool), h->size) ||
+	    !section_fits(h->backends_off, h->nbackends,
+	    sizeof(struct shm_backend), h->size) ||
+	    !section_fits(h->services_off, h->nservices,
+	    sizeof(struct shm_service), h->size)) {
+		snprintf(err, errlen, "%s: corrupt segment header "
+		    "(sections outside the file)", path);
+		goto fail;
+	}
+	set_sections(s);
+	if (!pools_fit(s)) {
+		snprintf(err, errlen, "%s: corrupt segment header "
+		    "(a pool's backends lie outside the backend table)", path);
+		goto fail;
+	}
+	return 0;
+
+fail:
+	shm_detach(s);
+	return -1;
+}
+
+/* Unmaps <s> and clears it.  Harmless on an unmapped <s>. */
+void
+shm_detach(struct shm *s)
+{
+	if (s->base != NULL)
+		munmap(s->base, s->size);
+	memset(s, 0, sizeof(*s));
+}

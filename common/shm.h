@@ -1,0 +1,62 @@
+/*
+ * Creating, mapping and reading the shared segment described in
+ * shm_layout.h.  The segment is a file under state_dir, mapped MAP_SHARED,
+ * so weirctl finds it from the configuration alone.
+ */
+#ifndef WEIR_COMMON_SHM_H
+#define WEIR_COMMON_SHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/shm_layout.h"
+
+struct config;
+
+struct shm {
+	void			*base;	/* owned mapping */
+	size_t			 size;
+	struct shm_header	*hdr;
+	struct shm_worker	*workers;
+	struct shm_pool		*pools;
+	struct shm_backend	*backends;
+	struct shm_service	*services;
+};
+
+/*
+ * Creates (replacing any old one) the segment for <cfg> with <nworkers>
+ * worker slots at <path>, and maps it read-write.  0, or -1 after logging.
+ */
+int	shm_create(struct shm *s, const char *path, const struct config *cfg,
+	    unsigned nworkers);
+
+/*
+ * Maps an existing segment read-only (weirctl).  0, or -1 with a message
+ * in <err> (<errlen> bytes): missing, wrong magic, other layout version.
+ */
+int	shm_attach(struct shm *s, const char *path, char *err, size_t errlen);
+
+/* Unmaps.  Harmless on an unmapped <s>. */
+void	shm_detach(struct shm *s);
+
+/* Index of the first backend of pool <pool> in the segment. */
+static inline struct shm_backend *
+shm_pool_backends(const struct shm *s, uint32_t pool)
+{
+	return &s->backends[s->pools[pool].first_backend];
+}
+
+/* Relaxed atomic add and load for the counters. */
+#define shm_add(p, v)	__atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
+#define shm_sub(p, v)	__atomic_fetch_sub((p), (v), __ATOMIC_RELAXED)
+#define shm_load(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
+#define shm_store(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+/* Response class index (0..4) for status <code>, or -1. */
+static inline int
+shm_class(int code)
+{
+	return (code >= 100 && code <= 599) ? code / 100 - 1 : -1;
+}
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * A private copy of the shared segment, taken once per weirctl command so
+ * every figure printed comes from the same moment, plus the few derived
+ * facts (is the master alive, a backend's state word) all renderers share.
+ */
+#ifndef WEIR_CTL_SNAPSHOT_H
+#define WEIR_CTL_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/shm_layout.h"
+
+struct snapshot {
+	void			*copy;		/* owned: the segment's bytes */
+	size_t			 size;
+	const struct shm_header	*hdr;		/* into copy */
+	const struct shm_worker	*workers;	/* into copy */
+	const struct shm_pool	*pools;		/* into copy */
+	const struct shm_backend *backends;	/* into copy */
+	const struct shm_service *services;	/* into copy */
+	char			 path[4096];	/* the segment file */
+	int64_t			 now_unix;	/* when it was taken */
+	bool			 is_master_alive;
+};
+
+/*
+ * Copies the segment at <path> into <snap>.  0, or -1 with a message in
+ * <err> that starts with <path> (missing file, not a segment, other layout
+ * version).  A dead master is not an error: see ->is_master_alive.
+ */
+int		 snapshot_take(struct snapshot *snap, const char *path,
+		    char *err, size_t errlen);
+
+/* Frees what snapshot_take() allocated.  Harmless twice. */
+void		 snapshot_free(struct snapshot *snap);
+
+/* True when process <pid> exists (also when it is not ours to signal). */
+bool		 snapshot_pid_alive(int64_t pid);
+
+/* "up", "down", "disabled" or "draining"; admin state wins over health. */
+const char	*snapshot_backend_state(const struct shm_backend *b);
+
+/* "roundrobin", ... for the enum balance value stored in a pool. */
+const char	*snapshot_balance_name(uint32_t balance);
+
+/* Seconds from the master's start to when <snap> was taken. */
+int64_t		 snapshot_uptime(const struct snapshot *snap);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * weirctl: reports on a running weir from its shared segment.  It finds the
+ * segment through -s DIR or the "state_dir" of the configuration file, and
+ * deliberately reads nothing else from that file, so it keeps working while
+ * the file is being edited into something the daemon would reject.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/shm_layout.h"
+#include "ctl/render.h"
+#include "ctl/snapshot.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"
+#endif
+
+#define DEFAULT_CONFIG		SYSCONFDIR "/weir/weir.json"
+#define DEFAULT_STATE_DIR	"/run/weir"
+
+enum stats_format {
+	FORMAT_TEXT = 0,
+	FORMAT_JSON,
+	FORMAT_PROMETHEUS,
+};
+
+struct ctl {
+	const char	*config_path;	/* borrowed from argv; NULL: default */
+	const char	*state_dir;	/* borrowed from argv or conf */
+	json_t		*conf;		/* owned; NULL when not read */
+	char		 shm_path[4096];
+};
+
+struct command {
+	const char	*name;
+	int		(*run)(struct ctl *, int, char **);
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: weirctl [-c FILE | -s DIR] command\n"
+	    "\n"
+	    "  -c FILE   configuration of the instance (default %s);\n"
+	    "            only its \"state_dir\" is read\n"
+	    "  -s DIR    state directory of the instance (default %s)\n"
+	    "  -h        this help\n"
+	    "\n"
+	    "commands:\n"
+	    "  status                       master pid, uptime, config, "
+	    "generation, workers\n"
+	    "  stats [--json|--prometheus]  services and backends: state, "
+	    "connections,\n"
+	    "                               requests, 1xx-5xx, errors, "
+	    "bytes\n",
+	    DEFAULT_CONFIG, DEFAULT_STATE_DIR);
+}
+
+/*
+ * Reads <ctl>->config_path for its "state_dir".  Without -c, a missing
+ * default file is not an error: the default state directory applies.
+ */
+static int
+read_config(struct ctl *ctl)
+{
+	json_error_t	 jerr;
+	json_t		*sd;
+	const char	*path = ctl->config_path;
+	bool		 is_default = path == NULL;
+
+	if (is_default)
+		path = DEFAULT_CONFIG;
+	if (access(path, R_OK) == -1) {
+		if (is_default && errno == ENOENT) {
+			ctl->state_dir = DEFAULT_STATE_DIR;
+			return 0;
+		}
+		fprintf(stderr, "weirctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	ctl->conf = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (ctl->conf == NULL) {
+		if (jerr.line > 0)
+			fprintf(stderr, "weirctl: %s:%d:%d: %s\n", path,
+			    jerr.line, jerr.column, jerr.text);
+		else
+			fprintf(stderr, "weirctl: %s: %s\n", path, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(ctl->conf)) {
+		fprintf(stderr, "weirctl: %s: expected a JSON object at the "
+		    "top\n", path);
+		return -1;
+	}
+	sd = json_object_get(ctl->conf, "state_dir");
+	if (sd == NULL)
+		ctl->state_dir = DEFAULT_STATE_DIR;
+	else if (json_is_string(sd) && json_string_value(sd)[0] != '\0')
+		ctl->state_dir = json_string_value(sd);
+	else {
+		fprintf(stderr, "weirctl: %s: state_dir: expected a "
+		    "directory name\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Takes a snapshot of the running instance.  Exit-worthy failures (no
+ * segment, or a segment whose master is gone) are reported here, in the
+ * form an operator can act on.
+ */
+static int
+take(struct ctl *ctl, struct snapshot *snap)
+{
+	char	err[4352];
+
+	if (snapshot_take(snap, ctl->shm_path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "weirctl: no running weir: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+report_dead(const struct snapshot *snap)
+{
+	fprintf(stderr, "weirctl: no running weir: %s: master pid %lld is "
+	    "not running (stale segment)\n", snap->path,
+	    (long long)snap->hdr->master_pid);
+}
+
+static int
+finish_output(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "weirctl: writing output: %s\n",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* status: shown even for a stale segment (it says so), but exits 1. */
+static int
+cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+	struct snapshot	snap;
+	int		rv;
+
+	if (argc > 1) {
+		fprintf(stderr, "weirctl: status: unexpected argument '%s'\n",
+		    argv[1]);
+		return -1;
+	}
+	if (take(ctl, &snap) == -1)
+		return -1;
+	rv = render_status(stdout, &snap);
+	if (finish_output() == -1)
+		rv = -1;
+	if (rv == 0 && !snap.is_master_alive) {
+		report_dead(&snap);
+		rv = -1;
+	}
+	snapshot_free(&snap);
+	return rv;
+}
+
+static int
+cmd_stats(struct ctl *ctl, int argc, char **argv)
+{
+	struct snapshot		snap;
+	enum stats_format	format = FORMAT_TEXT;
+	int			i, rv;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			format = FORMAT_JSON;
+		else if (strcmp(argv[i], "--prometheus") == 0)
+			format = FORMAT_PROMETHEUS;
+		else {
+			fprintf(stderr, "weirctl: stats: unknown option '%s' "
+			    "(expected --json or --prometheus)\n", argv[i]);
+			return -1;
+		}
+	}
+	if (take(ctl, &snap) == -1)
+		return -1;
+	if (!snap.is_master_alive) {
+		report_dead(&snap);
+		snapshot_free(&snap);
+		return -1;
+	}
+	switch (format) {
+	case FORMAT_JSON:
+		rv = render_stats_json(stdout, &snap, ctl->conf);
+		break;
+	case FORMAT_PROMETHEUS:
+		rv = render_stats_prometheus(stdout, &snap);
+		break;
+	default:
+		rv = render_stats_text(stdout, &snap, ctl->conf);
+		break;
+	}
+	if (finish_output() == -1)
+		rv = -1;
+	snapshot_free(&snap);
+	return rv;
+}
+
+/* Commands SPEC.md names that need the control socket are listed, not run. */
+static const struct command commands[] = {
+	{ "status", cmd_status },
+	{ "stats", cmd_stats },
+	{ "top", NULL },
+	{ "backend", NULL },
+	{ "reload", NULL },
+};
+
+int
+main(int argc, char **argv)
+{
+	struct ctl		 ctl;
+	const struct command	*cmd = NULL;
+	size_t			 i;
+	int			 ch, rv;
+
+	memset(&ctl, 0, sizeof(ctl));
+	/* "+": options end at the command, whose own flags follow it. */
+	while ((ch = getopt(argc, argv, "+c:s:h")) != -1) {
+		switch (ch) {
+		case 'c':
+			ctl.config_path = optarg;
+			break;
+		case 's':
+			ctl.state_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage(stderr);
+		return 1;
+	}
+	if (ctl.config_path != NULL && ctl.state_dir != NULL) {
+		fprintf(stderr, "weirctl: -c and -s both name the instance; "
+		    "give one\n");
+		return 1;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "weirctl: unknown command '%s'\n", argv[0]);
+		usage(stderr);
+		return 1;
+	}
+	if (cmd->run == NULL) {
+		fprintf(stderr, "weirctl: %s: not implemented in this "
+		    "version\n", cmd->name);
+		return 1;
+	}
+
+	if (ctl.state_dir == NULL && read_config(&ctl) == -1) {
+		json_decref(ctl.conf);
+		return 1;
+	}
+	if ((size_t)snprintf(ctl.shm_path, sizeof(ctl.shm_path), "%s/%s",
+	    ctl.state_dir, SHM_FILE_NAME) >= sizeof(ctl.shm_path)) {
+		fprintf(stderr, "weirctl: state_dir too long\n");
+		json_decref(ctl.conf);
+		return 1;
+	}
+	rv = cmd->run(&ctl, argc, argv);
+	json_decref(ctl.conf);
+	return rv == 0 ? 0 : 1;
+}

@@ -1,0 +1,111 @@
+/*
+ * weir's command line: -c FILE, -f, -t, -V, -h.  Exit status: 0 after a
+ * clean stop (or a good -t), 1 for a bad configuration or usage, 2 when it
+ * could not start (port in use, permission denied), with the cause said.
+ */
+#include "weir_build.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <jansson.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "master/master.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"
+#endif
+#define DEFAULT_CONFIG	SYSCONFDIR "/weir/weir.json"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: weir [-c FILE] [-f] [-t] [-V] [-h]\n"
+	    "  -c FILE  configuration file (default %s)\n"
+	    "  -f       stay in the foreground; log to stderr unless the\n"
+	    "           configuration sets error_log\n"
+	    "  -t       check the configuration and exit (0 good, 1 bad)\n"
+	    "  -V       print the version and build options\n"
+	    "  -h       print this help\n", DEFAULT_CONFIG);
+}
+
+static void
+version(void)
+{
+	printf("weir %s\n", PACKAGE_VERSION);
+	printf("OpenSSL: built with %s, running %s\n", OPENSSL_VERSION_TEXT,
+	    OpenSSL_version(OPENSSL_VERSION));
+	printf("jansson: built with %s, running %s\n", JANSSON_VERSION,
+	    jansson_version_str());
+	printf("build: %s\n", WEIR_BUILD_OPTIONS);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*path = DEFAULT_CONFIG;
+	char		 abspath[PATH_MAX];
+	struct config	*cfg;
+	bool		 foreground = false, test_only = false;
+	int		 ch;
+
+	while ((ch = getopt(argc, argv, "c:ftVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 't':
+			test_only = true;
+			break;
+		case 'V':
+			version();
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "weir: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+	/* Daemons chdir to /: keep the file findable for a later reload. */
+	if (realpath(path, abspath) != NULL)
+		path = abspath;
+
+	cfg = config_load(path, stderr);
+	if (cfg == NULL) {
+		if (test_only)
+			fprintf(stderr, "weir: configuration %s has errors\n",
+			    path);
+		return 1;
+	}
+	if (test_only) {
+		printf("configuration OK: %s\n", path);
+		config_free(cfg);
+		return 0;
+	}
+	if (log_open(cfg->error_log,
+	    cfg->log_level, "master") == -1) {
+		config_free(cfg);
+		return 2;
+	}
+	return master_run(cfg, foreground);
+}

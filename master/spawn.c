@@ -1,0 +1,128 @@
+/*
+ * Children are forked, never exec'ed: they inherit the parsed
+ * configuration, the listening sockets and the shm mapping, which is what
+ * makes a worker start in microseconds and share the sockets by design.
+ */
+#include "master/spawn.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "master/master.h"
+#include "worker/worker.h"
+
+int
+spawn_resolve_user(struct master *m)
+{
+	const struct config	*cfg = m->cfg;
+	struct passwd		*pw;
+	struct group		*gr;
+
+	m->drop_privileges = false;
+	if (geteuid() != 0 || cfg->user == NULL)
+		return 0;
+	pw = getpwnam(cfg->user);
+	if (pw == NULL) {
+		log_error("%s: user \"%s\" does not exist", cfg->path,
+		    cfg->user);
+		return -1;
+	}
+	m->uid = pw->pw_uid;
+	m->gid = pw->pw_gid;
+	if (cfg->group != NULL) {
+		gr = getgrnam(cfg->group);
+		if (gr == NULL) {
+			log_error("%s: group \"%s\" does not exist", cfg->path,
+			    cfg->group);
+			return -1;
+		}
+		m->gid = gr->gr_gid;
+	}
+	m->drop_privileges = true;
+	return 0;
+}
+
+static int
+drop_privileges(const struct master *m)
+{
+	if (!m->drop_privileges)
+		return 0;
+	if (setgroups(1, &m->gid) == -1 || setgid(m->gid) == -1 ||
+	    setuid(m->uid) == -1) {
+		log_error("cannot drop privileges to %s: %s", m->cfg->user,
+		    strerror(errno));
+		return -1;
+	}
+	/* Paranoia: a setuid that silently kept root must not serve. */
+	if (m->uid != 0 && setuid(0) != -1) {
+		log_error("privileges could be regained after dropping them");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+reset_signals(void)
+{
+	static const int signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP,
+	    SIGUSR1, SIGCHLD, SIGALRM };
+	struct sigaction	sa;
+	sigset_t		none;
+	size_t			i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		(void)sigaction(signals[i], &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+pid_t
+spawn_worker(struct master *m, unsigned slot)
+{
+	struct listen_fd	*fds;
+	char			 name[32];
+	pid_t			 pid;
+	size_t			 i;
+	int			 rv;
+
+	pid = fork();
+	if (pid == -1) {
+		log_error("fork worker %u: %s", slot, strerror(errno));
+		return -1;
+	}
+	if (pid > 0)
+		return pid;
+
+	snprintf(name, sizeof(name), "worker %u", slot);
+	log_set_component(name);
+	/* A worker outliving a killed master would hold the ports. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	snprintf(name, sizeof(name), "weir-worker%u", slot);
+	(void)prctl(PR_SET_NAME, name);
+	if (m->pidfile_fd != -1)
+		close(m->pidfile_fd);
+	if (m->ready_fd != -1)
+		close(m->ready_fd);
+	fds = calloc(m->nlisteners, sizeof(*fds));
+	if (fds == NULL || drop_privileges(m) == -1)
+		_exit(2);
+	for (i = 0; i < m->nlisteners; i++) {
+		fds[i].fd = m->listeners[i].fd;
+		fds[i].service = m->listeners[i].service;
+	}
+	reset_signals();
+	rv = worker_main(m->cfg, &m->shm, slot, fds, m->nlisteners);
+	free(fds);
+	_exit(rv);
+}

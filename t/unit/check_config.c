@@ -1,0 +1,1009 @@
+/*
+ * common/config.c: a valid file loads with the right values and defaults;
+ * every kind of bad file is refused with "FILE:LINE:COL: path: expected",
+ * the position on the offending value (or key), all problems in one pass.
+ * Also the JSON position locator it relies on (common/json_pos.c).
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/json_pos.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Bad configs are built so that the offending text starts line 4:
+ *   POOL_OPEN  lines 1-3; line 4 holds the members of pool "p"
+ *   SVC_OPEN   lines 1-3; line 4 holds the members of service "s"
+ *   TOP_OPEN   lines 1-3; line 4 holds more top-level members
+ * so a column is the offset within the case's own text, plus one.
+ */
+#define POOLS_LINE \
+	"\"pools\": {\"p\": {\"backends\": [\"127.0.0.1:8080\"]}, " \
+	"\"q\": {\"backends\": [\"127.0.0.1:8081\"]}},\n"
+#define SVCS_LINE \
+	"\"services\": {\"s\": {\"listen\": \"127.0.0.1:80\", \"pool\": \"p\"}}"
+#define TOP_OPEN	"{\n" POOLS_LINE SVCS_LINE ",\n"
+#define POOL_OPEN	"{\n" SVCS_LINE ",\n\"pools\": {\"p\": {\n"
+#define SVC_OPEN	"{\n" POOLS_LINE "\"services\": {\"s\": {\n"
+/* Tails that close what the OPENs leave open. */
+#define BK		", \"backends\": [\"127.0.0.1:8080\"]}}}"
+#define LS		", \"listen\": \"127.0.0.1:80\"}}}"
+#define PL		", \"listen\": \"127.0.0.1:80\", \"pool\": \"p\"}}}"
+#define WEB		"\"role\": \"web_server\", \"docroot\": \"/srv\", "
+#define CERT \
+	"\"certificates\": [{\"cert\": \"/c\", \"key\": \"/k\"}]"
+
+static const struct bad_case {
+	const char	*name;
+	const char	*json;
+	const char	*expect;	/* a substring of the error output */
+} bad_cases[] = {
+	/* top level */
+	{ "rejects_unknown_top_key_at_the_key",
+	    TOP_OPEN "\"wokers\": 1\n}",
+	    "t.json:4:1: wokers: unknown key; expected one of: user, group, "
+	    "workers, max_connections," },
+	{ "rejects_workers_out_of_range",
+	    TOP_OPEN "\"workers\": 257\n}",
+	    "t.json:4:12: workers: expected an integer from 0 to 256" },
+	{ "rejects_real_where_integer_expected",
+	    TOP_OPEN "\"workers\": 2.0\n}",
+	    "t.json:4:12: workers: expected an integer from 0 to 256" },
+	{ "rejects_string_where_integer_expected",
+	    TOP_OPEN "\"max_connections\": \"4096\"\n}",
+	    "t.json:4:20: max_connections: expected an integer from 16 to "
+	    "1000000" },
+	{ "rejects_max_connections_below_16",
+	    TOP_OPEN "\"max_connections\": 15\n}",
+	    "t.json:4:20: max_connections: expected an integer from 16 to " },
+	{ "rejects_negative_shutdown_timeout",
+	    TOP_OPEN "\"shutdown_timeout_ms\": -1\n}",
+	    "t.json:4:24: shutdown_timeout_ms: expected an integer from 0 to "
+	    "3600000" },
+	{ "rejects_unknown_log_level",
+	    TOP_OPEN "\"log_level\": \"verbose\"\n}",
+	    "t.json:4:14: log_level: expected one of: error, warn, info, "
+	    "debug" },
+	{ "rejects_number_for_user",
+	    TOP_OPEN "\"user\": 33\n}",
+	    "t.json:4:9: user: expected a non-empty string" },
+	{ "rejects_empty_state_dir",
+	    TOP_OPEN "\"state_dir\": \"\"\n}",
+	    "t.json:4:14: state_dir: expected a non-empty string" },
+	{ "rejects_number_for_error_log",
+	    TOP_OPEN "\"error_log\": 1\n}",
+	    "t.json:4:14: error_log: expected a non-empty string or null" },
+	{ "rejects_pools_that_are_not_an_object",
+	    "{\n\"pools\": [],\n" SVCS_LINE "}",
+	    "t.json:2:10: pools: expected an object of pools by name" },
+	{ "rejects_missing_services",
+	    "{\n\"workers\": 1\n}",
+	    "t.json:1:1: services: missing; expected an object of services "
+	    "by name, at least one" },
+	{ "rejects_empty_services",
+	    "{\n\"services\": {}\n}",
+	    "t.json:2:13: services: expected an object of services by name, "
+	    "at least one" },
+	{ "rejects_array_at_top_level",
+	    "[]",
+	    "t.json:1:1: (top level): expected an object" },
+
+	/* pools */
+	{ "rejects_unknown_balance",
+	    POOL_OPEN "\"balance\": \"weighted\"" BK,
+	    "t.json:4:12: pools.p.balance: expected one of: roundrobin, "
+	    "random, leastconn, source, uri" },
+	{ "rejects_unknown_pool_key",
+	    POOL_OPEN "\"retry\": 1" BK,
+	    "t.json:4:1: pools.p.retry: unknown key; expected one of: "
+	    "balance, backends, persist, verify, connect_timeout_ms, "
+	    "response_timeout_ms, retries, max_idle, health" },
+	{ "rejects_retries_over_16",
+	    POOL_OPEN "\"retries\": 17" BK,
+	    "t.json:4:12: pools.p.retries: expected an integer from 0 to 16" },
+	{ "rejects_zero_connect_timeout",
+	    POOL_OPEN "\"connect_timeout_ms\": 0" BK,
+	    "t.json:4:23: pools.p.connect_timeout_ms: expected an integer "
+	    "from 1 to 3600000" },
+	{ "rejects_response_timeout_over_a_day",
+	    POOL_OPEN "\"response_timeout_ms\": 86400001" BK,
+	    "t.json:4:24: pools.p.response_timeout_ms: expected an integer "
+	    "from 1 to 86400000" },
+	{ "rejects_max_idle_over_10000",
+	    POOL_OPEN "\"max_idle\": 10001" BK,
+	    "t.json:4:13: pools.p.max_idle: expected an integer from 0 to "
+	    "10000" },
+	{ "rejects_string_for_bool",
+	    POOL_OPEN "\"persist\": \"yes\"" BK,
+	    "t.json:4:12: pools.p.persist: expected true or false" },
+	{ "rejects_pool_without_backends",
+	    POOL_OPEN "\"balance\": \"random\"}}}",
+	    "t.json:3:16: pools.p.backends: missing; expected a non-empty "
+	    "array of \"host:port\" or backend objects" },
+	{ "rejects_pool_with_empty_backends",
+	    POOL_OPEN "\"backends\": []}}}",
+	    "t.json:4:13: pools.p.backends: expected a non-empty array of "
+	    "\"host:port\" or backend objects" },
+	{ "rejects_duplicate_backend_address",
+	    POOL_OPEN "\"backends\": [\"127.0.0.1:8080\", "
+	    "\"127.0.0.1:8080\"]}}}",
+	    "t.json:4:32: pools.p.backends[1]: \"127.0.0.1:8080\" duplicates "
+	    "backends[0] of pool \"p\"" },
+	{ "rejects_duplicate_backend_written_differently",
+	    POOL_OPEN "\"backends\": [\"127.0.0.1:8080\", "
+	    "{\"address\": \"localhost:8080\"}]}}}",
+	    "t.json:4:44: pools.p.backends[1].address: \"localhost:8080\" "
+	    "duplicates backends[0] of pool \"p\"" },
+	{ "rejects_bad_backend_address",
+	    POOL_OPEN "\"backends\": [\"127.0.0.1\"]}}}",
+	    "t.json:4:14: pools.p.backends[0]: \"127.0.0.1\" is not a valid "
+	    "address: " },
+	{ "rejects_backend_of_wrong_type",
+	    POOL_OPEN "\"backends\": [8080]}}}",
+	    "t.json:4:14: pools.p.backends[0]: expected \"host:port\" or an "
+	    "object with \"address\"" },
+	{ "rejects_backend_weight_zero",
+	    POOL_OPEN "\"backends\": [{\"address\": \"127.0.0.1:8080\", "
+	    "\"weight\": 0}]}}}",
+	    "t.json:4:54: pools.p.backends[0].weight: expected an integer "
+	    "from 1 to 256" },
+	{ "rejects_backend_weight_over_256",
+	    POOL_OPEN "\"backends\": [{\"address\": \"127.0.0.1:8080\", "
+	    "\"weight\": 257}]}}}",
+	    "t.json:4:54: pools.p.backends[0].weight: expected an integer "
+	    "from 1 to 256" },
+	{ "rejects_backend_max_conns_over_a_million",
+	    POOL_OPEN "\"backends\": [{\"address\": \"127.0.0.1:8080\", "
+	    "\"max_conns\": 1000001}]}}}",
+	    "t.json:4:57: pools.p.backends[0].max_conns: expected an integer "
+	    "from 0 to 1000000" },
+	{ "rejects_backend_object_without_address",
+	    POOL_OPEN "\"backends\": [{\"weight\": 2}]}}}",
+	    "t.json:4:14: pools.p.backends[0].address: missing; expected "
+	    "\"host:port\"" },
+	{ "rejects_unknown_backend_key",
+	    POOL_OPEN "\"backends\": [{\"address\": \"127.0.0.1:8080\", "
+	    "\"wieght\": 2}]}}}",
+	    "t.json:4:44: pools.p.backends[0].wieght: unknown key; expected "
+	    "one of: address, weight, max_conns, backup" },
+	{ "rejects_bad_pool_name",
+	    "{\n" SVCS_LINE ",\n\"pools\": {\"a b\": {\"backends\": "
+	    "[\"127.0.0.1:8080\"]}}}",
+	    "t.json:3:11: pools.a b: expected a name of 1 to 63 letters" },
+
+	/* health */
+	{ "rejects_health_true",
+	    POOL_OPEN "\"health\": true" BK,
+	    "t.json:4:11: pools.p.health: expected false or an object" },
+	{ "rejects_health_path_without_slash",
+	    POOL_OPEN "\"health\": {\"path\": \"x\"}" BK,
+	    "t.json:4:20: pools.p.health.path: expected a path starting with "
+	    "\"/\"" },
+	{ "rejects_health_interval_under_100ms",
+	    POOL_OPEN "\"health\": {\"interval_ms\": 99}" BK,
+	    "t.json:4:27: pools.p.health.interval_ms: expected an integer "
+	    "from 100 to 3600000" },
+	{ "rejects_health_timeout_under_10ms",
+	    POOL_OPEN "\"health\": {\"timeout_ms\": 9}" BK,
+	    "t.json:4:26: pools.p.health.timeout_ms: expected an integer from "
+	    "10 to 3600000" },
+	{ "rejects_health_rise_zero",
+	    POOL_OPEN "\"health\": {\"rise\": 0}" BK,
+	    "t.json:4:20: pools.p.health.rise: expected an integer from 1 to "
+	    "100" },
+	{ "rejects_health_fall_over_100",
+	    POOL_OPEN "\"health\": {\"fall\": 101}" BK,
+	    "t.json:4:20: pools.p.health.fall: expected an integer from 1 to "
+	    "100" },
+	{ "rejects_health_expect_bad_class",
+	    POOL_OPEN "\"health\": {\"expect\": \"6xx\"}" BK,
+	    "t.json:4:22: pools.p.health.expect: expected a status class "
+	    "\"1xx\" to \"5xx\" or a status code from 100 to 599" },
+	{ "rejects_health_expect_bad_code_in_array",
+	    POOL_OPEN "\"health\": {\"expect\": [200, 600]}" BK,
+	    "t.json:4:28: pools.p.health.expect[1]: expected a status class" },
+	{ "rejects_health_expect_empty_array",
+	    POOL_OPEN "\"health\": {\"expect\": []}" BK,
+	    "t.json:4:22: pools.p.health.expect: expected a status class" },
+	{ "rejects_unknown_health_key",
+	    POOL_OPEN "\"health\": {\"uri\": \"/\"}" BK,
+	    "t.json:4:12: pools.p.health.uri: unknown key; expected one of: "
+	    "path, host, interval_ms, timeout_ms, rise, fall, expect" },
+
+	/* services */
+	{ "rejects_unknown_service_key_listing_the_role_keys",
+	    SVC_OPEN "\"lisen\": \"127.0.0.1:80\"" PL,
+	    "t.json:4:1: services.s.lisen: unknown key; expected one of: "
+	    "role, listen, pool, routes, persist_client, " },
+	{ "rejects_listen_of_wrong_type",
+	    SVC_OPEN "\"listen\": 80, \"pool\": \"p\"}}}",
+	    "t.json:4:11: services.s.listen: expected \"host:port\" or an "
+	    "array of them" },
+	{ "rejects_empty_listen_array",
+	    SVC_OPEN "\"listen\": [], \"pool\": \"p\"}}}",
+	    "t.json:4:11: services.s.listen: expected \"host:port\" or an "
+	    "array of them" },
+	{ "rejects_service_without_listen",
+	    SVC_OPEN "\"pool\": \"p\"}}}",
+	    "t.json:3:19: services.s.listen: missing; expected \"host:port\" "
+	    "or an array of them" },
+	{ "rejects_bad_listen_address_in_array",
+	    SVC_OPEN "\"listen\": [\"127.0.0.1:80\", \"127.0.0.1:0\"], "
+	    "\"pool\": \"p\"}}}",
+	    "t.json:4:28: services.s.listen[1]: \"127.0.0.1:0\" is not a "
+	    "valid address: " },
+	{ "rejects_two_services_on_one_address",
+	    "{\n" POOLS_LINE "\"services\": {\"a\": {\"listen\": "
+	    "\"0.0.0.0:80\", \"pool\": \"p\"},\n"
+	    "\"b\": {\"listen\": \"*:80\", \"pool\": \"p\"}}}",
+	    "t.json:4:17: services.b.listen: \"*:80\" is already a listen "
+	    "address of service \"a\"" },
+	{ "rejects_one_address_twice_in_a_service",
+	    SVC_OPEN "\"listen\": [\"127.0.0.1:80\", \"127.0.0.1:80\"], "
+	    "\"pool\": \"p\"}}}",
+	    "t.json:4:28: services.s.listen[1]: \"127.0.0.1:80\" is already a "
+	    "listen address of service \"s\"" },
+	{ "rejects_undefined_pool",
+	    SVC_OPEN "\"pool\": \"nope\"" LS,
+	    "t.json:4:9: services.s.pool: pool \"nope\" is not defined" },
+	{ "rejects_reverse_proxy_without_pool_or_routes",
+	    SVC_OPEN "\"listen\": \"127.0.0.1:80\"}}}",
+	    "t.json:3:19: services.s: expected \"pool\" or \"routes\" in a "
+	    "reverse_proxy service" },
+	{ "rejects_bad_role",
+	    SVC_OPEN "\"role\": \"cache\"" PL,
+	    "t.json:4:9: services.s.role: expected one of: reverse_proxy, "
+	    "web_server" },
+	{ "rejects_docroot_on_reverse_proxy",
+	    SVC_OPEN "\"docroot\": \"/srv\"" PL,
+	    "t.json:4:1: services.s.docroot: not allowed for role "
+	    "reverse_proxy; expected one of: role, listen, pool, " },
+	{ "rejects_pool_on_web_server",
+	    SVC_OPEN WEB "\"pool\": \"p\"" LS,
+	    "t.json:4:42: services.s.pool: not allowed for role web_server; "
+	    "expected one of: role, listen, persist_client, " },
+	{ "rejects_web_server_without_docroot",
+	    SVC_OPEN "\"role\": \"web_server\"" LS,
+	    "t.json:3:19: services.s.docroot: missing; expected the "
+	    "directory a web_server serves" },
+	{ "rejects_service_that_is_not_an_object",
+	    "{\n" POOLS_LINE "\"services\": {\"s\": 1}}",
+	    "t.json:3:19: services.s: expected an object with \"listen\"" },
+	{ "rejects_bad_service_name",
+	    "{\n" POOLS_LINE "\"services\": {\"\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\"}}}",
+	    "t.json:3:14: services.: expected a name of 1 to 63 letters" },
+	{ "rejects_bad_cidr",
+	    SVC_OPEN "\"trusted_proxies\": [\"10.0.0.0/40\"]" PL,
+	    "t.json:4:21: services.s.trusted_proxies[0]: \"10.0.0.0/40\" is "
+	    "not a valid CIDR block: " },
+	{ "rejects_number_as_trusted_proxy",
+	    SVC_OPEN "\"trusted_proxies\": [10]" PL,
+	    "t.json:4:21: services.s.trusted_proxies[0]: expected a CIDR "
+	    "block like \"10.0.0.0/8\"" },
+	{ "rejects_via_with_a_space",
+	    SVC_OPEN "\"via\": \"my proxy\"" PL,
+	    "t.json:4:8: services.s.via: expected a token of 1 to 64 "
+	    "characters or false" },
+	{ "rejects_via_true",
+	    SVC_OPEN "\"via\": true" PL,
+	    "t.json:4:8: services.s.via: expected a token of 1 to 64 "
+	    "characters or false" },
+	{ "rejects_via_over_64_characters",
+	    SVC_OPEN "\"via\": \"abcdefghijklmnopqrstuvwxyzabcdefghijklm"
+	    "nopqrstuvwxyzabcdefghijklm\"" PL,
+	    "t.json:4:8: services.s.via: expected a token of 1 to 64 " },
+	{ "rejects_max_header_bytes_under_1024",
+	    SVC_OPEN "\"max_header_bytes\": 1023" PL,
+	    "t.json:4:21: services.s.max_header_bytes: expected an integer "
+	    "from 1024 to 1048576" },
+	{ "rejects_negative_max_body_bytes",
+	    SVC_OPEN "\"max_body_bytes\": -1" PL,
+	    "t.json:4:19: services.s.max_body_bytes: expected an integer "
+	    ">= 0" },
+	{ "rejects_zero_client_idle_timeout",
+	    SVC_OPEN "\"client_idle_timeout_ms\": 0" PL,
+	    "t.json:4:27: services.s.client_idle_timeout_ms: expected an "
+	    "integer from 1 to 86400000" },
+	{ "rejects_request_header_timeout_over_an_hour",
+	    SVC_OPEN "\"request_header_timeout_ms\": 3600001" PL,
+	    "t.json:4:30: services.s.request_header_timeout_ms: expected an "
+	    "integer from 1 to 3600000" },
+	{ "rejects_number_for_persist_client",
+	    SVC_OPEN "\"persist_client\": 1" PL,
+	    "t.json:4:19: services.s.persist_client: expected true or false" },
+	{ "rejects_routes_that_are_not_an_array",
+	    SVC_OPEN "\"routes\": {}" PL,
+	    "t.json:4:11: services.s.routes: expected an array of route "
+	    "objects" },
+
+	/* routes */
+	{ "rejects_route_to_undefined_pool",
+	    SVC_OPEN "\"routes\": [{\"host\": \"a.example\", "
+	    "\"pool\": \"nope\"}]" LS,
+	    "t.json:4:42: services.s.routes[0].pool: pool \"nope\" is not "
+	    "defined" },
+	{ "rejects_route_to_undefined_service",
+	    SVC_OPEN "\"routes\": [{\"service\": \"ghost\"}]" LS,
+	    "t.json:4:24: services.s.routes[0].service: service \"ghost\" is "
+	    "not defined" },
+	{ "rejects_route_to_a_service_that_is_not_a_web_server",
+	    "{\n" POOLS_LINE "\"services\": {\"other\": {\"listen\": "
+	    "\"127.0.0.1:81\", \"pool\": \"p\"},\n\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"routes\": [{\"service\": \"other\"}]}}}",
+	    "t.json:4:56: services.s.routes[0].service: service \"other\" is "
+	    "not a web_server" },
+	{ "rejects_route_with_pool_and_service",
+	    SVC_OPEN "\"routes\": [{\"pool\": \"p\", \"service\": \"s\"}]" LS,
+	    "t.json:4:12: services.s.routes[0]: expected exactly one of "
+	    "\"pool\" or \"service\"" },
+	{ "rejects_route_without_target",
+	    SVC_OPEN "\"routes\": [{\"host\": \"a.example\"}]" LS,
+	    "t.json:4:12: services.s.routes[0]: expected exactly one of "
+	    "\"pool\" or \"service\"" },
+	{ "rejects_route_host_with_a_space",
+	    SVC_OPEN "\"routes\": [{\"host\": \"a b\", \"pool\": \"p\"}]" LS,
+	    "t.json:4:21: services.s.routes[0].host: expected \"*\", "
+	    "\"*.suffix\" or a host name" },
+	{ "rejects_route_host_with_inner_wildcard",
+	    SVC_OPEN "\"routes\": [{\"host\": \"a*.x\", \"pool\": \"p\"}]" LS,
+	    "t.json:4:21: services.s.routes[0].host: expected \"*\", " },
+	{ "rejects_route_path_without_slash",
+	    SVC_OPEN "\"routes\": [{\"path\": \"img\", \"pool\": \"p\"}]" LS,
+	    "t.json:4:21: services.s.routes[0].path: expected a path prefix "
+	    "starting with \"/\"" },
+	{ "rejects_unknown_route_key",
+	    SVC_OPEN "\"routes\": [{\"hots\": \"a\", \"pool\": \"p\"}]" LS,
+	    "t.json:4:13: services.s.routes[0].hots: unknown key; expected "
+	    "one of: host, path, pool, service" },
+	{ "rejects_route_that_is_not_an_object",
+	    SVC_OPEN "\"routes\": [\"p\"]" LS,
+	    "t.json:4:12: services.s.routes[0]: expected an object with "
+	    "\"pool\" or \"service\"" },
+
+	/* tls */
+	{ "rejects_tls_without_certificates",
+	    SVC_OPEN "\"tls\": {}" PL,
+	    "t.json:4:8: services.s.tls.certificates: missing; expected a "
+	    "non-empty array" },
+	{ "rejects_empty_certificates",
+	    SVC_OPEN "\"tls\": {\"certificates\": []}" PL,
+	    "t.json:4:25: services.s.tls.certificates: expected a non-empty "
+	    "array" },
+	{ "rejects_certificate_without_key",
+	    SVC_OPEN "\"tls\": {\"certificates\": [{\"cert\": \"/c.pem\"}]}" PL,
+	    "t.json:4:26: services.s.tls.certificates[0].key: missing; "
+	    "expected the path of a PEM private key" },
+	{ "rejects_tls_1_1",
+	    SVC_OPEN "\"tls\": {" CERT ", \"protocols\": [\"TLSv1.1\"]}" PL,
+	    "t.json:4:70: services.s.tls.protocols[0]: expected one of: "
+	    "TLSv1.2, TLSv1.3" },
+	{ "rejects_unknown_tls_key",
+	    SVC_OPEN "\"tls\": {\"cert\": \"/c\"}" PL,
+	    "t.json:4:9: services.s.tls.cert: unknown key; expected one of: "
+	    "certificates, protocols, ciphers, session_tickets, "
+	    "hsts_max_age" },
+	{ "rejects_negative_hsts_max_age",
+	    SVC_OPEN "\"tls\": {" CERT ", \"hsts_max_age\": -1}" PL,
+	    "t.json:4:72: services.s.tls.hsts_max_age: expected an integer "
+	    "from 0 to 4294967295" },
+
+	/* web_server */
+	{ "rejects_number_in_index",
+	    SVC_OPEN WEB "\"index\": [1]" LS,
+	    "t.json:4:52: services.s.index[0]: expected a file name" },
+	{ "rejects_string_for_dirindex",
+	    SVC_OPEN WEB "\"dirindex\": \"no\"" LS,
+	    "t.json:4:54: services.s.dirindex: expected true or false" },
+
+	/* syntax */
+	{ "rejects_duplicate_keys",
+	    TOP_OPEN "\"workers\": 1,\n\"workers\": 2\n}",
+	    "t.json:5:1: JSON syntax: duplicate object key" },
+	{ "reports_syntax_error_at_the_token",
+	    TOP_OPEN "\"workers\": 1\n  \"user\": \"x\"\n}",
+	    "t.json:5:3: JSON syntax: '}' expected near '\"user\"'" },
+	{ "reports_trailing_comma",
+	    TOP_OPEN "\"workers\": 1,\n}",
+	    "t.json:5:1: JSON syntax: string or '}' expected near '}'" },
+};
+
+/* Loads <json> as "t.json"; returns the config and the error text. */
+static struct config *
+load(const char *json, char **errtext)
+{
+	struct config	*cfg;
+	size_t		 len;
+	FILE		*errs;
+
+	errs = open_memstream(errtext, &len);
+	ck_assert_ptr_nonnull(errs);
+	cfg = config_load_string(json, "t.json", errs);
+	ck_assert_int_eq(fclose(errs), 0);
+	return cfg;
+}
+
+static size_t
+count_lines(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s == '\n')
+			n++;
+	return n;
+}
+
+START_TEST(rejects_bad_config_with_position_and_path)
+{
+	const struct bad_case	*c = &bad_cases[_i];
+	struct config		*cfg;
+	char			*errtext = NULL;
+
+	cfg = load(c->json, &errtext);
+	ck_assert_msg(cfg == NULL, "%s: loaded", c->name);
+	ck_assert_msg(strstr(errtext, c->expect) != NULL,
+	    "%s: expected \"%s\" in:\n%s", c->name, c->expect, errtext);
+	free(errtext);
+}
+END_TEST
+
+/* Every case above must be a valid config once the bad part is fixed. */
+static const char *const good_cases[] = {
+	TOP_OPEN "\"workers\": 256\n}",
+	POOL_OPEN "\"balance\": \"uri\"" BK,
+	SVC_OPEN WEB "\"index\": []" LS,
+	SVC_OPEN "\"tls\": {" CERT ", \"protocols\": [\"TLSv1.3\"]}" PL,
+	SVC_OPEN "\"routes\": [{\"host\": \"*\", \"pool\": \"p\"}]" LS,
+	SVC_OPEN "\"via\": \"a.b-c_d~1\"" PL,
+	POOL_OPEN "\"backends\": [\"127.0.0.1:8080\", \"[::1]:8080\"]}}}",
+};
+
+START_TEST(accepts_the_fixed_versions_of_bad_cases)
+{
+	struct config	*cfg;
+	char		*errtext = NULL;
+
+	cfg = load(good_cases[_i], &errtext);
+	ck_assert_msg(cfg != NULL, "case %d: %s", _i, errtext);
+	ck_assert_str_eq(errtext, "");
+	config_free(cfg);
+	free(errtext);
+}
+END_TEST
+
+/* The SPEC's example, verbatim. */
+static const char spec_example[] =
+"{\n"
+"  \"user\": \"www-data\",\n"
+"  \"group\": \"www-data\",\n"
+"  \"workers\": 0,\n"
+"  \"state_dir\": \"/run/weir\",\n"
+"  \"pidfile\": \"/run/weir/weir.pid\",\n"
+"  \"error_log\": \"/var/log/weir/error.log\",\n"
+"  \"log_level\": \"info\",\n"
+"  \"access_log\": \"/var/log/weir/access.log\",\n"
+"\n"
+"  \"pools\": {\n"
+"    \"apache\": {\n"
+"      \"balance\": \"roundrobin\",\n"
+"      \"backends\": [\"127.0.0.1:8080\", {\"address\": \"10.0.0.2:8080\", "
+"\"weight\": 3, \"max_conns\": 200, \"backup\": false}],\n"
+"      \"persist\": true,\n"
+"      \"verify\": false,\n"
+"      \"connect_timeout_ms\": 3000,\n"
+"      \"response_timeout_ms\": 60000,\n"
+"      \"retries\": 2,\n"
+"      \"health\": {\"path\": \"/\", \"host\": \"localhost\", "
+"\"interval_ms\": 2000, \"timeout_ms\": 1000, \"rise\": 2, \"fall\": 3, "
+"\"expect\": \"2xx\"}\n"
+"    },\n"
+"    \"lighttpd\": {\"backends\": [\"127.0.0.1:8181\"]}\n"
+"  },\n"
+"\n"
+"  \"services\": {\n"
+"    \"web\": {\n"
+"      \"role\": \"reverse_proxy\",\n"
+"      \"listen\": [\"0.0.0.0:80\", \"[::]:80\"],\n"
+"      \"pool\": \"apache\",\n"
+"      \"routes\": [\n"
+"        {\"host\": \"static.example.com\", \"pool\": \"lighttpd\"},\n"
+"        {\"host\": \"*.img.example.com\", \"path\": \"/thumbs/\", "
+"\"pool\": \"lighttpd\"}\n"
+"      ],\n"
+"      \"persist_client\": true,\n"
+"      \"client_idle_timeout_ms\": 30000,\n"
+"      \"request_header_timeout_ms\": 10000,\n"
+"      \"max_header_bytes\": 32768,\n"
+"      \"max_body_bytes\": 0,\n"
+"      \"trusted_proxies\": [\"10.0.0.0/8\"]\n"
+"    },\n"
+"    \"web-tls\": {\n"
+"      \"role\": \"reverse_proxy\",\n"
+"      \"listen\": \"0.0.0.0:443\",\n"
+"      \"pool\": \"apache\",\n"
+"      \"tls\": {\n"
+"        \"certificates\": [{\"cert\": \"/etc/weir/example.com.pem\", "
+"\"key\": \"/etc/weir/example.com.key\"}],\n"
+"        \"protocols\": [\"TLSv1.2\", \"TLSv1.3\"],\n"
+"        \"session_tickets\": true,\n"
+"        \"hsts_max_age\": 0\n"
+"      }\n"
+"    },\n"
+"    \"files\": {\n"
+"      \"role\": \"web_server\",\n"
+"      \"listen\": \"127.0.0.1:8282\",\n"
+"      \"docroot\": \"/var/www/html\",\n"
+"      \"index\": [\"index.html\"],\n"
+"      \"dirindex\": false\n"
+"    }\n"
+"  }\n"
+"}\n";
+
+START_TEST(loads_spec_example_with_its_values)
+{
+	struct config		*cfg;
+	struct pool_conf	*apache, *lighttpd;
+	struct service_conf	*web, *tls, *files;
+	char			*errtext = NULL;
+
+	cfg = load(spec_example, &errtext);
+	ck_assert_msg(cfg != NULL, "%s", errtext);
+	ck_assert_str_eq(cfg->path, "t.json");
+	ck_assert_str_eq(cfg->user, "www-data");
+	ck_assert_str_eq(cfg->group, "www-data");
+	ck_assert_uint_eq(cfg->workers, 0);
+	ck_assert_str_eq(cfg->pidfile, "/run/weir/weir.pid");
+	ck_assert_str_eq(cfg->error_log, "/var/log/weir/error.log");
+	ck_assert_str_eq(cfg->access_log, "/var/log/weir/access.log");
+	ck_assert_int_eq(cfg->log_level, LOG_LVL_INFO);
+
+	ck_assert_uint_eq(cfg->npools, 2);
+	apache = &cfg->pools[0];
+	lighttpd = &cfg->pools[1];
+	ck_assert_str_eq(apache->name, "apache");
+	ck_assert_uint_eq(apache->index, 0);
+	ck_assert_uint_eq(lighttpd->index, 1);
+	ck_assert_int_eq(apache->balance, BALANCE_ROUNDROBIN);
+	ck_assert_uint_eq(apache->nbackends, 2);
+	ck_assert_str_eq(apache->backends[0].address, "127.0.0.1:8080");
+	ck_assert_uint_eq(apache->backends[0].weight, 1);
+	ck_assert_str_eq(apache->backends[1].address, "10.0.0.2:8080");
+	ck_assert_int_eq(apache->backends[1].addr.ss.ss_family, AF_INET);
+	ck_assert_uint_eq(apache->backends[1].weight, 3);
+	ck_assert_uint_eq(apache->backends[1].max_conns, 200);
+	ck_assert(!apache->backends[1].is_backup);
+	ck_assert(apache->health.enabled);
+	ck_assert_str_eq(apache->health.host, "localhost");
+	ck_assert_uint_eq(apache->health.expect_class_mask, 1u << 2);
+	ck_assert_ptr_null(apache->health.expect_codes);
+	ck_assert_str_eq(lighttpd->name, "lighttpd");
+	ck_assert_int_eq(config_find_pool(cfg, "lighttpd"), 1);
+	ck_assert_int_eq(config_find_pool(cfg, "nginx"), -1);
+
+	ck_assert_uint_eq(cfg->nservices, 3);
+	web = &cfg->services[0];
+	tls = &cfg->services[1];
+	files = &cfg->services[2];
+	ck_assert_str_eq(web->name, "web");
+	ck_assert_int_eq(web->role, ROLE_REVERSE_PROXY);
+	ck_assert_uint_eq(web->nlisten, 2);
+	ck_assert_str_eq(web->listen_text[1], "[::]:80");
+	ck_assert_int_eq(web->listen[1].ss.ss_family, AF_INET6);
+	ck_assert_ptr_eq(web->pool, apache);
+	ck_assert_uint_eq(web->nroutes, 2);
+	ck_assert_str_eq(web->routes[0].host, "static.example.com");
+	ck_assert_ptr_null(web->routes[0].path);
+	ck_assert_ptr_eq(web->routes[0].pool, lighttpd);
+	ck_assert_str_eq(web->routes[1].host, "*.img.example.com");
+	ck_assert_str_eq(web->routes[1].path, "/thumbs/");
+	ck_assert_uint_eq(web->ntrusted_proxies, 1);
+	ck_assert_uint_eq(web->trusted_proxies[0].prefix, 8);
+	ck_assert_str_eq(web->via, "weir");
+	ck_assert_ptr_null(web->tls);
+
+	ck_assert_str_eq(tls->name, "web-tls");
+	ck_assert_ptr_nonnull(tls->tls);
+	ck_assert_uint_eq(tls->tls->ncertificates, 1);
+	ck_assert_str_eq(tls->tls->certificates[0].key,
+	    "/etc/weir/example.com.key");
+	ck_assert_uint_eq(tls->tls->nprotocols, 2);
+	ck_assert(tls->tls->session_tickets);
+	ck_assert_ptr_null(tls->tls->ciphers);
+
+	ck_assert_int_eq(files->role, ROLE_WEB_SERVER);
+	ck_assert_str_eq(files->docroot, "/var/www/html");
+	ck_assert_uint_eq(files->nindex_files, 1);
+	ck_assert_str_eq(files->index_files[0], "index.html");
+	ck_assert(!files->dirindex);
+	ck_assert_ptr_null(files->pool);
+	config_free(cfg);
+	free(errtext);
+}
+END_TEST
+
+START_TEST(applies_defaults_to_a_minimal_config)
+{
+	struct config		*cfg;
+	struct pool_conf	*p;
+	struct service_conf	*s;
+	char			*errtext = NULL;
+
+	cfg = load("{\"pools\": {\"p\": {\"backends\": [\"127.0.0.1:8080\"]}},"
+	    "\"services\": {\"s\": {\"listen\": \"*:80\", \"pool\": \"p\"}}}",
+	    &errtext);
+	ck_assert_msg(cfg != NULL, "%s", errtext);
+	ck_assert_ptr_null(cfg->user);
+	ck_assert_ptr_null(cfg->group);
+	ck_assert_uint_eq(cfg->workers, 0);
+	ck_assert_uint_eq(cfg->max_connections, 4096);
+	ck_assert_uint_eq(cfg->shutdown_timeout_ms, 30000);
+	ck_assert_str_eq(cfg->state_dir, "/run/weir");
+	ck_assert_str_eq(cfg->pidfile, "/run/weir/weir.pid");
+	ck_assert_ptr_null(cfg->error_log);
+	ck_assert_ptr_null(cfg->access_log);
+	ck_assert_int_eq(cfg->log_level, LOG_LVL_INFO);
+
+	p = &cfg->pools[0];
+	ck_assert_int_eq(p->balance, BALANCE_ROUNDROBIN);
+	ck_assert(p->persist);
+	ck_assert(!p->verify);
+	ck_assert_uint_eq(p->connect_timeout_ms, 3000);
+	ck_assert_uint_eq(p->response_timeout_ms, 60000);
+	ck_assert_uint_eq(p->retries, 2);
+	ck_assert_uint_eq(p->max_idle, 32);
+	ck_assert_uint_eq(p->backends[0].weight, 1);
+	ck_assert_uint_eq(p->backends[0].max_conns, 0);
+	ck_assert(!p->backends[0].is_backup);
+	ck_assert(p->health.enabled);
+	ck_assert_str_eq(p->health.path, "/");
+	ck_assert_str_eq(p->health.host, "localhost");
+	ck_assert_uint_eq(p->health.interval_ms, 2000);
+	ck_assert_uint_eq(p->health.timeout_ms, 1000);
+	ck_assert_uint_eq(p->health.rise, 2);
+	ck_assert_uint_eq(p->health.fall, 3);
+	ck_assert_uint_eq(p->health.expect_class_mask, 1u << 2);
+	ck_assert_uint_eq(p->health.nexpect_codes, 0);
+
+	s = &cfg->services[0];
+	ck_assert_int_eq(s->role, ROLE_REVERSE_PROXY);
+	ck_assert_str_eq(s->listen_text[0], "*:80");
+	ck_assert(s->persist_client);
+	ck_assert_uint_eq(s->client_idle_timeout_ms, 30000);
+	ck_assert_uint_eq(s->request_header_timeout_ms, 10000);
+	ck_assert_uint_eq(s->max_header_bytes, 32768);
+	ck_assert_uint_eq(s->max_body_bytes, 0);
+	ck_assert_uint_eq(s->ntrusted_proxies, 0);
+	ck_assert_str_eq(s->via, "weir");
+	ck_assert_ptr_null(s->tls);
+	ck_assert_uint_eq(s->nroutes, 0);
+	config_free(cfg);
+	free(errtext);
+}
+END_TEST
+
+START_TEST(takes_explicit_values_over_defaults)
+{
+	struct config		*cfg;
+	struct pool_conf	*p;
+	struct service_conf	*s, *f;
+	char			*errtext = NULL;
+
+	cfg = load("{\"state_dir\": \"/tmp/w/\", \"error_log\": null, "
+	    "\"log_level\": \"debug\", \"max_connections\": 16,"
+	    "\"pools\": {\"p\": {\"balance\": \"leastconn\", \"health\": false,"
+	    " \"backends\": [{\"address\": \"[::1]:81\", \"backup\": true}]},"
+	    " \"h\": {\"backends\": [\"127.0.0.1:82\"],"
+	    " \"health\": {\"expect\": [\"3XX\", 200, 204]}}},"
+	    "\"services\": {\"s\": {\"listen\": \"*:80\", \"via\": false,"
+	    " \"max_body_bytes\": 10000000000, \"routes\": [{\"host\":"
+	    " \"Static.Example.COM\", \"service\": \"f\"}]},"
+	    " \"f\": {\"role\": \"web_server\", \"listen\": \"127.0.0.1:81\","
+	    " \"docroot\": \"/srv\", \"index\": [\"a.htm\", \"b.htm\"],"
+	    " \"follow_symlinks\": true}}}", &errtext);
+	ck_assert_msg(cfg != NULL, "%s", errtext);
+	ck_assert_str_eq(cfg->pidfile, "/tmp/w/weir.pid");
+	ck_assert_ptr_null(cfg->error_log);
+	ck_assert_int_eq(cfg->log_level, LOG_LVL_DEBUG);
+	ck_assert_uint_eq(cfg->max_connections, 16);
+	p = &cfg->pools[0];
+	ck_assert_int_eq(p->balance, BALANCE_LEASTCONN);
+	ck_assert(!p->health.enabled);
+	ck_assert(p->backends[0].is_backup);
+	ck_assert_int_eq(p->backends[0].addr.ss.ss_family, AF_INET6);
+	p = &cfg->pools[1];
+	ck_assert_uint_eq(p->health.expect_class_mask, 1u << 3);
+	ck_assert_uint_eq(p->health.nexpect_codes, 2);
+	ck_assert_int_eq(p->health.expect_codes[0], 200);
+	ck_assert_int_eq(p->health.expect_codes[1], 204);
+	s = &cfg->services[0];
+	f = &cfg->services[1];
+	ck_assert_ptr_null(s->via);
+	ck_assert_ptr_null(s->pool);
+	ck_assert(s->max_body_bytes == 10000000000ull);
+	ck_assert_str_eq(s->routes[0].host, "static.example.com");
+	ck_assert_ptr_eq(s->routes[0].service, f);
+	ck_assert_ptr_null(s->routes[0].pool);
+	ck_assert_uint_eq(f->nindex_files, 2);
+	ck_assert_str_eq(f->index_files[1], "b.htm");
+	ck_assert(f->follow_symlinks);
+	config_free(cfg);
+	free(errtext);
+}
+END_TEST
+
+START_TEST(reports_every_error_in_file_order)
+{
+	struct config	*cfg;
+	char		*errtext = NULL, *second, *third;
+
+	/* Services come first in the text but are checked after pools. */
+	cfg = load("{\n"
+	    "\"services\": {\"s\": {\"listen\": \"nowhere\", "
+	    "\"pool\": \"x\"}},\n"
+	    "\"pools\": {\"p\": {\"retries\": 99, \"backends\": []}},\n"
+	    "\"workers\": -1\n"
+	    "}", &errtext);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(count_lines(errtext), 5);
+	ck_assert_ptr_eq(strstr(errtext, "t.json:2:30: services.s.listen: "),
+	    errtext);
+	second = strchr(errtext, '\n') + 1;
+	ck_assert_ptr_eq(strstr(second, "t.json:2:49: services.s.pool: "),
+	    second);
+	third = strchr(second, '\n') + 1;
+	ck_assert_ptr_eq(strstr(third, "t.json:3:28: pools.p.retries: "),
+	    third);
+	ck_assert_ptr_nonnull(strstr(third, "\nt.json:3:44: pools.p.backends: "
+	    "expected a non-empty array"));
+	ck_assert_ptr_nonnull(strstr(third, "\nt.json:4:12: workers: "));
+	free(errtext);
+}
+END_TEST
+
+START_TEST(locates_keys_written_with_escapes)
+{
+	struct config	*cfg;
+	char		*errtext = NULL;
+
+	/* The strings before the culprit hold quotes and brackets. */
+	cfg = load("{\"user\": \"a\\\"}]{[\", \"group\": \"\\\\\", "
+	    "\"\\u0077okers\": 1, " SVCS_LINE "}", &errtext);
+	ck_assert_ptr_null(cfg);
+	ck_assert_ptr_nonnull(strstr(errtext,
+	    "t.json:1:36: wokers: unknown key"));
+	free(errtext);
+}
+END_TEST
+
+START_TEST(keeps_one_error_on_one_line)
+{
+	struct config	*cfg;
+	char		*errtext = NULL;
+
+	cfg = load("{\"a\\nb\": 1, " SVCS_LINE "}", &errtext);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(count_lines(errtext), 2);
+	ck_assert_ptr_nonnull(strstr(errtext, "t.json:1:2: a?b: unknown key"));
+	free(errtext);
+}
+END_TEST
+
+START_TEST(loads_from_a_file_and_names_it)
+{
+	char		 path[] = "/tmp/check_config.XXXXXX";
+	struct config	*cfg;
+	char		*errtext = NULL;
+	size_t		 len;
+	FILE		*errs;
+	int		 fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, spec_example, strlen(spec_example)),
+	    (ssize_t)strlen(spec_example));
+	close(fd);
+	errs = open_memstream(&errtext, &len);
+	cfg = config_load(path, errs);
+	fclose(errs);
+	ck_assert_msg(cfg != NULL, "%s", errtext);
+	ck_assert_str_eq(cfg->path, path);
+	config_free(cfg);
+	free(errtext);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, "{\"workers\": 1000}", 17), 17);
+	close(fd);
+	errs = open_memstream(&errtext, &len);
+	cfg = config_load(path, errs);
+	fclose(errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_ptr_eq(strstr(errtext, path), errtext);
+	ck_assert_ptr_nonnull(strstr(errtext, ":1:13: workers: expected"));
+	free(errtext);
+	unlink(path);
+}
+END_TEST
+
+/* etc/weir.json is installed as the default: it must stay valid. */
+START_TEST(loads_the_installed_example_config)
+{
+	struct config	*cfg;
+	const char	*top = getenv("top_srcdir");
+	char		 path[4096], *errtext = NULL;
+	size_t		 len;
+	FILE		*errs;
+
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/etc/weir.json",
+	    top != NULL ? top : "."), (int)sizeof(path));
+	errs = open_memstream(&errtext, &len);
+	cfg = config_load(path, errs);
+	fclose(errs);
+	ck_assert_msg(cfg != NULL, "%s", errtext);
+	ck_assert_int_ne(config_find_pool(cfg, "apache"), -1);
+	ck_assert_int_ne(config_find_pool(cfg, "lighttpd"), -1);
+	ck_assert_str_eq(cfg->services[0].routes[0].host, "static.example.com");
+	config_free(cfg);
+	free(errtext);
+}
+END_TEST
+
+START_TEST(reports_a_file_it_cannot_open)
+{
+	struct config	*cfg;
+	char		*errtext = NULL;
+	size_t		 len;
+	FILE		*errs;
+
+	errs = open_memstream(&errtext, &len);
+	cfg = config_load("/nonexistent/weir.json", errs);
+	fclose(errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_str_eq(errtext, "/nonexistent/weir.json: cannot open: "
+	    "No such file or directory\n");
+	free(errtext);
+}
+END_TEST
+
+START_TEST(names_every_balance_method)
+{
+	ck_assert_str_eq(balance_name(BALANCE_ROUNDROBIN), "roundrobin");
+	ck_assert_str_eq(balance_name(BALANCE_RANDOM), "random");
+	ck_assert_str_eq(balance_name(BALANCE_LEASTCONN), "leastconn");
+	ck_assert_str_eq(balance_name(BALANCE_SOURCE), "source");
+	ck_assert_str_eq(balance_name(BALANCE_URI), "uri");
+	ck_assert_str_eq(balance_name((enum balance)99), "unknown");
+}
+END_TEST
+
+START_TEST(frees_null)
+{
+	config_free(NULL);
+}
+END_TEST
+
+/* The locator on its own: nesting, escapes and missing places. */
+static const char locate_text[] =
+    "{\"a\": [1, {\"b\\\"]\": \"}\"}, [[], {\"c\": 2}]],\n"
+    " \"\\ud83d\\ude00\": {\"x\": true}, \"\\u00e9\": null}";
+
+START_TEST(locator_finds_nested_values_and_keys)
+{
+	struct json_step	 p[4];
+	unsigned		 line = 0, col = 0;
+	const size_t		 len = strlen(locate_text);
+
+	p[0].key = "a";
+	p[1].key = NULL;
+	p[1].index = 2;
+	p[2].key = NULL;
+	p[2].index = 1;
+	p[3].key = "c";
+	ck_assert_int_eq(json_pos_find(locate_text, len, p, 4, false, &line,
+	    &col), 0);
+	ck_assert_uint_eq(line, 1);
+	ck_assert_uint_eq(col, 37);
+	ck_assert_int_eq(json_pos_find(locate_text, len, p, 4, true, &line,
+	    &col), 0);
+	ck_assert_uint_eq(col, 32);
+
+	p[1].index = 1;
+	p[2].key = "b\"]";
+	ck_assert_int_eq(json_pos_find(locate_text, len, p, 3, false, &line,
+	    &col), 0);
+	ck_assert_uint_eq(col, 20);
+
+	p[0].key = "\xf0\x9f\x98\x80";
+	p[1].key = "x";
+	ck_assert_int_eq(json_pos_find(locate_text, len, p, 2, false, &line,
+	    &col), 0);
+	ck_assert_uint_eq(line, 2);
+	ck_assert_uint_eq(col, 24);
+	p[0].key = "\xc3\xa9";
+	ck_assert_int_eq(json_pos_find(locate_text, len, p, 1, true, &line,
+	    &col), 0);
+	ck_assert_uint_eq(col, 31);
+
+	ck_assert_int_eq(json_pos_find(locate_text, len, p, 0, false, &line,
+	    &col), 0);
+	ck_assert_uint_eq(line, 1);
+	ck_assert_uint_eq(col, 1);
+}
+END_TEST
+
+START_TEST(locator_fails_on_missing_places)
+{
+	struct json_step	 p[2];
+	unsigned		 line, col;
+	const size_t		 len = strlen(locate_text);
+
+	p[0].key = "nope";
+	ck_assert_int_eq(json_pos_find(locate_text, len, p, 1, false, &line,
+	    &col), -1);
+	p[0].key = "a";
+	p[1].key = NULL;
+	p[1].index = 3;
+	ck_assert_int_eq(json_pos_find(locate_text, len, p, 2, false, &line,
+	    &col), -1);
+	p[1].key = "k";
+	ck_assert_int_eq(json_pos_find(locate_text, len, p, 2, false, &line,
+	    &col), -1);
+	/* Truncated text must not be read past its end. */
+	p[0].key = "\xc3\xa9";
+	ck_assert_int_eq(json_pos_find(locate_text, 20, p, 1, false, &line,
+	    &col), -1);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc;
+
+	tc = tcase_create("rejects");
+	tcase_add_loop_test(tc, rejects_bad_config_with_position_and_path, 0,
+	    NELEM(bad_cases));
+	tcase_add_loop_test(tc, accepts_the_fixed_versions_of_bad_cases, 0,
+	    NELEM(good_cases));
+	tcase_add_test(tc, reports_every_error_in_file_order);
+	tcase_add_test(tc, locates_keys_written_with_escapes);
+	tcase_add_test(tc, keeps_one_error_on_one_line);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("loads");
+	tcase_add_test(tc, loads_spec_example_with_its_values);
+	tcase_add_test(tc, applies_defaults_to_a_minimal_config);
+	tcase_add_test(tc, takes_explicit_values_over_defaults);
+	tcase_add_test(tc, loads_from_a_file_and_names_it);
+	tcase_add_test(tc, loads_the_installed_example_config);
+	tcase_add_test(tc, reports_a_file_it_cannot_open);
+	tcase_add_test(tc, names_every_balance_method);
+	tcase_add_test(tc, frees_null);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("locator");
+	tcase_add_test(tc, locator_finds_nested_values_and_keys);
+	tcase_add_test(tc, locator_fails_on_missing_places);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(config_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,36 @@
+/*
+ * The access log: one line per request, buffered per worker and written
+ * with one write(2) per loop turn (or when the buffer fills), so a busy
+ * worker does not make a syscall per request and lines never interleave.
+ */
+#ifndef WEIR_WORKER_ACCESSLOG_H
+#define WEIR_WORKER_ACCESSLOG_H
+
+#include <stddef.h>
+
+#define ACCESSLOG_BUF_BYTES	32768
+
+struct conn;
+
+struct accesslog {
+	int	 fd;		/* -1 = off */
+	char	*path;		/* borrowed from the config */
+	size_t	 len;
+	char	 buf[ACCESSLOG_BUF_BYTES];
+};
+
+/* Opens <path> for appending; NULL leaves the log off.  0 or -1 (logged). */
+int	accesslog_open(struct accesslog *al, const char *path);
+
+/* USR1: reopens the file after logrotate moved it. */
+void	accesslog_reopen(struct accesslog *al);
+
+/* Adds the line for the request <c> just finished. */
+void	accesslog_add(struct accesslog *al, const struct conn *c);
+
+/* Writes what is buffered. */
+void	accesslog_flush(struct accesslog *al);
+
+void	accesslog_close(struct accesslog *al);
+
+#endif

@@ -1,0 +1,1302 @@
+/*
+ * A client connection and the exchange with its backend, as a state machine
+ * driven by edge-triggered epoll events: each step tries its I/O and waits
+ * only on EAGAIN, so readiness is remembered in c_readable/b_writable/...
+ * rather than re-armed with epoll_ctl.
+ *
+ * Transitions (from -> to: on what):
+ *   READ_HEAD  -> CONNECT     head parsed, backend chosen, connect pending
+ *   READ_HEAD  -> SEND_HEAD   connected at once, or an idle conn reused
+ *   READ_HEAD  -> SEND_LOCAL  bad request (4xx), no route, no backend
+ *   CONNECT    -> SEND_HEAD   connected
+ *   CONNECT    -> CONNECT     failed or timed out, another backend tried
+ *   CONNECT    -> SEND_LOCAL  failed with no retry left (502)
+ *   SEND_HEAD  -> EXCHANGE    head written
+ *   SEND_HEAD  -> CONNECT     reused conn dead before any byte went
+ *   EXCHANGE   -> READ_HEAD   response done, client kept (keep-alive)
+ *   EXCHANGE   -> SEND_HEAD   reused conn closed with no answer, idempotent
+ *                             bodiless request: once more on a new conn to
+ *                             the same backend
+ *   EXCHANGE   -> SEND_LOCAL  backend failed before the response head
+ *   EXCHANGE   -> LINGER      response done, client not kept
+ *   SEND_LOCAL -> READ_HEAD   sent, connection kept
+ *   SEND_LOCAL -> LINGER      sent, connection not kept
+ * Any state may close on a client reset or a timeout.
+ */
+#include "worker/conn.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/shm.h"
+#include "worker/accesslog.h"
+#include "worker/balance.h"
+#include "worker/respond.h"
+#include "worker/rewrite.h"
+#include "worker/upstream.h"
+
+/* How long a closing connection may keep sending us bytes we discard. */
+#define LINGER_MS	2000
+
+static enum step	step_read_head(struct conn *);
+static enum step	step_connect(struct conn *);
+static enum step	step_send_head(struct conn *);
+static enum step	step_exchange(struct conn *);
+static enum step	step_send_local(struct conn *);
+static enum step	step_linger(struct conn *);
+
+static const struct {
+	const char	*name;
+	enum step	(*run)(struct conn *);
+} conn_steps[CONN_STATE_COUNT] = {
+	[CONN_READ_HEAD] =	{ "read-head", step_read_head },
+	[CONN_CONNECT] =	{ "connect", step_connect },
+	[CONN_SEND_HEAD] =	{ "send-head", step_send_head },
+	[CONN_EXCHANGE] =	{ "exchange", step_exchange },
+	[CONN_SEND_LOCAL] =	{ "send-local", step_send_local },
+	[CONN_LINGER] =		{ "linger", step_linger },
+};
+
+static const char *const end_names[] = {
+	[END_NONE] = "none",
+	[END_CLIENT_CLOSED] = "client closed",
+	[END_CLIENT_RESET] = "client reset",
+	[END_CLIENT_TIMEOUT] = "client timeout",
+	[END_BAD_REQUEST] = "bad request",
+	[END_BACKEND_CONNECT] = "backend connect failed",
+	[END_BACKEND_RESET] = "backend closed early",
+	[END_BACKEND_TIMEOUT] = "backend timeout",
+	[END_BACKEND_BAD] = "invalid backend response",
+	[END_NO_BACKEND] = "no backend available",
+	[END_DONE] = "done",
+	[END_SHUTDOWN] = "shutdown",
+};
+
+const char *
+conn_end_str(enum conn_end e)
+{
+	return e < sizeof(end_names) / sizeof(end_names[0]) ? end_names[e] :
+	    "?";
+}
+
+static void	conn_close(struct conn *c);
+static void	conn_timeout(struct timer *t);
+static enum step	local_response(struct conn *c, int status, bool keep);
+static enum step	backend_failed(struct conn *c);
+
+/*
+ * Buffers: one size for heads (the largest max_header_bytes plus room for
+ * what weir adds) and one for response bodies.  Released blocks are kept
+ * on a per-worker stack so the request path does not call malloc once
+ * the worker is warm.
+ */
+struct block_cache {
+	char	**blocks;	/* owned */
+	size_t	  n;
+	size_t	  cap;
+	size_t	  size;
+};
+
+static struct block_cache	head_cache, body_cache;
+
+static int
+cache_init(struct block_cache *bc, size_t size, size_t cap)
+{
+	bc->blocks = calloc(cap, sizeof(*bc->blocks));
+	bc->n = 0;
+	bc->cap = cap;
+	bc->size = size;
+	return bc->blocks == NULL ? -1 : 0;
+}
+
+static int
+cache_get(struct block_cache *bc, struct buf *b)
+{
+	if (b->data != NULL)
+		return 0;
+	if (bc->n > 0) {
+		b->data = bc->blocks[--bc->n];
+		b->cap = bc->size;
+		b->start = b->end = 0;
+		return 0;
+	}
+	return buf_init(b, bc->size);
+}
+
+static void
+cache_put(struct block_cache *bc, struct buf *b)
+{
+	if (b->data == NULL)
+		return;
+	if (bc->n < bc->cap) {
+		bc->blocks[bc->n++] = b->data;
+		b->data = NULL;
+		b->cap = b->start = b->end = 0;
+	} else
+		buf_free(b);
+}
+
+static void
+cache_free(struct block_cache *bc)
+{
+	while (bc->n > 0)
+		free(bc->blocks[--bc->n]);
+	free(bc->blocks);
+	bc->blocks = NULL;
+}
+
+int
+conn_pool_init(struct worker *w, size_t n)
+{
+	size_t	i, head = CONN_BUF_BYTES;
+
+	for (i = 0; i < w->cfg->nservices; i++)
+		if (w->cfg->services[i].max_header_bytes + CONN_HEAD_EXTRA >
+		    head)
+			head = w->cfg->services[i].max_header_bytes +
+			    CONN_HEAD_EXTRA;
+	w->conns = calloc(n, sizeof(*w->conns));
+	if (w->conns == NULL || cache_init(&head_cache, head, 256) == -1 ||
+	    cache_init(&body_cache, CONN_BUF_BYTES, 256) == -1)
+		return -1;
+	w->nconns = n;
+	w->free_conns = NULL;
+	for (i = n; i > 0; i--) {
+		struct conn *c = &w->conns[i - 1];
+
+		c->next = w->free_conns;
+		w->free_conns = c;
+	}
+	return 0;
+}
+
+void
+conn_pool_free(struct worker *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nconns; i++) {
+		buf_free(&w->conns[i].in);
+		buf_free(&w->conns[i].hdr);
+		buf_free(&w->conns[i].bin);
+	}
+	free(w->conns);
+	w->conns = NULL;
+	cache_free(&head_cache);
+	cache_free(&body_cache);
+}
+
+/* ---- deadlines ---- */
+
+/*
+ * Sets <c>'s deadline <ms> from now.  Pushing a deadline later is only
+ * remembered; the timer, when it fires early, re-arms itself.  That keeps
+ * the heap out of the per-read path.
+ */
+static void
+set_deadline(struct conn *c, unsigned ms)
+{
+	c->deadline_ms = clock_now_ms() + ms;
+	if (c->timer.slot == SIZE_MAX ||
+	    c->timer.deadline_ms > c->deadline_ms)
+		(void)timer_arm(&c->w->timers, &c->timer, c->deadline_ms);
+}
+
+static void
+set_state(struct conn *c, enum conn_state s)
+{
+	log_debug("conn %d: %s -> %s", c->cfd, conn_steps[c->state].name,
+	    conn_steps[s].name);
+	c->state = s;
+	switch (s) {
+	case CONN_READ_HEAD:
+		set_deadline(c, buf_empty(&c->in) && c->nrequests > 0 ?
+		    c->svc->client_idle_timeout_ms :
+		    c->svc->request_header_timeout_ms);
+		break;
+	case CONN_CONNECT:
+		set_deadline(c, c->pool->connect_timeout_ms);
+		break;
+	case CONN_SEND_HEAD:
+	case CONN_EXCHANGE:
+		set_deadline(c, c->pool->response_timeout_ms);
+		break;
+	case CONN_SEND_LOCAL:
+		set_deadline(c, c->svc->client_idle_timeout_ms);
+		break;
+	case CONN_LINGER:
+		set_deadline(c, LINGER_MS);
+		break;
+	case CONN_STATE_COUNT:
+		break;
+	}
+}
+
+/* ---- the loop's entry points ---- */
+
+static void
+conn_run(struct conn *c)
+{
+	enum step	rv;
+
+	do {
+		rv = conn_steps[c->state].run(c);
+	} while (rv == STEP_NEXT);
+	if (rv == STEP_CLOSE)
+		conn_close(c);
+}
+
+void
+conn_event(struct conn *c, bool is_backend, uint32_t events)
+{
+	if (c->is_closing)
+		return;
+	if (is_backend) {
+		if (c->bfd == -1)
+			return;
+		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			c->b_readable = true;
+		if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+			c->b_writable = true;
+	} else {
+		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			c->c_readable = true;
+		if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+			c->c_writable = true;
+	}
+	conn_run(c);
+}
+
+static void
+conn_timeout(struct timer *t)
+{
+	struct conn	*c = (struct conn *)((char *)t -
+	    offsetof(struct conn, timer));
+	enum step	 rv = STEP_CLOSE;
+
+	if (c->is_closing)
+		return;
+	if (c->deadline_ms > clock_now_ms()) {
+		(void)timer_arm(&c->w->timers, &c->timer, c->deadline_ms);
+		return;
+	}
+	c->end = END_CLIENT_TIMEOUT;
+	switch (c->state) {
+	case CONN_READ_HEAD:
+		/* A silent idle connection just goes; a partial head is 408. */
+		if (!buf_empty(&c->in)) {
+			log_info("client %s (service %s): request head "
+			    "incomplete after %u ms", c->peer_text,
+			    c->svc->name, c->svc->request_header_timeout_ms);
+			rv = local_response(c, 408, false);
+		}
+		break;
+	case CONN_CONNECT:
+		log_warn("backend %s (pool %s): connect timed out after %u ms",
+		    c->w->backends[c->backend].conf->address, c->pool->name,
+		    c->pool->connect_timeout_ms);
+		rv = backend_failed(c);
+		break;
+	case CONN_SEND_HEAD:
+	case CONN_EXCHANGE:
+		c->end = END_BACKEND_TIMEOUT;
+		if (!c->has_resp_head) {
+			log_warn("backend %s (pool %s): no response within "
+			    "%u ms", c->w->backends[c->backend].conf->address,
+			    c->pool->name, c->pool->response_timeout_ms);
+			shm_add(&c->w->shm->backends[c->backend].errors, 1);
+			rv = local_response(c, 504, false);
+		}
+		break;
+	default:
+		break;
+	}
+	if (rv == STEP_CLOSE)
+		conn_close(c);
+	else if (rv == STEP_NEXT)
+		conn_run(c);
+}
+
+/* ---- accounting ---- */
+
+static struct shm_service *
+svc_stats(const struct conn *c)
+{
+	return &c->w->shm->services[c->svc->index];
+}
+
+static struct shm_backend *
+backend_stats(const struct conn *c)
+{
+	return &c->w->shm->backends[c->backend];
+}
+
+static const char *
+backend_name(const struct conn *c)
+{
+	return c->w->backends[c->backend].conf->address;
+}
+
+/* Writes the log line and counts the response, once per request. */
+static void
+end_request(struct conn *c)
+{
+	struct shm_service	*ss = svc_stats(c);
+	int			 k = shm_class(c->status);
+
+	if (c->is_logged)
+		return;
+	c->is_logged = true;
+	shm_add(&ss->requests, 1);
+	shm_add(&c->w->shm->workers[c->w->id].requests, 1);
+	if (k != -1)
+		shm_add(&ss->responses[k], 1);
+	accesslog_add(&c->w->access, c);
+}
+
+/* Makes <c> ready for the next request on the same client connection. */
+static void
+reset_request(struct conn *c)
+{
+	h1_msg_reset(&c->req);
+	h1_msg_reset(&c->resp);
+	c->has_request = false;
+	c->is_logged = false;
+	c->req_fwd = 0;
+	c->req_body_done = c->req_scan_done = false;
+	c->is_head = false;
+	c->t_start_us = c->t_backend_us = 0;
+	c->pool = NULL;
+	c->backend = -1;
+	c->ntried = 0;
+	c->fresh_retry = false;
+	c->hdr_off = 0;
+	c->has_resp_head = c->hdr_is_resp = false;
+	c->resp_scan_done = c->resp_done = c->b_keep = false;
+	c->resp_dechunk = false;
+	c->resp_fwd = 0;
+	c->status = 0;
+	c->resp_bytes = c->req_bytes = 0;
+	c->end = END_NONE;
+	/* Idle keep-alive connections hold only their input buffer. */
+	cache_put(&head_cache, &c->hdr);
+	cache_put(&body_cache, &c->bin);
+}
+
+/* ---- the backend socket ---- */
+
+static int
+attach_backend(struct conn *c, int fd, bool is_reused)
+{
+	c->bfd = fd;
+	c->b_reused = is_reused;
+	c->b_wrote = false;
+	c->b_eof = false;
+	c->b_readable = false;
+	/* A parked connection is writable; a new one says so via epoll. */
+	c->b_writable = is_reused;
+	if (worker_watch(c->w, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+	    &c->bev) == -1) {
+		close(fd);
+		c->bfd = -1;
+		return -1;
+	}
+	shm_add(&backend_stats(c)->active, 1);
+	return 0;
+}
+
+/* Gives the backend socket up: parked for reuse when <keep>, else closed. */
+static void
+detach_backend(struct conn *c, bool keep)
+{
+	if (c->bfd == -1)
+		return;
+	shm_sub(&backend_stats(c)->active, 1);
+	if (keep && !c->w->is_stopping) {
+		(void)epoll_ctl(c->w->epfd, EPOLL_CTL_DEL, c->bfd, NULL);
+		upstream_put_idle(c->w, (uint32_t)c->backend, c->bfd);
+	} else
+		close(c->bfd);
+	c->bfd = -1;
+	c->b_readable = c->b_writable = false;
+}
+
+static ssize_t
+send_some(int fd, const char *p, size_t n)
+{
+	ssize_t	rv;
+
+	do {
+		rv = send(fd, p, n, MSG_NOSIGNAL);
+	} while (rv == -1 && errno == EINTR);
+	return rv;
+}
+
+/* ---- closing ---- */
+
+static void
+conn_close(struct conn *c)
+{
+	struct worker	*w = c->w;
+
+	if (c->is_closing)
+		return;
+	if (c->has_request && !c->is_logged)
+		end_request(c);
+	if (c->end != END_NONE && c->end != END_DONE)
+		log_debug("client %s (service %s): closed: %s", c->peer_text,
+		    c->svc->name, conn_end_str(c->end));
+	detach_backend(c, false);
+	timer_cancel(&w->timers, &c->timer);
+	close(c->cfd);
+	c->cfd = -1;
+	cache_put(&head_cache, &c->in);
+	cache_put(&head_cache, &c->hdr);
+	cache_put(&body_cache, &c->bin);
+	shm_sub(&svc_stats(c)->active, 1);
+	shm_sub(&w->shm->workers[w->id].active, 1);
+	w->nactive--;
+	/* Released at the end of the loop turn: later events in this batch
+	   may still point here and must find it closing, not reused. */
+	c->is_closing = true;
+	c->next = w->closing;
+	w->closing = c;
+}
+
+void
+conn_release_closed(struct worker *w)
+{
+	struct conn	*c;
+
+	while ((c = w->closing) != NULL) {
+		w->closing = c->next;
+		c->in_use = false;
+		c->next = w->free_conns;
+		w->free_conns = c;
+	}
+}
+
+static enum step
+start_linger(struct conn *c)
+{
+	/*
+	 * Closing with unread input makes the kernel send RST, which can
+	 * destroy the response still in flight to the client.  So: FIN
+	 * first, then read and discard until the client closes (bounded).
+	 */
+	if (c->c_eof)
+		return STEP_CLOSE;
+	(void)shutdown(c->cfd, SHUT_WR);
+	buf_consume(&c->in, buf_len(&c->in));
+	set_state(c, CONN_LINGER);
+	return STEP_NEXT;
+}
+
+static enum step
+step_linger(struct conn *c)
+{
+	char	junk[4096];
+	ssize_t	n;
+
+	for (;;) {
+		if (!c->c_readable)
+			return STEP_WAIT;
+		n = recv(c->cfd, junk, sizeof(junk), 0);
+		if (n > 0)
+			continue;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->c_readable = false;
+			return STEP_WAIT;
+		}
+		return STEP_CLOSE;
+	}
+}
+
+/* ---- responses weir writes itself ---- */
+
+static enum step
+local_response(struct conn *c, int status, bool keep)
+{
+	detach_backend(c, false);
+	keep = keep && c->keep_client && c->req_scan_done &&
+	    !c->w->is_draining && !c->c_eof;
+	if (c->req_scan_done && c->req_fwd > 0) {
+		/* The body is known in full: drop it, the stream stays
+		   in sync for the next request. */
+		buf_consume(&c->in, c->req_fwd);
+		c->req_fwd = 0;
+	}
+	if (cache_get(&head_cache, &c->hdr) == -1)
+		return STEP_CLOSE;
+	if (!c->hdr_is_resp) {
+		/* Drop a request head that never went out in full. */
+		c->hdr.start = c->hdr.end = 0;
+		c->hdr_is_resp = true;
+	}
+	if (respond_build(&c->hdr, status, c->is_head, keep,
+	    c->svc->via) == -1)
+		return STEP_CLOSE;
+	if (!c->has_request) {
+		c->has_request = true;
+		c->t_start_us = clock_us();
+	}
+	c->status = status;
+	c->keep_client = keep;
+	end_request(c);
+	set_state(c, CONN_SEND_LOCAL);
+	return STEP_NEXT;
+}
+
+static enum step
+step_send_local(struct conn *c)
+{
+	ssize_t	n;
+
+	while (!buf_empty(&c->hdr)) {
+		if (!c->c_writable)
+			return STEP_WAIT;
+		n = send_some(c->cfd, buf_head(&c->hdr), buf_len(&c->hdr));
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->c_writable = false;
+			return STEP_WAIT;
+		}
+		if (n == -1) {
+			c->end = END_CLIENT_RESET;
+			return STEP_CLOSE;
+		}
+		buf_consume(&c->hdr, (size_t)n);
+	}
+	if (!c->keep_client)
+		return start_linger(c);
+	reset_request(c);
+	set_state(c, CONN_READ_HEAD);
+	return STEP_NEXT;
+}
+
+/* ---- choosing and reaching a backend ---- */
+
+/*
+ * Picks a backend the request has not tried yet and starts on it: an idle
+ * keep-alive connection when there is one, else a new connect.  A connect
+ * that fails at once moves on to the next backend, up to <retries>.
+ */
+static enum step
+start_backend(struct conn *c)
+{
+	struct worker	*w = c->w;
+	int		 idx, fd, done;
+
+	for (;;) {
+		if (c->ntried >= 1 + c->pool->retries)
+			return local_response(c, 502, true);
+		idx = balance_pick(w, c->pool, c->tried, c->ntried);
+		if (idx == -1) {
+			if (c->ntried == 0) {
+				log_warn("pool %s: no backend available "
+				    "(service %s)", c->pool->name,
+				    c->svc->name);
+				c->end = END_NO_BACKEND;
+				return local_response(c, 503, true);
+			}
+			return local_response(c, 502, true);
+		}
+		c->tried[c->ntried++] = (uint32_t)idx;
+		c->backend = idx;
+		fd = c->pool->persist ? upstream_take_idle(w, (uint32_t)idx) :
+		    -1;
+		if (fd != -1) {
+			if (attach_backend(c, fd, true) == -1)
+				continue;
+			set_state(c, CONN_SEND_HEAD);
+			return STEP_NEXT;
+		}
+		fd = upstream_connect(&w->backends[idx].conf->addr, &done);
+		if (fd == -1) {
+			log_warn("backend %s (pool %s): connect failed: %s",
+			    backend_name(c), c->pool->name, strerror(errno));
+			shm_add(&backend_stats(c)->errors, 1);
+			c->end = END_BACKEND_CONNECT;
+			continue;
+		}
+		if (attach_backend(c, fd, false) == -1)
+			continue;
+		if (done) {
+			c->b_writable = true;
+			set_state(c, CONN_SEND_HEAD);
+		} else
+			set_state(c, CONN_CONNECT);
+		return STEP_NEXT;
+	}
+}
+
+/* A connect failed or a reused connection was dead before any byte went. */
+static enum step
+backend_failed(struct conn *c)
+{
+	if (!c->b_reused)
+		shm_add(&backend_stats(c)->errors, 1);
+	detach_backend(c, false);
+	c->end = END_BACKEND_CONNECT;
+	c->hdr_off = 0;
+	return start_backend(c);
+}
+
+static enum step
+step_connect(struct conn *c)
+{
+	int		err = 0;
+	socklen_t	len = sizeof(err);
+
+	if (!c->b_writable)
+		return STEP_WAIT;
+	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err == 0) {
+		set_state(c, CONN_SEND_HEAD);
+		return STEP_NEXT;
+	}
+	log_warn("backend %s (pool %s): connect failed: %s", backend_name(c),
+	    c->pool->name, strerror(err));
+	return backend_failed(c);
+}
+
+static enum step
+step_send_head(struct conn *c)
+{
+	ssize_t	n;
+
+	while (c->hdr_off < buf_len(&c->hdr)) {
+		if (!c->b_writable)
+			return STEP_WAIT;
+		n = send_some(c->bfd, buf_head(&c->hdr) + c->hdr_off,
+		    buf_len(&c->hdr) - c->hdr_off);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->b_writable = false;
+			return STEP_WAIT;
+		}
+		if (n == -1) {
+			if (!c->b_wrote) {
+				log_info("backend %s (pool %s): %s connection "
+				    "failed before the request: %s",
+				    backend_name(c), c->pool->name,
+				    c->b_reused ? "idle" : "new",
+				    strerror(errno));
+				return backend_failed(c);
+			}
+			log_warn("backend %s (pool %s): send failed: %s",
+			    backend_name(c), c->pool->name, strerror(errno));
+			shm_add(&backend_stats(c)->errors, 1);
+			c->end = END_BACKEND_RESET;
+			return local_response(c, 502, false);
+		}
+		c->hdr_off += (size_t)n;
+		c->b_wrote = true;
+		shm_add(&backend_stats(c)->bytes_out, (uint64_t)n);
+	}
+	if (!c->fresh_retry)
+		shm_add(&backend_stats(c)->requests, 1);
+	c->t_backend_us = clock_us();
+	set_state(c, CONN_EXCHANGE);
+	return STEP_NEXT;
+}
+
+/*
+ * A reused connection that the backend closed just as we wrote to it
+ * answers with EOF and nothing else.  The backend never saw the request,
+ * so a request that is safe to repeat (RFC 9110 9.2.2) and has no body goes
+ * once more on a new connection to the same backend: never to a second
+ * backend, and never for a request that could have had an effect.
+ */
+static bool
+can_retry_fresh(const struct conn *c)
+{
+	return c->b_reused && !c->fresh_retry && buf_empty(&c->bin) &&
+	    c->reqb.framing == H1_FRAME_NONE &&
+	    (strcmp(c->method, "GET") == 0 || strcmp(c->method, "HEAD") == 0 ||
+	    strcmp(c->method, "OPTIONS") == 0);
+}
+
+static enum step
+retry_fresh(struct conn *c)
+{
+	int	fd, done;
+
+	detach_backend(c, false);
+	c->fresh_retry = true;
+	c->hdr_off = 0;
+	fd = upstream_connect(&c->w->backends[c->backend].conf->addr, &done);
+	if (fd == -1 || attach_backend(c, fd, false) == -1) {
+		c->end = END_BACKEND_CONNECT;
+		return local_response(c, 502, false);
+	}
+	if (done) {
+		c->b_writable = true;
+		set_state(c, CONN_SEND_HEAD);
+	} else
+		set_state(c, CONN_CONNECT);
+	return STEP_NEXT;
+}
+
+/* ---- the request head ---- */
+
+static void
+copy_text(char *dst, size_t cap, const char *src, size_t len)
+{
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+static bool
+method_is(const struct h1_msg *m, const char *name)
+{
+	return m->method_len == strlen(name) &&
+	    memcmp(m->method, name, m->method_len) == 0;
+}
+
+static enum step
+begin_request(struct conn *c)
+{
+	const struct h1_msg	*m = &c->req;
+	const struct service_conf *svc = c->svc;
+	struct rewrite_req	 rr;
+
+	copy_text(c->method, sizeof(c->method), m->method, m->method_len);
+	copy_text(c->path, sizeof(c->path), m->target, m->target_len);
+	c->client_is_10 = m->version_minor == 0;
+	c->is_head = method_is(m, "HEAD");
+	c->keep_client = svc->persist_client && !c->w->is_draining &&
+	    (c->client_is_10 ? m->has_connection_keepalive :
+	    !m->has_connection_close);
+	h1_body_init(&c->reqb, m->framing, m->content_length);
+	c->req_scan_done = m->framing == H1_FRAME_NONE ||
+	    (m->framing == H1_FRAME_LENGTH && m->content_length == 0);
+	c->req_body_done = c->req_scan_done;
+	c->nrequests++;
+
+	if (method_is(m, "CONNECT")) {
+		/* weir is a reverse proxy, not a tunnel. */
+		buf_consume(&c->in, m->head_len);
+		return local_response(c, 405, false);
+	}
+	if (svc->max_body_bytes != 0 && m->framing == H1_FRAME_LENGTH &&
+	    m->content_length > svc->max_body_bytes) {
+		log_info("client %s (service %s): body of %llu bytes over "
+		    "max_body_bytes %llu", c->peer_text, svc->name,
+		    (unsigned long long)m->content_length,
+		    (unsigned long long)svc->max_body_bytes);
+		buf_consume(&c->in, m->head_len);
+		c->req_scan_done = false;
+		return local_response(c, 413, false);
+	}
+	c->pool = svc->pool;
+	if (c->pool == NULL) {
+		buf_consume(&c->in, m->head_len);
+		return local_response(c, 404, true);
+	}
+	if (cache_get(&head_cache, &c->hdr) == -1)
+		return STEP_CLOSE;
+	rr.msg = m;
+	rr.svc = svc;
+	rr.peer = (const struct sockaddr *)&c->peer;
+	rr.peer_text = c->peer_text;
+	rr.is_tls = false;
+	rr.keep_backend = c->pool->persist;
+	if (rewrite_request(&c->hdr, &rr) == -1) {
+		buf_consume(&c->in, m->head_len);
+		c->hdr.start = c->hdr.end = 0;
+		return local_response(c, 431, false);
+	}
+	/* From here on the head's bytes are gone: only the scalars of
+	   c->req (framing, lengths, flags) may be used. */
+	buf_consume(&c->in, m->head_len);
+	return start_backend(c);
+}
+
+static enum step
+step_read_head(struct conn *c)
+{
+	ssize_t	n;
+
+	for (;;) {
+		if (!buf_empty(&c->in)) {
+			if (!c->has_request) {
+				c->has_request = true;
+				c->t_start_us = clock_us();
+				strcpy(c->method, "-");
+				strcpy(c->path, "-");
+				if (c->nrequests > 0)
+					set_deadline(c,
+					    c->svc->request_header_timeout_ms);
+			}
+			switch (h1_parse_request(&c->req, buf_head(&c->in),
+			    buf_len(&c->in), c->svc->max_header_bytes)) {
+			case H1_DONE:
+				return begin_request(c);
+			case H1_BAD:
+				log_info("client %s (service %s): rejected "
+				    "request: %s", c->peer_text, c->svc->name,
+				    c->req.why);
+				c->end = END_BAD_REQUEST;
+				return local_response(c, c->req.error_status,
+				    false);
+			case H1_AGAIN:
+				break;
+			}
+		}
+		if (c->c_eof) {
+			c->end = END_CLIENT_CLOSED;
+			return STEP_CLOSE;
+		}
+		if (!c->c_readable)
+			return STEP_WAIT;
+		if (buf_room(&c->in) == 0) {
+			c->end = END_BAD_REQUEST;
+			return local_response(c, 431, false);
+		}
+		n = buf_read_fd(&c->in, c->cfd);
+		if (n > 0) {
+			shm_add(&svc_stats(c)->bytes_in, (uint64_t)n);
+			continue;
+		}
+		if (n == 0) {
+			c->c_eof = true;
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			c->c_readable = false;
+			return STEP_WAIT;
+		}
+		if (errno == EINTR)
+			continue;
+		c->end = END_CLIENT_RESET;
+		return STEP_CLOSE;
+	}
+}
+
+/* ---- the exchange: request body up, response down ---- */
+
+static enum step
+pump_request(struct conn *c, bool *progress)
+{
+	enum h1_result	r;
+	size_t		n;
+	ssize_t		k;
+	bool		is_data;
+
+	while (!c->req_scan_done && c->req_fwd < buf_len(&c->in)) {
+		r = h1_body_step(&c->reqb, buf_head(&c->in) + c->req_fwd,
+		    buf_len(&c->in) - c->req_fwd, &n, &is_data);
+		if (r == H1_BAD) {
+			log_info("client %s (service %s): bad chunked body",
+			    c->peer_text, c->svc->name);
+			c->end = END_BAD_REQUEST;
+			if (c->has_resp_head)
+				return STEP_CLOSE;
+			return local_response(c, 400, false);
+		}
+		c->req_fwd += n;
+		if (r == H1_DONE)
+			c->req_scan_done = true;
+		else if (n == 0)
+			break;
+	}
+	if (c->svc->max_body_bytes != 0 &&
+	    c->reqb.total > c->svc->max_body_bytes) {
+		log_info("client %s (service %s): chunked body over "
+		    "max_body_bytes %llu", c->peer_text, c->svc->name,
+		    (unsigned long long)c->svc->max_body_bytes);
+		c->end = END_BAD_REQUEST;
+		if (c->has_resp_head)
+			return STEP_CLOSE;
+		return local_response(c, 413, false);
+	}
+	if (c->req_fwd > 0 && c->b_writable) {
+		k = send_some(c->bfd, buf_head(&c->in), c->req_fwd);
+		if (k > 0) {
+			buf_consume(&c->in, (size_t)k);
+			c->req_fwd -= (size_t)k;
+			c->req_bytes += (uint64_t)k;
+			shm_add(&backend_stats(c)->bytes_out, (uint64_t)k);
+			*progress = true;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			c->b_writable = false;
+		else {
+			log_warn("backend %s (pool %s): send failed: %s",
+			    backend_name(c), c->pool->name, strerror(errno));
+			shm_add(&backend_stats(c)->errors, 1);
+			c->end = END_BACKEND_RESET;
+			if (c->has_resp_head)
+				return STEP_CLOSE;
+			return local_response(c, 502, false);
+		}
+	}
+	if (c->req_scan_done && c->req_fwd == 0) {
+		c->req_body_done = true;
+		return STEP_WAIT;
+	}
+	/* More body to come: read only once every buffered byte is body, so
+	   that a pipelined next request stays where it is. */
+	if (!c->req_scan_done && c->req_fwd == buf_len(&c->in) &&
+	    c->c_readable && !c->c_eof && buf_room(&c->in) > 0) {
+		k = buf_read_fd(&c->in, c->cfd);
+		if (k > 0) {
+			shm_add(&svc_stats(c)->bytes_in, (uint64_t)k);
+			*progress = true;
+		} else if (k == 0 || (errno != EAGAIN &&
+		    errno != EWOULDBLOCK && errno != EINTR)) {
+			log_info("client %s (service %s): gone during the "
+			    "request body", c->peer_text, c->svc->name);
+			c->end = END_CLIENT_CLOSED;
+			return STEP_CLOSE;
+		} else if (errno != EINTR)
+			c->c_readable = false;
+	}
+	return STEP_WAIT;
+}
+
+static enum step
+take_response_head(struct conn *c)
+{
+	struct h1_msg		*m = &c->resp;
+	struct rewrite_resp	 rr;
+	int			 k;
+
+	if (!c->hdr_is_resp) {
+		/* The request head is not needed for a retry any more. */
+		c->hdr.start = c->hdr.end = 0;
+		c->hdr_is_resp = true;
+	}
+	if (m->status < 200) {
+		if (m->status == 101) {
+			/* weir removes Upgrade, so a switch was not asked. */
+			log_warn("backend %s (pool %s): unrequested 101",
+			    backend_name(c), c->pool->name);
+			c->end = END_BACKEND_BAD;
+			return local_response(c, 502, false);
+		}
+		if (!c->client_is_10 && rewrite_interim(&c->hdr, m) == -1)
+			return local_response(c, 502, false);
+		buf_consume(&c->bin, m->head_len);
+		h1_msg_reset(m);
+		return STEP_WAIT;
+	}
+	c->status = m->status;
+	c->resp_dechunk = c->client_is_10 && m->framing == H1_FRAME_CHUNKED;
+	if (m->framing == H1_FRAME_CLOSE || c->resp_dechunk ||
+	    !c->req_scan_done || c->w->is_draining)
+		c->keep_client = false;
+	c->b_keep = c->pool->persist && m->version_minor == 1 &&
+	    !m->has_connection_close && m->framing != H1_FRAME_CLOSE;
+	rr.msg = m;
+	rr.svc = c->svc;
+	rr.keep_client = c->keep_client;
+	rr.client_is_10 = c->client_is_10;
+	rr.dechunk = c->resp_dechunk;
+	if (rewrite_response(&c->hdr, &rr) == -1) {
+		log_warn("backend %s (pool %s): response head too large",
+		    backend_name(c), c->pool->name);
+		c->end = END_BACKEND_BAD;
+		return local_response(c, 502, false);
+	}
+	h1_body_init(&c->respb, m->framing, m->content_length);
+	buf_consume(&c->bin, m->head_len);
+	c->has_resp_head = true;
+	k = shm_class(c->status);
+	if (k != -1)
+		shm_add(&backend_stats(c)->responses[k], 1);
+	return STEP_WAIT;
+}
+
+static enum step
+read_backend(struct conn *c, bool *progress)
+{
+	ssize_t	n;
+
+	if (c->resp_done || c->b_eof || !c->b_readable || c->bfd == -1)
+		return STEP_WAIT;
+	if (cache_get(&body_cache, &c->bin) == -1)
+		return STEP_CLOSE;
+	if (buf_room(&c->bin) == 0)
+		return STEP_WAIT;
+	n = buf_read_fd(&c->bin, c->bfd);
+	if (n > 0) {
+		shm_add(&backend_stats(c)->bytes_in, (uint64_t)n);
+		*progress = true;
+	} else if (n == 0) {
+		c->b_eof = true;
+		*progress = true;
+	} else if (errno == EAGAIN || errno == EWOULDBLOCK)
+		c->b_readable = false;
+	else if (errno != EINTR) {
+		c->b_eof = true;
+		*progress = true;
+	}
+	return STEP_WAIT;
+}
+
+/* Sends the head bytes queued in hdr to the client. */
+static enum step
+write_client_head(struct conn *c, bool *progress)
+{
+	ssize_t	n;
+
+	if (!c->hdr_is_resp || buf_empty(&c->hdr) || !c->c_writable)
+		return STEP_WAIT;
+	n = send_some(c->cfd, buf_head(&c->hdr), buf_len(&c->hdr));
+	if (n > 0) {
+		buf_consume(&c->hdr, (size_t)n);
+		shm_add(&svc_stats(c)->bytes_out, (uint64_t)n);
+		*progress = true;
+	} else if (errno == EAGAIN || errno == EWOULDBLOCK)
+		c->c_writable = false;
+	else {
+		c->end = END_CLIENT_RESET;
+		return STEP_CLOSE;
+	}
+	return STEP_WAIT;
+}
+
+static enum step
+pump_response_body(struct conn *c, bool *progress)
+{
+	enum h1_result	r;
+	size_t		n;
+	ssize_t		k;
+	bool		is_data;
+
+	while (!c->resp_scan_done) {
+		r = h1_body_step(&c->respb, buf_head(&c->bin) + c->resp_fwd,
+		    buf_len(&c->bin) - c->resp_fwd, &n, &is_data);
+		if (r == H1_BAD) {
+			log_warn("backend %s (pool %s): bad response body "
+			    "framing", backend_name(c), c->pool->name);
+			shm_add(&backend_stats(c)->errors, 1);
+			c->end = END_BACKEND_BAD;
+			return STEP_CLOSE;
+		}
+		if (!is_data && c->resp_dechunk)
+			buf_cut(&c->bin, c->resp_fwd, n);
+		else
+			c->resp_fwd += n;
+		if (r == H1_DONE)
+			c->resp_scan_done = true;
+		else if (n == 0)
+			break;
+	}
+	if (c->resp_fwd > 0 && c->c_writable) {
+		k = send_some(c->cfd, buf_head(&c->bin), c->resp_fwd);
+		if (k > 0) {
+			buf_consume(&c->bin, (size_t)k);
+			c->resp_fwd -= (size_t)k;
+			c->resp_bytes += (uint64_t)k;
+			shm_add(&svc_stats(c)->bytes_out, (uint64_t)k);
+			*progress = true;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			c->c_writable = false;
+		else {
+			c->end = END_CLIENT_RESET;
+			return STEP_CLOSE;
+		}
+	}
+	if (c->resp_fwd > 0)
+		return STEP_WAIT;
+	if (c->resp_scan_done)
+		c->resp_done = true;
+	else if (c->b_eof) {
+		if (c->respb.framing == H1_FRAME_CLOSE) {
+			c->resp_done = true;
+			c->b_keep = false;
+		} else {
+			/* The client cannot be told but by closing. */
+			log_warn("backend %s (pool %s): closed mid-response "
+			    "after %llu body bytes", backend_name(c),
+			    c->pool->name,
+			    (unsigned long long)c->respb.total);
+			shm_add(&backend_stats(c)->errors, 1);
+			c->end = END_BACKEND_RESET;
+			return STEP_CLOSE;
+		}
+	}
+	return STEP_WAIT;
+}
+
+static enum step
+finish_exchange(struct conn *c)
+{
+	bool	keep_b;
+
+	keep_b = c->b_keep && c->req_body_done && !c->b_eof &&
+	    buf_empty(&c->bin);
+	detach_backend(c, keep_b);
+	c->end = END_DONE;
+	end_request(c);
+	if (!c->keep_client)
+		return start_linger(c);
+	if (c->req_fwd > 0) {
+		/* The backend answered before taking all of the body. */
+		buf_consume(&c->in, c->req_fwd);
+		c->req_fwd = 0;
+	}
+	reset_request(c);
+	if (c->c_eof && buf_empty(&c->in))
+		return STEP_CLOSE;
+	set_state(c, CONN_READ_HEAD);
+	return STEP_NEXT;
+}
+
+static enum step
+step_exchange(struct conn *c)
+{
+	enum step	rv;
+	bool		progress;
+
+	for (;;) {
+		progress = false;
+		if (!c->req_body_done &&
+		    (rv = pump_request(c, &progress)) != STEP_WAIT)
+			return rv;
+		if ((rv = read_backend(c, &progress)) != STEP_WAIT)
+			return rv;
+		while (!c->has_resp_head && !buf_empty(&c->bin)) {
+			enum h1_result r = h1_parse_response(&c->resp,
+			    buf_head(&c->bin), buf_len(&c->bin),
+			    CONN_BUF_BYTES, c->is_head);
+
+			if (r == H1_AGAIN)
+				break;
+			if (r == H1_BAD) {
+				log_warn("backend %s (pool %s): invalid "
+				    "response: %s", backend_name(c),
+				    c->pool->name, c->resp.why);
+				shm_add(&backend_stats(c)->errors, 1);
+				c->end = END_BACKEND_BAD;
+				return local_response(c, 502, false);
+			}
+			if ((rv = take_response_head(c)) != STEP_WAIT)
+				return rv;
+			progress = true;
+		}
+		if (!c->has_resp_head && c->b_eof) {
+			if (can_retry_fresh(c))
+				return retry_fresh(c);
+			log_warn("backend %s (pool %s): closed before a "
+			    "complete response head", backend_name(c),
+			    c->pool->name);
+			shm_add(&backend_stats(c)->errors, 1);
+			c->end = END_BACKEND_RESET;
+			return local_response(c, 502, false);
+		}
+		if ((rv = write_client_head(c, &progress)) != STEP_WAIT)
+			return rv;
+		if (c->has_resp_head && buf_empty(&c->hdr) &&
+		    (rv = pump_response_body(c, &progress)) != STEP_WAIT)
+			return rv;
+		if (c->resp_done)
+			return finish_exchange(c);
+		if (!progress)
+			return STEP_WAIT;
+		set_deadline(c, c->pool->response_timeout_ms);
+	}
+}
+
+/* ---- accepting, draining ---- */
+
+void
+conn_accept(struct worker *w, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, const struct service_conf *svc)
+{
+	struct conn	*c = w->free_conns;
+	int		 one = 1;
+
+	if (c == NULL) {
+		static uint64_t	last_warned;
+
+		(void)send(fd, respond_503_full, strlen(respond_503_full),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		if (clock_now_ms() - last_warned > 10000) {
+			last_warned = clock_now_ms();
+			log_warn("service %s: all %u connection slots in use; "
+			    "raise max_connections", svc->name,
+			    w->cfg->max_connections);
+		}
+		return;
+	}
+	w->free_conns = c->next;
+	memset(c, 0, sizeof(*c));
+	c->cev.kind = EV_CLIENT;
+	c->bev.kind = EV_BACKEND;
+	c->w = w;
+	c->in_use = true;
+	c->cfd = fd;
+	c->bfd = -1;
+	c->backend = -1;
+	c->svc = svc;
+	if (peerlen > sizeof(c->peer))
+		peerlen = sizeof(c->peer);
+	memcpy(&c->peer, peer, peerlen);
+	addr_format_host((const struct sockaddr *)&c->peer, c->peer_text,
+	    sizeof(c->peer_text));
+	timer_init(&c->timer, conn_timeout);
+	h1_msg_reset(&c->req);
+	h1_msg_reset(&c->resp);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	w->nactive++;
+	shm_add(&svc_stats(c)->active, 1);
+	shm_add(&w->shm->workers[w->id].active, 1);
+	shm_add(&w->shm->workers[w->id].accepted, 1);
+	if (cache_get(&head_cache, &c->in) == -1 ||
+	    worker_watch(w, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+	    &c->cev) == -1) {
+		conn_close(c);
+		return;
+	}
+	/* Optimistic: the request often arrives with the handshake's ACK. */
+	c->c_readable = true;
+	c->c_writable = true;
+	set_state(c, CONN_READ_HEAD);
+	conn_run(c);
+}
+
+void
+conn_drain_idle(struct worker *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nconns; i++) {
+		struct conn *c = &w->conns[i];
+
+		if (c->in_use && !c->is_closing &&
+		    c->state == CONN_READ_HEAD && buf_empty(&c->in)) {
+			c->end = END_SHUTDOWN;
+			conn_close(c);
+		}
+	}
+}
+
+void
+conn_close_all(struct worker *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nconns; i++)
+		if (w->conns[i].in_use && !w->conns[i].is_closing) {
+			w->conns[i].end = END_SHUTDOWN;
+			conn_close(&w->conns[i]);
+		}
+}

@@ -1,0 +1,100 @@
+/*
+ * The fixed texts of the responses weir answers itself.  Bodies are short
+ * and plain so an operator reading curl output knows which side failed.
+ */
+#include "worker/respond.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char respond_503_full[] =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Length: 48\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "weir: no free connection slot, try again later.\n";
+
+static const struct {
+	int		 status;
+	const char	*reason;
+	const char	*body;
+} texts[] = {
+	{ 400, "Bad Request", "weir: the request is malformed." },
+	{ 403, "Forbidden", "weir: access denied." },
+	{ 404, "Not Found", "weir: no route for this request." },
+	{ 405, "Method Not Allowed", "weir: method not allowed." },
+	{ 408, "Request Timeout",
+	    "weir: the request head did not arrive in time." },
+	{ 413, "Content Too Large",
+	    "weir: the request body is larger than this service accepts." },
+	{ 414, "URI Too Long", "weir: the request target is too long." },
+	{ 431, "Request Header Fields Too Large",
+	    "weir: the request head is larger than this service accepts." },
+	{ 500, "Internal Server Error", "weir: internal error." },
+	{ 501, "Not Implemented",
+	    "weir: the request uses a transfer coding weir does not "
+	    "support." },
+	{ 502, "Bad Gateway",
+	    "weir: the backend could not be reached or sent an invalid "
+	    "response." },
+	{ 503, "Service Unavailable", "weir: no backend is available." },
+	{ 504, "Gateway Timeout", "weir: the backend did not answer in "
+	    "time." },
+	{ 505, "HTTP Version Not Supported",
+	    "weir: only HTTP/1.0 and HTTP/1.1 are supported." },
+};
+
+static int
+find(int status)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (texts[i].status == status)
+			return (int)i;
+	return -1;
+}
+
+const char *
+respond_reason(int status)
+{
+	int	i = find(status);
+
+	return i == -1 ? "Error" : texts[i].reason;
+}
+
+int
+respond_build(struct buf *out, int status, bool is_head, bool keep,
+    const char *via)
+{
+	char		 head[512];
+	const char	*body;
+	int		 i, n;
+	size_t		 blen;
+
+	i = find(status);
+	body = i == -1 ? "weir: error." : texts[i].body;
+	blen = strlen(body) + 1;
+	n = snprintf(head, sizeof(head),
+	    "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "%s%s%s"
+	    "%s"
+	    "\r\n",
+	    status, respond_reason(status), blen,
+	    via != NULL ? "Via: 1.1 " : "", via != NULL ? via : "",
+	    via != NULL ? "\r\n" : "",
+	    keep ? "" : "Connection: close\r\n");
+	if (n < 0 || (size_t)n >= sizeof(head) ||
+	    buf_append(out, head, (size_t)n) == -1)
+		return -1;
+	if (is_head)
+		return 0;
+	if (buf_append(out, body, blen - 1) == -1 ||
+	    buf_append(out, "\n", 1) == -1)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * Responses weir writes itself (400 ... 504): a status line, a short plain
+ * body that says what happened, and Connection: close when the connection
+ * cannot go on.
+ */
+#ifndef WEIR_WORKER_RESPOND_H
+#define WEIR_WORKER_RESPOND_H
+
+#include <stdbool.h>
+
+#include "common/buf.h"
+
+/*
+ * Appends a complete response for <status> to <out>.  <is_head> omits the
+ * body; <keep> leaves the connection open.  Returns 0 or -1 (no room).
+ */
+int		 respond_build(struct buf *out, int status, bool is_head,
+		    bool keep, const char *via);
+
+/* Reason phrase for the statuses weir sends itself. */
+const char	*respond_reason(int status);
+
+/* A complete "503, no free connection slot" answer, for accept. */
+extern const char	respond_503_full[];
+
+#endif

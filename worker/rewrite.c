@@ -1,0 +1,330 @@
+/*
+ * Head serialisation for both directions.  Everything is appended into a
+ * fixed buffer; running out of room is reported, never truncated.
+ */
+#include "worker/rewrite.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/addr.h"
+#include "common/config.h"
+
+/* Fields nominated by Connection; a client can name only so many. */
+#define MAX_NOMINATED	32
+
+struct out {
+	struct buf	*b;
+	bool		 is_full;
+};
+
+struct nominated {
+	struct {
+		const char	*p;
+		size_t		 len;
+	} tok[MAX_NOMINATED];
+	size_t	n;
+};
+
+static void
+put(struct out *o, const char *p, size_t n)
+{
+	if (!o->is_full && buf_append(o->b, p, n) == -1)
+		o->is_full = true;
+}
+
+static void
+puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void
+put_field(struct out *o, const char *name, size_t nlen, const char *val,
+    size_t vlen)
+{
+	put(o, name, nlen);
+	put(o, ": ", 2);
+	put(o, val, vlen);
+	put(o, "\r\n", 2);
+}
+
+static bool
+add_nominated(const char *tok, size_t len, void *arg)
+{
+	struct nominated	*nm = arg;
+
+	if (nm->n < MAX_NOMINATED) {
+		nm->tok[nm->n].p = tok;
+		nm->tok[nm->n].len = len;
+		nm->n++;
+	}
+	return true;
+}
+
+static void
+collect_nominated(const struct h1_msg *m, struct nominated *nm)
+{
+	size_t	i;
+
+	nm->n = 0;
+	for (i = 0; i < m->nheaders; i++) {
+		const struct h1_header *h = &m->headers[i];
+
+		if (h1_token_eq(h->name, h->name_len, "connection"))
+			h1_each_token(h->value, h->value_len, add_nominated,
+			    nm);
+	}
+}
+
+static bool
+is_nominated(const struct nominated *nm, const struct h1_header *h)
+{
+	size_t	i;
+
+	for (i = 0; i < nm->n; i++)
+		if (nm->tok[i].len == h->name_len &&
+		    strncasecmp(nm->tok[i].p, h->name, h->name_len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Fields that never cross weir as received: hop-by-hop ones (RFC 9110
+ * 7.6.1, plus the obsolete Proxy-Connection and Trailer as RFC 2616 had
+ * it), and the framing fields, which are re-emitted from the parsed framing
+ * so that a field the peer nominated in Connection can never change where
+ * the message ends.
+ */
+static bool
+is_hop_or_framing(const struct h1_header *h)
+{
+	static const char *const names[] = {
+		"connection", "keep-alive", "proxy-connection", "te",
+		"trailer", "transfer-encoding", "upgrade", "content-length",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (h1_token_eq(h->name, h->name_len, names[i]))
+			return true;
+	return false;
+}
+
+static bool
+is_named(const struct h1_header *h, const char *name)
+{
+	return h1_token_eq(h->name, h->name_len, name);
+}
+
+/*
+ * Splits an absolute-form target "http://authority/path?q" into the
+ * authority and the origin-form rest ("/" when the path is empty).
+ * RFC 9112 3.2.2: the authority replaces Host.
+ */
+static bool
+split_absolute(const char *t, size_t len, const char **auth, size_t *alen,
+    const char **path, size_t *plen)
+{
+	size_t	skip, i;
+
+	if (len > 7 && strncasecmp(t, "http://", 7) == 0)
+		skip = 7;
+	else if (len > 8 && strncasecmp(t, "https://", 8) == 0)
+		skip = 8;
+	else
+		return false;
+	for (i = skip; i < len && t[i] != '/' && t[i] != '?'; i++)
+		;
+	*auth = t + skip;
+	*alen = i - skip;
+	*path = t + i;
+	*plen = len - i;
+	return true;
+}
+
+static void
+put_framing(struct out *o, const struct h1_msg *m)
+{
+	char	num[32];
+	int	n;
+
+	if (m->framing == H1_FRAME_CHUNKED)
+		puts_(o, "Transfer-Encoding: chunked\r\n");
+	else if (m->framing == H1_FRAME_LENGTH) {
+		n = snprintf(num, sizeof(num), "%" PRIu64, m->content_length);
+		put_field(o, "Content-Length", 14, num, (size_t)n);
+	}
+}
+
+/*
+ * X-Forwarded-For: a trusted peer (trusted_proxies) passes its list on and
+ * we append the address we saw; anyone else could forge the list, so it is
+ * replaced.  Several incoming XFF lines form one list (RFC 9110 5.3).
+ */
+static void
+put_xff(struct out *o, const struct rewrite_req *r,
+    const struct nominated *nm)
+{
+	const struct h1_msg	*m = r->msg;
+	const struct service_conf *svc = r->svc;
+	bool			 is_trusted = false;
+	size_t			 i;
+
+	for (i = 0; i < svc->ntrusted_proxies && !is_trusted; i++)
+		is_trusted = cidr_match(&svc->trusted_proxies[i], r->peer);
+	puts_(o, "X-Forwarded-For: ");
+	for (i = 0; is_trusted && i < m->nheaders; i++) {
+		const struct h1_header *h = &m->headers[i];
+
+		if (!is_named(h, "x-forwarded-for") || is_nominated(nm, h) ||
+		    h->value_len == 0)
+			continue;
+		put(o, h->value, h->value_len);
+		put(o, ", ", 2);
+	}
+	puts_(o, r->peer_text);
+	put(o, "\r\n", 2);
+}
+
+int
+rewrite_request(struct buf *outb, const struct rewrite_req *r)
+{
+	const struct h1_msg	*m = r->msg;
+	struct out		 o = { outb, false };
+	struct nominated	 nm;
+	const char		*auth = NULL, *path = m->target;
+	size_t			 alen = 0, plen = m->target_len, i;
+
+	if (split_absolute(m->target, m->target_len, &auth, &alen, &path,
+	    &plen) && plen == 0) {
+		path = "/";
+		plen = 1;
+	}
+	put(&o, m->method, m->method_len);
+	put(&o, " ", 1);
+	put(&o, path, plen);
+	puts_(&o, " HTTP/1.1\r\n");
+
+	if (auth != NULL)
+		put_field(&o, "Host", 4, auth, alen);
+	else if (m->host != NULL)
+		put_field(&o, "Host", 4, m->host, m->host_len);
+	else
+		/* RFC 9112 3.2: no authority to send, so an empty Host. */
+		puts_(&o, "Host: \r\n");
+
+	collect_nominated(m, &nm);
+	for (i = 0; i < m->nheaders; i++) {
+		const struct h1_header *h = &m->headers[i];
+
+		if (is_hop_or_framing(h) || is_nominated(&nm, h) ||
+		    is_named(h, "host") || is_named(h, "x-forwarded-for") ||
+		    is_named(h, "x-forwarded-proto"))
+			continue;
+		put_field(&o, h->name, h->name_len, h->value, h->value_len);
+	}
+	put_xff(&o, r, &nm);
+	puts_(&o, r->is_tls ? "X-Forwarded-Proto: https\r\n" :
+	    "X-Forwarded-Proto: http\r\n");
+	if (r->svc->via != NULL) {
+		/* A new Via line after any received ones appends to the list. */
+		puts_(&o, "Via: 1.1 ");
+		puts_(&o, r->svc->via);
+		put(&o, "\r\n", 2);
+	}
+	put_framing(&o, m);
+	if (!r->keep_backend)
+		puts_(&o, "Connection: close\r\n");
+	put(&o, "\r\n", 2);
+	return o.is_full ? -1 : 0;
+}
+
+static void
+put_status_line(struct out *o, const struct h1_msg *m)
+{
+	char	code[8];
+
+	snprintf(code, sizeof(code), "%03d", m->status);
+	puts_(o, "HTTP/1.1 ");
+	puts_(o, code);
+	put(o, " ", 1);
+	put(o, m->reason, m->reason_len);
+	put(o, "\r\n", 2);
+}
+
+static void
+put_end_to_end(struct out *o, const struct h1_msg *m)
+{
+	struct nominated	nm;
+	size_t			i;
+
+	collect_nominated(m, &nm);
+	for (i = 0; i < m->nheaders; i++) {
+		const struct h1_header *h = &m->headers[i];
+
+		if (is_hop_or_framing(h) || is_nominated(&nm, h))
+			continue;
+		put_field(o, h->name, h->name_len, h->value, h->value_len);
+	}
+}
+
+int
+rewrite_response(struct buf *outb, const struct rewrite_resp *r)
+{
+	const struct h1_msg	*m = r->msg;
+	struct out		 o = { outb, false };
+
+	put_status_line(&o, m);
+	put_end_to_end(&o, m);
+	if (r->svc->via != NULL) {
+		puts_(&o, "Via: 1.1 ");
+		puts_(&o, r->svc->via);
+		put(&o, "\r\n", 2);
+	}
+	/*
+	 * An HTTP/1.0 client cannot read chunked framing: the body goes
+	 * unframed and the connection's close ends it.  A 304/204/HEAD
+	 * answer keeps the Content-Length the backend computed.
+	 */
+	if (!r->dechunk) {
+		if (m->framing == H1_FRAME_NONE &&
+		    h1_find_header(m, "content-length") != NULL &&
+		    h1_find_header(m, "transfer-encoding") == NULL) {
+			const struct h1_header *cl =
+			    h1_find_header(m, "content-length");
+
+			put_field(&o, "Content-Length", 14, cl->value,
+			    cl->value_len);
+		} else if (m->framing == H1_FRAME_CHUNKED) {
+			/* Codings before the final chunked stay the client's. */
+			size_t	i;
+
+			for (i = 0; i < m->nheaders; i++)
+				if (is_named(&m->headers[i],
+				    "transfer-encoding"))
+					put_field(&o, "Transfer-Encoding", 17,
+					    m->headers[i].value,
+					    m->headers[i].value_len);
+		} else
+			put_framing(&o, m);
+	}
+	if (!r->keep_client)
+		puts_(&o, "Connection: close\r\n");
+	else if (r->client_is_10)
+		puts_(&o, "Connection: keep-alive\r\n");
+	put(&o, "\r\n", 2);
+	return o.is_full ? -1 : 0;
+}
+
+int
+rewrite_interim(struct buf *outb, const struct h1_msg *m)
+{
+	struct out	o = { outb, false };
+
+	put_status_line(&o, m);
+	put_end_to_end(&o, m);
+	put(&o, "\r\n", 2);
+	return o.is_full ? -1 : 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * A worker process: one epoll loop serving client connections accepted on
+ * the listening sockets the master shares with every worker.  It owns its
+ * connections, its idle backend connections and its timers; what all
+ * workers must agree on (round-robin position, counters) is in the shm.
+ */
+#ifndef WEIR_WORKER_WORKER_H
+#define WEIR_WORKER_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/timer.h"
+#include "worker/accesslog.h"
+
+struct config;
+struct shm;
+struct conn;
+struct idle_conn;
+
+/* What an epoll cookie points at: every registered object starts with one. */
+enum ev_kind {
+	EV_LISTENER = 0,
+	EV_CLIENT,
+	EV_BACKEND,
+	EV_IDLE,
+	EV_SIGNAL,
+};
+
+struct ev {
+	enum ev_kind	kind;
+};
+
+/* A listening socket the master bound, and the service it belongs to. */
+struct listen_fd {
+	int		fd;
+	unsigned	service;	/* index in config->services */
+};
+
+struct listener {
+	struct ev			 ev;
+	int				 fd;
+	const struct service_conf	*svc;	/* borrowed from the config */
+	bool				 is_paused;	/* out of fds */
+};
+
+/* Per backend (indexed like the shm backends): this worker's idle pool. */
+struct backend_rt {
+	const struct backend_conf	*conf;	/* borrowed */
+	const struct pool_conf		*pool;	/* borrowed */
+	struct idle_conn		*idle;	/* LIFO list, most recent first */
+	unsigned			 nidle;
+};
+
+struct worker {
+	const struct config	*cfg;		/* borrowed, lives as long */
+	struct shm		*shm;		/* borrowed */
+	unsigned		 id;		/* slot in shm->workers */
+	int			 epfd;
+	int			 sigfd;
+	struct ev		 sig_ev;
+	struct listener		*listeners;	/* owned array */
+	size_t			 nlisteners;
+	struct timer_heap	 timers;
+	struct timer		 resume_accept;	/* after EMFILE */
+
+	struct conn		*conns;		/* owned array */
+	size_t			 nconns;
+	struct conn		*free_conns;
+	struct conn		*closing;	/* released at the turn's end */
+	size_t			 nactive;
+
+	struct idle_conn	*idles;		/* owned array, nconns long */
+	struct idle_conn	*free_idles;
+
+	struct backend_rt	*backends;	/* owned, shm->hdr->nbackends */
+	size_t			 nbackends;
+
+	struct accesslog	 access;
+	uint32_t		 rand_state;
+	bool			 is_accept_yielding;	/* over its share */
+	bool			 is_draining;	/* QUIT: no new connections */
+	bool			 is_stopping;	/* TERM: leave now */
+};
+
+/*
+ * Runs a worker until it is told to stop.  <fds> are the master's
+ * listening sockets (the worker keeps them open but owns no other fds of
+ * the master's).  Returns the process exit status.
+ */
+int	worker_main(const struct config *cfg, struct shm *shm, unsigned id,
+	    const struct listen_fd *fds, size_t nfds);
+
+/* Registers <fd> with <events>, cookie <ev>.  0 or -1 (logged). */
+int	worker_watch(struct worker *w, int fd, uint32_t events, struct ev *ev);
+
+/* A fast xorshift for random balancing; not for anything secret. */
+uint32_t worker_rand(struct worker *w);
+
+#endif
