@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 enum log_level	log_threshold = LOG_LVL_INFO;
 
 static int	log_fd = -1;		/* -1: stderr */
+static bool	log_to_syslog;
 static char	*log_path;		/* owned; NULL: stderr */
 static char	log_component[48] = "weir";
 
@@ -59,6 +61,13 @@ log_open(const char *path, enum log_level level, const char *component)
 	char	*copy = NULL;
 	int	 fd = -1;
 
+	if (path != NULL && strcmp(path, LOG_DEST_SYSLOG) == 0) {
+		log_threshold = level;
+		if (component != NULL)
+			log_set_component(component);
+		log_use_syslog();
+		return 0;
+	}
 	if (path != NULL) {
 		if ((copy = strdup(path)) == NULL) {
 			fprintf(stderr, "weir: error_log %s: %s\n", path,
@@ -94,7 +103,7 @@ log_reopen(void)
 {
 	int	fd;
 
-	if (log_path == NULL)
+	if (log_path == NULL || log_to_syslog)
 		return 0;
 	if ((fd = open_log_file(log_path)) == -1) {
 		log_error("error_log %s: cannot reopen, keeping the old file: "
@@ -112,6 +121,22 @@ log_reopen(void)
 	}
 	close(fd);
 	return 0;
+}
+
+/*
+ * From now on lines go to syslog (facility daemon) instead: for a daemon
+ * whose stderr went to /dev/null and that has no error_log file.
+ */
+void
+log_use_syslog(void)
+{
+	if (log_fd != -1)
+		close(log_fd);
+	log_fd = -1;
+	free(log_path);
+	log_path = NULL;
+	openlog("weir", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_to_syslog = true;
 }
 
 /* Changes the component name shown in every line, e.g. after a fork. */
@@ -188,6 +213,15 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	for (i = start; i < n; i++)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			line[i] = ' ';
+	if (log_to_syslog) {
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
+		    LOG_DEBUG };
+
+		line[n] = '\0';
+		syslog(prio[level], "%s: %s", log_component, line + start);
+		errno = saved_errno;
+		return;
+	}
 	line[n++] = '\n';
 
 	fd = log_fd != -1 ? log_fd : STDERR_FILENO;

@@ -1,6 +1,7 @@
 /*
- * Error log: one line per event, "time level pid component: message".
- * Goes to a file, or stderr in the foreground.  log_reopen() serves USR1.
+ * Error log: one line per event, "time level [component pid] message".
+ * Goes to a file, stderr in the foreground, or syslog.  log_reopen()
+ * serves USR1.
  */
 #ifndef WEIR_COMMON_LOG_H
 #define WEIR_COMMON_LOG_H
@@ -14,15 +15,21 @@ enum log_level {
 	LOG_LVL_DEBUG,
 };
 
+/* The error_log value that means syslog rather than a file. */
+#define LOG_DEST_SYSLOG	"syslog"
+
 /*
- * Sends the log to <path> (appended, created 0640) or to stderr when <path>
- * is NULL.  <component> ("master", "worker 1", "health") prefixes every line.
+ * Sends the log to <path> (appended, created 0640), to syslog when <path>
+ * is LOG_DEST_SYSLOG, or to stderr when <path> is NULL.  <component> ("master", "worker 1", "health") prefixes every line.
  * Returns 0, or -1 after printing why to stderr.
  */
 int	log_open(const char *path, enum log_level level, const char *component);
 
 /* Reopens the same path (after logrotate moved it); keeps the old fd on error. */
 int	log_reopen(void);
+
+/* Switches to syslog (facility daemon) for good. */
+void	log_use_syslog(void);
 
 /* Changes the component name, e.g. in a freshly forked child. */
 void	log_set_component(const char *component);

@@ -99,7 +99,7 @@ prepare_log_file(const struct master *m, const char *path)
 {
 	int	fd;
 
-	if (path == NULL)
+	if (path == NULL || strcmp(path, LOG_DEST_SYSLOG) == 0)
 		return;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd == -1) {
@@ -383,7 +383,10 @@ tell_ready(struct master *m)
 		log_warn("readiness pipe: %s", strerror(errno));
 	close(m->ready_fd);
 	m->ready_fd = -1;
-	/* From now on stderr is nobody's terminal. */
+	/* From now on stderr is nobody's terminal: without an error_log
+	   file, syslog is the only place an operator will look. */
+	if (m->cfg->error_log == NULL)
+		log_use_syslog();
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (devnull != -1) {
 		(void)dup2(devnull, STDERR_FILENO);
