@@ -173,8 +173,10 @@ chunk_byte(struct h1_body *b, unsigned char c)
 	case CS_SIZE_LF:
 		return size_line_byte(b, c);
 	case CS_DATA_CR:
-		/* RFC 9112 7.1: chunk-data is followed by CRLF, nothing
-		   else; a length mismatch must not be papered over. */
+		/*
+		 * RFC 9112 7.1: chunk-data is followed by CRLF, nothing
+		 * else; a length mismatch must not be papered over.
+		 */
 		if (c != '\r')
 			return CB_BAD;
 		b->state = CS_DATA_LF;

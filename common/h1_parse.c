@@ -76,8 +76,10 @@ lower(unsigned char c)
 static enum h1_result
 fail(struct h1_msg *m, bool is_response, int status, const char *why)
 {
-	/* RFC 9110 15.6.3: whatever is wrong with a response, the client
-	   gets 502 from us. */
+	/*
+	 * RFC 9110 15.6.3: whatever is wrong with a response, the client
+	 * gets 502 from us.
+	 */
 	m->error_status = is_response ? 502 : status;
 	m->why = why;
 	return H1_BAD;
@@ -113,8 +115,10 @@ scan_head(struct h1_msg *m, const char *buf, size_t len, size_t max_head,
 		if (buf[i] == '\r') {
 			if (i + 1 >= lim)
 				break;
-			/* RFC 9112 2.2: a bare CR is invalid; we reject it
-			   rather than guess what a backend will make of it. */
+			/*
+			 * RFC 9112 2.2: a bare CR is invalid; we reject it
+			 * rather than guess what a backend will make of it.
+			 */
 			if (buf[i + 1] != '\n')
 				return fail(m, is_response, 400,
 				    "bare CR in head");
@@ -330,9 +334,11 @@ field_content_length(struct ctx *x, const char *v, size_t n)
 	size_t		 i = 0, d, e;
 	uint64_t	 val;
 
-	/* A list of identical values may stand for one (RFC 9110 8.6);
-	   anything else leaves the length unknown, which RFC 9112 6.3
-	   makes fatal. */
+	/*
+	 * A list of identical values may stand for one (RFC 9110 8.6);
+	 * anything else leaves the length unknown, which RFC 9112 6.3
+	 * makes fatal.
+	 */
 	do {
 		while (i < n && is_ows(v[i]))
 			i++;
@@ -391,8 +397,10 @@ field_transfer_encoding(struct ctx *x, const char *v, size_t n)
 			x->te_chunked++;
 			x->te_last_chunked = true;
 		} else {
-			/* parameters of codings we refuse anyway are
-			   checked only for their start */
+			/*
+			 * parameters of codings we refuse anyway are
+			 * checked only for their start
+			 */
 			while (i < e && is_ows(v[i]))
 				i++;
 			if (i != e && v[i] != ';')
@@ -449,8 +457,10 @@ field_meaning(struct ctx *x, const struct h1_header *h)
 	if (x->is_response)
 		return H1_DONE;
 	if (h1_token_eq(h->name, h->name_len, "host")) {
-		/* RFC 9112 3.2: more than one Host, or an invalid one,
-		   "MUST" get 400.  An empty Host is allowed there. */
+		/*
+		 * RFC 9112 3.2: more than one Host, or an invalid one,
+		 * "MUST" get 400.  An empty Host is allowed there.
+		 */
 		if (++x->nhost > 1)
 			return reject(x, 400, "more than one Host");
 		if (h->value_len > 0 &&
@@ -475,8 +485,10 @@ parse_field(struct ctx *x, const char *l, size_t n)
 	struct h1_header	*h;
 	size_t			 i = 0, v, e;
 
-	/* RFC 9112 5.2: obs-fold "MUST" be rejected outside message/http;
-	   RFC 9112 2.2 likewise for whitespace before the first field. */
+	/*
+	 * RFC 9112 5.2: obs-fold "MUST" be rejected outside message/http;
+	 * RFC 9112 2.2 likewise for whitespace before the first field.
+	 */
 	if (is_ows(l[0]))
 		return reject(x, 400, "obs-fold");
 	while (i < n && tchar[(unsigned char)l[i]])
@@ -484,8 +496,10 @@ parse_field(struct ctx *x, const char *l, size_t n)
 	if (i == n)
 		return reject(x, 400, "field line without a colon");
 	if (l[i] != ':') {
-		/* RFC 9112 5.1: "MUST" reject whitespace before the colon,
-		   a known smuggling vector. */
+		/*
+		 * RFC 9112 5.1: "MUST" reject whitespace before the colon,
+		 * a known smuggling vector.
+		 */
 		if (is_ows(l[i]))
 			return reject(x, 400, "whitespace before colon");
 		return reject(x, 400, "invalid character in field name");
@@ -520,8 +534,10 @@ request_framing(struct ctx *x)
 		/* RFC 9112 6.1: TE in 1.0 means the framing is faulty. */
 		if (m->version_minor == 0)
 			return reject(x, 400, "Transfer-Encoding in HTTP/1.0");
-		/* RFC 9112 6.1: "ought to be handled as an error"; the
-		   classic smuggling vector. */
+		/*
+		 * RFC 9112 6.1: "ought to be handled as an error"; the
+		 * classic smuggling vector.
+		 */
 		if (x->has_cl)
 			return reject(x, 400,
 			    "Content-Length with Transfer-Encoding");
@@ -559,16 +575,20 @@ response_framing(struct ctx *x)
 			return reject(x, 502, "Transfer-Encoding in HTTP/1.0");
 		if (x->te_chunked > 1)
 			return reject(x, 502, "chunked applied more than once");
-		/* RFC 9112 6.3 rule 3: TE overrides CL (the proxy drops
-		   CL); rule 4: without a final chunked, read until close. */
+		/*
+		 * RFC 9112 6.3 rule 3: TE overrides CL (the proxy drops
+		 * CL); rule 4: without a final chunked, read until close.
+		 */
 		m->framing = x->te_last_chunked ? H1_FRAME_CHUNKED :
 		    H1_FRAME_CLOSE;
 	} else if (x->has_cl)
 		m->framing = H1_FRAME_LENGTH;
 	else
 		m->framing = H1_FRAME_CLOSE;
-	/* RFC 9112 6.3 rule 1: these never have a body, whatever the
-	   fields say. */
+	/*
+	 * RFC 9112 6.3 rule 1: these never have a body, whatever the
+	 * fields say.
+	 */
 	if (x->is_head_request || m->status < 200 || m->status == 204 ||
 	    m->status == 304)
 		m->framing = H1_FRAME_NONE;
@@ -593,8 +613,10 @@ parse_head(struct ctx *x)
 	m->host = NULL;
 	m->host_len = 0;
 
-	/* RFC 9112 2.2: empty lines before the start line are ignored;
-	   scan_head() made sure each CR here is followed by LF. */
+	/*
+	 * RFC 9112 2.2: empty lines before the start line are ignored;
+	 * scan_head() made sure each CR here is followed by LF.
+	 */
 	while (x->buf[p] == '\r' || x->buf[p] == '\n')
 		p++;
 	l = next_line(x->buf, m->head_len, &p, &n);

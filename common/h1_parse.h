@@ -84,9 +84,9 @@ void	h1_msg_reset(struct h1_msg *m);
  * Host in HTTP/1.1 or more than one Host, Content-Length with
  * Transfer-Encoding, several Content-Lengths that differ or are not all
  * digits, a Transfer-Encoding whose last coding is not chunked or that
- * repeats chunked, a malformed request line or version, more than
- * H1_MAX_HEADERS fields.  Transfer-Encoding with a coding other than
- * chunked is 501.  An HTTP version other than 1.0/1.1 is 505.
+ * repeats chunked, a malformed request line or version.  More than
+ * H1_MAX_HEADERS fields is 431.  Transfer-Encoding with a coding other
+ * than chunked is 501.  An HTTP version other than 1.0/1.1 is 505.
  */
 enum h1_result	h1_parse_request(struct h1_msg *m, const char *buf, size_t len,
 		    size_t max_head);
