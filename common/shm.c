@@ -126,9 +126,16 @@ fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
 			sb->health_state = SHM_HEALTH_UP;
 		}
 	}
-	for (i = 0; i < cfg->nservices; i++)
-		copy_name(s->services[i].name, sizeof(s->services[i].name),
-		    cfg->services[i].name);
+	for (i = 0; i < cfg->nservices; i++) {
+		struct shm_service		*ss = &s->services[i];
+		const struct service_conf	*sc = &cfg->services[i];
+
+		copy_name(ss->name, sizeof(ss->name), sc->name);
+		for (j = 0; j < sc->nlisten && j < SHM_MAX_LISTEN; j++)
+			copy_name(ss->listen[j], sizeof(ss->listen[j]),
+			    sc->listen_text[j]);
+		ss->nlisten = (uint32_t)j;
+	}
 }
 
 /*

@@ -24,6 +24,8 @@
 #define SHM_LAYOUT_VERSION	1
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
+/* Listen addresses kept per service for weirctl; more are not shown. */
+#define SHM_MAX_LISTEN		8
 
 enum shm_admin {
 	SHM_ADMIN_ENABLED = 0,
@@ -92,6 +94,9 @@ struct shm_backend {
 
 struct shm_service {
 	char		name[SHM_NAME_MAX];
+	uint32_t	nlisten;
+	uint32_t	pad;
+	char		listen[SHM_MAX_LISTEN][SHM_NAME_MAX];	/* as written */
 	uint64_t	active;
 	uint64_t	requests;
 	uint64_t	responses[SHM_NCLASSES];

@@ -187,47 +187,32 @@ format_utc(char *buf, size_t len, int64_t when)
 		snprintf(buf, len, "%" PRId64, when);
 }
 
-/*
- * The "listen" of service <name> in <conf> as an array of strings (new
- * reference), or NULL when there is no config or it does not say.
- */
+/* The listen addresses of <sv> as a JSON array (new reference). */
 static json_t *
-conf_listen(const json_t *conf, const char *name)
+seg_listen(const struct shm_service *sv)
 {
-	json_t	*svc, *listen, *arr, *v;
-	size_t	 i;
+	json_t		*arr;
+	uint32_t	 i;
 
-	if (conf == NULL)
-		return NULL;
-	svc = json_object_get(json_object_get(conf, "services"), name);
-	listen = json_object_get(svc, "listen");
-	if (json_is_string(listen))
-		return json_pack("[O]", listen);
-	if (!json_is_array(listen))
-		return NULL;
 	if ((arr = json_array()) == NULL)
 		return NULL;
-	json_array_foreach(listen, i, v)
-		if (json_is_string(v))
-			json_array_append(arr, v);
+	for (i = 0; i < sv->nlisten && i < SHM_MAX_LISTEN; i++)
+		json_array_append_new(arr, json_stringn(sv->listen[i],
+		    strnlen(sv->listen[i], SHM_NAME_MAX)));
 	return arr;
 }
 
-/* The listen addresses of <name> joined by commas, or "-". */
+/* The listen addresses of <sv> joined by commas, or "-". */
 static void
-listen_text(char *buf, size_t len, const json_t *conf, const char *name)
+listen_text(char *buf, size_t len, const struct shm_service *sv)
 {
-	json_t	*arr = conf_listen(conf, name), *v;
-	size_t	 i, n = 0;
+	size_t		n = 0;
+	uint32_t	i;
 
 	snprintf(buf, len, "-");
-	json_array_foreach(arr, i, v) {
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s",
-		    i > 0 ? "," : "", json_string_value(v));
-		if (n >= len)
-			break;
-	}
-	json_decref(arr);
+	for (i = 0; i < sv->nlisten && i < SHM_MAX_LISTEN && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%.*s",
+		    i > 0 ? "," : "", SHM_NAME_MAX, sv->listen[i]);
 }
 
 /* jansson integers are signed; a counter past 2^63 is clamped, not wrapped. */
@@ -330,13 +315,10 @@ nomem:
 	return -1;
 }
 
-/* The LISTEN column is left out when no configuration was given. */
 static int
-stats_services(FILE *out, const struct snapshot *snap, const json_t *conf)
+stats_services(FILE *out, const struct snapshot *snap)
 {
 	static const char	*heads[] = { "SERVICE", "LISTEN", "ACTIVE",
-	    "REQUESTS", "1XX", "2XX", "3XX", "4XX", "5XX", "IN", "OUT" };
-	static const char	*heads_nolisten[] = { "SERVICE", "ACTIVE",
 	    "REQUESTS", "1XX", "2XX", "3XX", "4XX", "5XX", "IN", "OUT" };
 	static const bool	 is_right[] = { false, false, true, true, true,
 	    true, true, true, true, true, true };
@@ -347,12 +329,7 @@ stats_services(FILE *out, const struct snapshot *snap, const json_t *conf)
 	size_t			 c;
 	int			 k;
 
-	if (conf != NULL)
-		table_init(&t, heads, is_right, sizeof(heads) /
-		    sizeof(heads[0]));
-	else
-		table_init(&t, heads_nolisten, is_right + 1,
-		    sizeof(heads_nolisten) / sizeof(heads_nolisten[0]));
+	table_init(&t, heads, is_right, sizeof(heads) / sizeof(heads[0]));
 	for (i = 0; i < snap->hdr->nservices; i++) {
 		sv = &snap->services[i];
 		if ((r = table_row(&t, NULL)) == NULL) {
@@ -361,8 +338,7 @@ stats_services(FILE *out, const struct snapshot *snap, const json_t *conf)
 		}
 		c = 0;
 		cell(r, c++, "%.*s", SHM_NAME_MAX, sv->name);
-		if (conf != NULL)
-			listen_text(r->cells[c++], CELL_MAX, conf, sv->name);
+		listen_text(r->cells[c++], CELL_MAX, sv);
 		cell(r, c++, "%" PRIu64, sv->active);
 		cell(r, c++, "%" PRIu64, sv->requests);
 		for (k = 0; k < SHM_NCLASSES; k++)
@@ -432,7 +408,7 @@ nomem:
  * out of memory.
  */
 int
-render_stats_text(FILE *out, const struct snapshot *snap, const json_t *conf)
+render_stats_text(FILE *out, const struct snapshot *snap)
 {
 	char	up[32];
 
@@ -441,7 +417,7 @@ render_stats_text(FILE *out, const struct snapshot *snap, const json_t *conf)
 	    ", %" PRIu32 " workers\n\n", snap->hdr->master_pid,
 	    master_state(snap), up, snap->hdr->generation,
 	    snap->hdr->nworkers);
-	if (stats_services(out, snap, conf) == -1)
+	if (stats_services(out, snap) == -1)
 		goto nomem;
 	fputc('\n', out);
 	if (stats_backends(out, snap) == -1)
@@ -510,7 +486,7 @@ fail:
 }
 
 static json_t *
-json_services(const struct snapshot *snap, const json_t *conf)
+json_services(const struct snapshot *snap)
 {
 	const struct shm_service *sv;
 	json_t			*services, *o, *listen;
@@ -524,7 +500,7 @@ json_services(const struct snapshot *snap, const json_t *conf)
 		    strnlen(sv->name, SHM_NAME_MAX));
 		if (o == NULL)
 			goto fail;
-		if ((listen = conf_listen(conf, sv->name)) != NULL)
+		if ((listen = seg_listen(sv)) != NULL)
 			json_object_set_new(o, "listen", listen);
 		json_object_set_new(o, "active", jint(sv->active));
 		json_object_set_new(o, "requests", jint(sv->requests));
@@ -566,11 +542,11 @@ json_workers(const struct snapshot *snap)
 
 /*
  * Prints one JSON object: "master", "services", "pools" with the keys
- * SPEC.md promises, and "workers".  Services carry "listen" only when
- * <conf> names it.  Returns 0, or -1 when out of memory or on a write error.
+ * SPEC.md promises, and "workers".  Returns 0, or -1 when out of memory or
+ * on a write error.
  */
 int
-render_stats_json(FILE *out, const struct snapshot *snap, const json_t *conf)
+render_stats_json(FILE *out, const struct snapshot *snap)
 {
 	json_t	*root;
 	int	 rv;
@@ -581,7 +557,7 @@ render_stats_json(FILE *out, const struct snapshot *snap, const json_t *conf)
 	    "uptime_s", (json_int_t)snapshot_uptime(snap),
 	    "generation", jint(snap->hdr->generation),
 	    "workers", (json_int_t)snap->hdr->nworkers,
-	    "services", json_services(snap, conf),
+	    "services", json_services(snap),
 	    "pools", json_pools(snap),
 	    "workers", json_workers(snap));
 	if (root == NULL || json_object_size(root) != 4) {

@@ -12,23 +12,16 @@
 
 #include "ctl/snapshot.h"
 
-/*
- * <conf>, where a function takes it, is the parsed configuration file
- * (borrowed; NULL when weirctl was not given one): it supplies each
- * service's "listen" addresses, which the segment does not hold.
- * Each function returns 0, or -1 after printing why to stderr.
- */
+/* Each function returns 0, or -1 after printing why to stderr. */
 
 /* Master pid and liveness, uptime, config, generation, one row per worker. */
 int	render_status(FILE *out, const struct snapshot *snap);
 
 /* Aligned tables: services, then each pool's backends. */
-int	render_stats_text(FILE *out, const struct snapshot *snap,
-	    const json_t *conf);
+int	render_stats_text(FILE *out, const struct snapshot *snap);
 
 /* One JSON object with the keys SPEC.md promises, plus "workers". */
-int	render_stats_json(FILE *out, const struct snapshot *snap,
-	    const json_t *conf);
+int	render_stats_json(FILE *out, const struct snapshot *snap);
 
 /* The same figures in the Prometheus text exposition format. */
 int	render_stats_prometheus(FILE *out, const struct snapshot *snap);

@@ -201,13 +201,13 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 	}
 	switch (format) {
 	case FORMAT_JSON:
-		rv = render_stats_json(stdout, &snap, ctl->conf);
+		rv = render_stats_json(stdout, &snap);
 		break;
 	case FORMAT_PROMETHEUS:
 		rv = render_stats_prometheus(stdout, &snap);
 		break;
 	default:
-		rv = render_stats_text(stdout, &snap, ctl->conf);
+		rv = render_stats_text(stdout, &snap);
 		break;
 	}
 	if (finish_output() == -1)
