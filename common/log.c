@@ -27,6 +27,7 @@ enum log_level	log_threshold = LOG_LVL_INFO;
 
 static int	log_fd = -1;		/* -1: stderr */
 static bool	log_to_syslog;
+static bool	log_copy_stderr;
 static char	*log_path;		/* owned; NULL: stderr */
 static char	log_component[48] = "weir";
 
@@ -139,6 +140,17 @@ log_use_syslog(void)
 	log_to_syslog = true;
 }
 
+/*
+ * While <on>, warnings and errors also go to stderr when the log is a file
+ * or syslog: a daemon that fails to start must say why on the terminal
+ * (or to the init script) that started it, not only in a file.
+ */
+void
+log_copy_to_stderr(bool on)
+{
+	log_copy_stderr = on;
+}
+
 /* Changes the component name shown in every line, e.g. after a fork. */
 void
 log_set_component(const char *component)
@@ -213,6 +225,9 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	for (i = start; i < n; i++)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			line[i] = ' ';
+	if (log_copy_stderr && log_to_syslog && level <= LOG_LVL_WARN)
+		(void)fprintf(stderr, "weir: %.*s\n", (int)(n - start),
+		    line + start);
 	if (log_to_syslog) {
 		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 		    LOG_DEBUG };
@@ -228,6 +243,9 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	do {
 		w = write(fd, line, n);
 	} while (w == -1 && errno == EINTR);
+	if (log_copy_stderr && fd != STDERR_FILENO && level <= LOG_LVL_WARN)
+		(void)fprintf(stderr, "weir: %.*s", (int)(n - start),
+		    line + start);
 	errno = saved_errno;
 }
 

@@ -7,6 +7,7 @@
 #define WEIR_COMMON_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum log_level {
 	LOG_LVL_ERROR = 0,
@@ -27,6 +28,9 @@ int	log_open(const char *path, enum log_level level, const char *component);
 
 /* Reopens the same path (after logrotate moved it); keeps the old fd on error. */
 int	log_reopen(void);
+
+/* While <on>, warnings and errors are copied to stderr (start-up). */
+void	log_copy_to_stderr(bool on);
 
 /* Switches to syslog (facility daemon) for good. */
 void	log_use_syslog(void);

@@ -102,10 +102,10 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 0;
 	}
-	if (log_open(cfg->error_log,
-	    cfg->log_level, "master") == -1) {
+	if (log_open(cfg->error_log, cfg->log_level, "master") == -1) {
 		config_free(cfg);
 		return 2;
 	}
+	log_copy_to_stderr(true);
 	return master_run(cfg, foreground);
 }
