@@ -73,6 +73,7 @@ static const struct keydef pool_keys[] = {
 	{ "persist", ROLE_ANY }, { "verify", ROLE_ANY },
 	{ "connect_timeout_ms", ROLE_ANY }, { "response_timeout_ms", ROLE_ANY },
 	{ "retries", ROLE_ANY }, { "max_idle", ROLE_ANY },
+	{ "slowstart_ms", ROLE_ANY }, { "queue_timeout_ms", ROLE_ANY },
 	{ "health", ROLE_ANY }, { NULL, 0 }
 };
 
@@ -861,6 +862,9 @@ parse_pool(struct ctx *x, const char *name, json_t *v, struct pool_conf *p)
 	    &p->response_timeout_ms);
 	opt_uint(x, v, "retries", 0, 16, &p->retries);
 	opt_uint(x, v, "max_idle", 0, 10000, &p->max_idle);
+	opt_uint(x, v, "slowstart_ms", 0, 3600000, &p->slowstart_ms);
+	p->queue_timeout_ms = p->connect_timeout_ms;
+	opt_uint(x, v, "queue_timeout_ms", 1, 3600000, &p->queue_timeout_ms);
 	parse_health(x, v, &p->health);
 }
 

@@ -64,6 +64,11 @@ struct pool_conf {
 	unsigned		 retries;	/* default 2, 0..16 */
 	unsigned		 max_idle;	/* idle backend conns per backend
 						   per worker, default 32 */
+	unsigned		 slowstart_ms;	/* weight ramp after coming up,
+						   0 = none */
+	unsigned		 queue_timeout_ms;	/* wait for a backend
+						   under max_conns; default
+						   connect_timeout_ms */
 	struct health_conf	 health;
 };
 

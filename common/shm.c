@@ -122,6 +122,8 @@ fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
 				    sb->address, sizeof(sb->address));
 			sb->pool = (uint32_t)i;
 			sb->weight = pc->backends[j].weight;
+			sb->is_backup = pc->backends[j].is_backup;
+			sb->max_conns = pc->backends[j].max_conns;
 			sb->admin_state = SHM_ADMIN_ENABLED;
 			sb->health_state = SHM_HEALTH_UP;
 		}
@@ -340,4 +342,61 @@ shm_detach(struct shm *s)
 	if (s->base != NULL)
 		munmap(s->base, s->size);
 	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Bucket bounds: 50 us times 2^(i/4).  Computed from a table of the four
+ * quarter-powers so that no floating point is needed on the worker's
+ * per-response path (shm_latency_bucket).
+ */
+uint64_t
+shm_latency_bound_us(unsigned i)
+{
+	static const uint64_t	quarter[4] = { 10000, 11892, 14142, 16818 };
+
+	if (i >= SHM_LAT_BUCKETS)
+		i = SHM_LAT_BUCKETS - 1;
+	return ((uint64_t)50 << (i / 4)) * quarter[i % 4] / 10000;
+}
+
+unsigned
+shm_latency_bucket(uint64_t us)
+{
+	unsigned	lo = 0, hi = SHM_LAT_BUCKETS - 1, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (us < shm_latency_bound_us(mid))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+double
+shm_latency_percentile_ms(const uint64_t *hist, double pct)
+{
+	uint64_t	total = 0, seen = 0, target;
+	double		lo, hi, frac;
+	unsigned	i;
+
+	for (i = 0; i < SHM_LAT_BUCKETS; i++)
+		total += hist[i];
+	if (total == 0)
+		return 0.0;
+	target = (uint64_t)(pct / 100.0 * (double)total + 0.5);
+	if (target == 0)
+		target = 1;
+	for (i = 0; i < SHM_LAT_BUCKETS; i++) {
+		if (seen + hist[i] >= target)
+			break;
+		seen += hist[i];
+	}
+	if (i == SHM_LAT_BUCKETS)
+		i = SHM_LAT_BUCKETS - 1;
+	lo = i == 0 ? 0.0 : (double)shm_latency_bound_us(i - 1);
+	hi = (double)shm_latency_bound_us(i);
+	frac = hist[i] == 0 ? 1.0 : (double)(target - seen) / (double)hist[i];
+	return (lo + (hi - lo) * frac) / 1000.0;
 }

@@ -52,6 +52,18 @@ shm_pool_backends(const struct shm *s, uint32_t pool)
 #define shm_load(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
 #define shm_store(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
 
+/* Upper bound (exclusive) of latency bucket <i>, in microseconds. */
+uint64_t	shm_latency_bound_us(unsigned i);
+
+/* The latency bucket for <us> microseconds (the last one catches all). */
+unsigned	shm_latency_bucket(uint64_t us);
+
+/*
+ * The <pct> percentile (0..100) of <hist> in milliseconds, interpolated
+ * inside its bucket; 0 when the histogram is empty.
+ */
+double		shm_latency_percentile_ms(const uint64_t *hist, double pct);
+
 /* Response class index (0..4) for status <code>, or -1. */
 static inline int
 shm_class(int code)

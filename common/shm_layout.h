@@ -77,12 +77,23 @@ struct shm_pool {
 	uint64_t	rr;		/* round-robin position */
 };
 
+/*
+ * Latency histogram: bucket i counts responses whose time to the response
+ * head was below shm_latency_bound_us(i) (and at least bound(i-1)).
+ * Bounds grow by 2^(1/4) from 50 us, so a percentile is exact to ~19%
+ * anywhere from 50 us to ~100 s with 84 counters.
+ */
+#define SHM_LAT_BUCKETS		84
+
 struct shm_backend {
 	char		address[SHM_NAME_MAX];
 	uint32_t	pool;		/* index into the pool array */
 	uint32_t	weight;
-	uint32_t	admin_state;	/* enum shm_admin */
-	uint32_t	health_state;	/* enum shm_health */
+	uint32_t	admin_state;	/* enum shm_admin; master writes */
+	uint32_t	health_state;	/* enum shm_health; checker writes,
+					   workers may set DOWN (passive) */
+	uint32_t	is_backup;
+	uint32_t	max_conns;	/* 0 = unlimited */
 	uint64_t	active;
 	uint64_t	requests;
 	uint64_t	responses[SHM_NCLASSES];
@@ -90,6 +101,30 @@ struct shm_backend {
 	uint64_t	bytes_in;	/* from the backend */
 	uint64_t	bytes_out;	/* to the backend */
 	uint64_t	last_failure_unix;
+	uint32_t	passive_fails;	/* workers: failures in a row seen on
+					   live traffic; at "fall" they mark
+					   the backend down */
+	uint32_t	pad1;
+	uint64_t	latency[SHM_LAT_BUCKETS];
+
+	/*
+	 * Health, written by the health checker only.  check_seq is a
+	 * seqlock: odd while the checker rewrites the fields below, so a
+	 * reader copying them retries until it sees the same even value
+	 * before and after.
+	 */
+	uint64_t	check_seq;
+	int64_t		check_at_unix;	/* when the last check ended, 0 never */
+	int64_t		state_since_unix;	/* last up/down change */
+	uint32_t	check_ok;	/* last check passed */
+	uint32_t	check_status;	/* HTTP status seen, 0 if none */
+	uint32_t	check_duration_ms;
+	uint32_t	rise_count;	/* consecutive passes */
+	uint32_t	fall_count;	/* consecutive failures */
+	uint32_t	pad2;
+	char		check_detail[96];	/* "connect refused", ... */
+	uint64_t	up_since_ms;	/* CLOCK_MONOTONIC ms of the last
+					   down->up change, for slowstart */
 };
 
 struct shm_service {

@@ -17,12 +17,17 @@
 
 #include <jansson.h>
 
-#include "common/shm_layout.h"
+#include "common/shm.h"
 
 #define CELL_MAX	96
+/* A check detail longer than this is cut, so the table stays readable. */
+#define CHECK_CELL_MAX	40
 
 static const char *const class_names[SHM_NCLASSES] = {
 	"1xx", "2xx", "3xx", "4xx", "5xx"
+};
+static const char *const class_heads[SHM_NCLASSES] = {
+	"1XX", "2XX", "3XX", "4XX", "5XX"
 };
 
 /*
@@ -50,6 +55,26 @@ table_init(struct table *t, const char **heads, const bool *is_right,
 	t->heads = heads;
 	t->is_right = is_right;
 	t->ncols = ncols;
+}
+
+/*
+ * Column sets that vary (top's rate columns) are built here: heads and
+ * alignment go into arrays the caller keeps alive for the table's life.
+ */
+struct cols {
+	const char	*heads[32];
+	bool		 is_right[32];
+	size_t		 n;
+};
+
+static void
+col(struct cols *c, const char *head, bool is_right)
+{
+	if (c->n < 32) {
+		c->heads[c->n] = head;
+		c->is_right[c->n] = is_right;
+		c->n++;
+	}
 }
 
 static void
@@ -187,6 +212,24 @@ format_utc(char *buf, size_t len, int64_t when)
 		snprintf(buf, len, "%" PRId64, when);
 }
 
+/*
+ * The detail of <b>'s last check as a C string of printable ASCII: it
+ * comes from a peer's response and must not reach a terminal's escape
+ * parser, nor fail JSON's UTF-8 check.
+ */
+static void
+check_detail(char *buf, size_t len, const struct shm_backend *b)
+{
+	size_t	i, n = strnlen(b->check_detail, sizeof(b->check_detail));
+
+	if (n >= len)
+		n = len - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = b->check_detail[i] >= 0x20 &&
+		    b->check_detail[i] < 0x7f ? b->check_detail[i] : '?';
+	buf[n] = '\0';
+}
+
 /* The listen addresses of <sv> as a JSON array (new reference). */
 static json_t *
 seg_listen(const struct shm_service *sv)
@@ -315,21 +358,63 @@ nomem:
 	return -1;
 }
 
-static int
-stats_services(FILE *out, const struct snapshot *snap)
+/*
+ * Per-second rate of a counter that went from <then> to <now> in <dt_ms>
+ * (0 when unknown, see rate_interval_ms()), or "-".
+ */
+static void
+format_rate(char *buf, size_t len, uint64_t now, uint64_t then,
+    uint64_t dt_ms)
 {
-	static const char	*heads[] = { "SERVICE", "LISTEN", "ACTIVE",
-	    "REQUESTS", "1XX", "2XX", "3XX", "4XX", "5XX", "IN", "OUT" };
-	static const bool	 is_right[] = { false, false, true, true, true,
-	    true, true, true, true, true, true };
+	if (dt_ms == 0 || now < then)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", (double)(now - then) * 1000.0 /
+		    (double)dt_ms);
+}
+
+/*
+ * The interval between <prev> and <snap> in ms when their arrays line up
+ * index by index (same generation, same counts), else 0: after a reload
+ * the sections may describe other pools, and a rate would be nonsense.
+ */
+static uint64_t
+rate_interval_ms(const struct snapshot *snap, const struct snapshot *prev)
+{
+	if (prev == NULL || prev->hdr == NULL ||
+	    prev->hdr->generation != snap->hdr->generation ||
+	    prev->hdr->nservices != snap->hdr->nservices ||
+	    prev->hdr->nbackends != snap->hdr->nbackends ||
+	    snap->mono_ms <= prev->mono_ms)
+		return 0;
+	return snap->mono_ms - prev->mono_ms;
+}
+
+static int
+stats_services(FILE *out, const struct snapshot *snap,
+    const struct snapshot *prev, bool has_rates)
+{
 	const struct shm_service *sv;
+	struct cols		 cl;
 	struct table		 t;
 	struct row		*r;
+	uint64_t		 dt_ms = rate_interval_ms(snap, prev);
 	uint32_t		 i;
 	size_t			 c;
 	int			 k;
 
-	table_init(&t, heads, is_right, sizeof(heads) / sizeof(heads[0]));
+	memset(&cl, 0, sizeof(cl));
+	col(&cl, "SERVICE", false);
+	col(&cl, "LISTEN", false);
+	col(&cl, "ACTIVE", true);
+	col(&cl, "REQUESTS", true);
+	if (has_rates)
+		col(&cl, "REQ/S", true);
+	for (k = 0; k < SHM_NCLASSES; k++)
+		col(&cl, class_heads[k], true);
+	col(&cl, "IN", true);
+	col(&cl, "OUT", true);
+	table_init(&t, cl.heads, cl.is_right, cl.n);
 	for (i = 0; i < snap->hdr->nservices; i++) {
 		sv = &snap->services[i];
 		if ((r = table_row(&t, NULL)) == NULL) {
@@ -341,6 +426,9 @@ stats_services(FILE *out, const struct snapshot *snap)
 		listen_text(r->cells[c++], CELL_MAX, sv);
 		cell(r, c++, "%" PRIu64, sv->active);
 		cell(r, c++, "%" PRIu64, sv->requests);
+		if (has_rates)
+			format_rate(r->cells[c++], CELL_MAX, sv->requests,
+			    dt_ms ? prev->services[i].requests : 0, dt_ms);
 		for (k = 0; k < SHM_NCLASSES; k++)
 			cell(r, c++, "%" PRIu64, sv->responses[k]);
 		format_bytes(r->cells[c++], CELL_MAX, sv->bytes_in);
@@ -351,23 +439,111 @@ stats_services(FILE *out, const struct snapshot *snap)
 	return 0;
 }
 
-static int
-stats_backends(FILE *out, const struct snapshot *snap)
+/*
+ * Milliseconds short enough for a cell, with the digits that matter:
+ * "0.31", "12.4", "250".
+ */
+static void
+format_ms(char *buf, size_t len, double ms)
 {
-	static const char	*heads[] = { "  BACKEND", "STATE", "WEIGHT",
-	    "ACTIVE", "REQUESTS", "ERRORS", "1XX", "2XX", "3XX", "4XX", "5XX",
-	    "IN", "OUT" };
-	static const bool	 is_right[] = { false, false, true, true, true,
-	    true, true, true, true, true, true, true, true };
+	if (ms < 10.0)
+		snprintf(buf, len, "%.2f", ms);
+	else if (ms < 100.0)
+		snprintf(buf, len, "%.1f", ms);
+	else
+		snprintf(buf, len, "%.0f", ms);
+}
+
+static uint64_t
+latency_count(const struct shm_backend *b)
+{
+	uint64_t	n = 0;
+	unsigned	i;
+
+	for (i = 0; i < SHM_LAT_BUCKETS; i++)
+		n += b->latency[i];
+	return n;
+}
+
+/* "0.31/1.20ms" (p50/p99), or "-" before the first response. */
+static void
+latency_text(char *buf, size_t len, const struct shm_backend *b)
+{
+	char	p50[16], p99[16];
+
+	if (latency_count(b) == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	format_ms(p50, sizeof(p50), shm_latency_percentile_ms(b->latency,
+	    50.0));
+	format_ms(p99, sizeof(p99), shm_latency_percentile_ms(b->latency,
+	    99.0));
+	snprintf(buf, len, "%s/%sms", p50, p99);
+}
+
+/*
+ * The detail of <b>'s last check, cut to CHECK_CELL_MAX with "...", made
+ * printable; "ok 200" when it passed with nothing to say, "-" when never
+ * checked (health checks off).
+ */
+static void
+check_text(char *buf, size_t len, const struct shm_backend *b)
+{
+	char	detail[sizeof(b->check_detail)];
+	size_t	n;
+
+	if (b->check_at_unix == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	check_detail(detail, sizeof(detail), b);
+	if (detail[0] == '\0') {
+		if (b->check_status != 0)
+			snprintf(buf, len, "%s %" PRIu32, b->check_ok ? "ok" :
+			    "failed", b->check_status);
+		else
+			snprintf(buf, len, "%s", b->check_ok ? "ok" : "failed");
+		return;
+	}
+	n = strlen(detail);
+	if (n > CHECK_CELL_MAX)
+		snprintf(buf, len, "%.*s...", CHECK_CELL_MAX - 3, detail);
+	else
+		snprintf(buf, len, "%s", detail);
+}
+
+static int
+stats_backends(FILE *out, const struct snapshot *snap,
+    const struct snapshot *prev, bool has_rates)
+{
 	const struct shm_pool	*p;
 	const struct shm_backend *b;
+	struct cols		 cl;
 	struct table		 t;
 	struct row		*r;
 	char			 title[CELL_MAX];
-	uint32_t		 i, j;
+	uint64_t		 dt_ms = rate_interval_ms(snap, prev);
+	uint32_t		 i, j, idx;
+	size_t			 c;
 	int			 k;
 
-	table_init(&t, heads, is_right, sizeof(heads) / sizeof(heads[0]));
+	memset(&cl, 0, sizeof(cl));
+	col(&cl, "  BACKEND", false);
+	col(&cl, "STATE", false);
+	col(&cl, "WEIGHT", true);
+	col(&cl, "ACTIVE", true);
+	col(&cl, "REQUESTS", true);
+	if (has_rates)
+		col(&cl, "REQ/S", true);
+	col(&cl, "ERRORS", true);
+	for (k = 0; k < SHM_NCLASSES; k++)
+		col(&cl, class_heads[k], true);
+	col(&cl, "IN", true);
+	col(&cl, "OUT", true);
+	col(&cl, "LAT P50/P99", true);
+	col(&cl, "CHECK", false);
+	table_init(&t, cl.heads, cl.is_right, cl.n);
 	for (i = 0; i < snap->hdr->npools; i++) {
 		p = &snap->pools[i];
 		snprintf(title, sizeof(title), "pool %.*s (%s, %" PRIu32
@@ -377,20 +553,27 @@ stats_backends(FILE *out, const struct snapshot *snap)
 		if (table_row(&t, title) == NULL)
 			goto nomem;
 		for (j = 0; j < p->nbackends; j++) {
-			b = &snap->backends[p->first_backend + j];
+			idx = p->first_backend + j;
+			b = &snap->backends[idx];
 			if ((r = table_row(&t, NULL)) == NULL)
 				goto nomem;
-			cell(r, 0, "  %.*s", SHM_NAME_MAX, b->address);
-			cell(r, 1, "%s", snapshot_backend_state(b));
-			cell(r, 2, "%" PRIu32, b->weight);
-			cell(r, 3, "%" PRIu64, b->active);
-			cell(r, 4, "%" PRIu64, b->requests);
-			cell(r, 5, "%" PRIu64, b->errors);
+			c = 0;
+			cell(r, c++, "  %.*s", SHM_NAME_MAX, b->address);
+			cell(r, c++, "%s", snapshot_backend_state(b));
+			cell(r, c++, "%" PRIu32, b->weight);
+			cell(r, c++, "%" PRIu64, b->active);
+			cell(r, c++, "%" PRIu64, b->requests);
+			if (has_rates)
+				format_rate(r->cells[c++], CELL_MAX,
+				    b->requests, dt_ms ?
+				    prev->backends[idx].requests : 0, dt_ms);
+			cell(r, c++, "%" PRIu64, b->errors);
 			for (k = 0; k < SHM_NCLASSES; k++)
-				cell(r, 6 + (size_t)k, "%" PRIu64,
-				    b->responses[k]);
-			format_bytes(r->cells[11], CELL_MAX, b->bytes_in);
-			format_bytes(r->cells[12], CELL_MAX, b->bytes_out);
+				cell(r, c++, "%" PRIu64, b->responses[k]);
+			format_bytes(r->cells[c++], CELL_MAX, b->bytes_in);
+			format_bytes(r->cells[c++], CELL_MAX, b->bytes_out);
+			latency_text(r->cells[c++], CELL_MAX, b);
+			check_text(r->cells[c], CELL_MAX, b);
 		}
 	}
 	table_print(out, &t);
@@ -417,10 +600,10 @@ render_stats_text(FILE *out, const struct snapshot *snap)
 	    ", %" PRIu32 " workers\n\n", snap->hdr->master_pid,
 	    master_state(snap), up, snap->hdr->generation,
 	    snap->hdr->nworkers);
-	if (stats_services(out, snap) == -1)
+	if (stats_services(out, snap, NULL, false) == -1)
 		goto nomem;
 	fputc('\n', out);
-	if (stats_backends(out, snap) == -1)
+	if (stats_backends(out, snap, NULL, false) == -1)
 		goto nomem;
 	return 0;
 
@@ -430,15 +613,66 @@ nomem:
 }
 
 /*
- * One backend as SPEC.md shows it.  Latency and the last check's details
- * are not in the segment yet: the keys are present with neutral values so
- * tools can rely on them now.
+ * One frame of weirctl top: a header line (local time, master pid and
+ * state, uptime, generation, workers), then the stats tables with a REQ/S
+ * column measured since <prev> ("-" when <prev> is NULL or from another
+ * generation).  Returns 0, or -1 when out of memory.
+ */
+int
+render_top(FILE *out, const struct snapshot *snap,
+    const struct snapshot *prev)
+{
+	time_t		t = (time_t)snap->now_unix;
+	struct tm	tm;
+	char		up[32], clock[16];
+	uint64_t	active = 0;
+	uint32_t	i;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(clock, sizeof(clock), "%H:%M:%S", &tm) == 0)
+		snprintf(clock, sizeof(clock), "-");
+	for (i = 0; i < snap->hdr->nworkers; i++)
+		active += snap->workers[i].active;
+	format_duration(up, sizeof(up), snapshot_uptime(snap));
+	fprintf(out, "weir - %s  master pid %" PRId64 " (%s)  up %s  "
+	    "generation %" PRIu64 "  workers %" PRIu32 "  connections %"
+	    PRIu64 "\n\n", clock, snap->hdr->master_pid, master_state(snap),
+	    up, snap->hdr->generation, snap->hdr->nworkers, active);
+	if (stats_services(out, snap, prev, true) == -1)
+		goto nomem;
+	fputc('\n', out);
+	if (stats_backends(out, snap, prev, true) == -1)
+		goto nomem;
+	return 0;
+
+nomem:
+	fprintf(stderr, "weirctl: out of memory\n");
+	return -1;
+}
+
+/*
+ * Rounds <ms> to a microsecond so the JSON shows 0.412, not the float's
+ * seventeen digits.
+ */
+static double
+round_us(double ms)
+{
+	return (double)(int64_t)(ms * 1000.0 + 0.5) / 1000.0;
+}
+
+/*
+ * One backend as SPEC.md shows it.  Latency percentiles are 0 before the
+ * first response; "check" is all zeros ("at_unix": 0) when health checks
+ * are off.
  */
 static json_t *
 json_backend(const struct shm_backend *b)
 {
+	char	detail[sizeof(b->check_detail)];
+
+	check_detail(detail, sizeof(detail), b);
 	return json_pack("{s:s%, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:{s:f, s:f}, s:{s:b, s:i, s:I, s:s}}",
+	    "s:{s:f, s:f}, s:{s:b, s:I, s:I, s:s, s:I, s:I}}",
 	    "address", b->address, strnlen(b->address, SHM_NAME_MAX),
 	    "state", snapshot_backend_state(b),
 	    "weight", (json_int_t)b->weight,
@@ -448,9 +682,16 @@ json_backend(const struct shm_backend *b)
 	    "responses", json_classes(b->responses),
 	    "bytes_in", jint(b->bytes_in),
 	    "bytes_out", jint(b->bytes_out),
-	    "latency_ms", "p50", 0.0, "p99", 0.0,
-	    "check", "ok", b->health_state == SHM_HEALTH_UP,
-	    "status", 0, "at_unix", (json_int_t)0, "detail", "");
+	    "latency_ms",
+	    "p50", round_us(shm_latency_percentile_ms(b->latency, 50.0)),
+	    "p99", round_us(shm_latency_percentile_ms(b->latency, 99.0)),
+	    "check",
+	    "ok", b->check_ok != 0,
+	    "status", (json_int_t)b->check_status,
+	    "at_unix", (json_int_t)b->check_at_unix,
+	    "detail", detail,
+	    "duration_ms", (json_int_t)b->check_duration_ms,
+	    "since_unix", (json_int_t)b->state_since_unix);
 }
 
 static json_t *
@@ -565,7 +806,7 @@ render_stats_json(FILE *out, const struct snapshot *snap)
 		fprintf(stderr, "weirctl: out of memory\n");
 		return -1;
 	}
-	rv = json_dumpf(root, out, JSON_INDENT(2));
+	rv = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	json_decref(root);
 	if (rv == -1 || fputc('\n', out) == EOF) {
 		fprintf(stderr, "weirctl: writing JSON: %s\n", strerror(errno));
@@ -607,16 +848,117 @@ prom_service(FILE *out, const struct shm_service *sv, const char *metric,
 	fprintf(out, "\"} %" PRIu64 "\n", v);
 }
 
+/* Writes "<metric>{pool=...,backend=...<extra>} " for <b>. */
 static void
-prom_backend(FILE *out, const struct snapshot *snap,
-    const struct shm_backend *b, const char *metric, const char *extra,
-    uint64_t v)
+prom_backend_labels(FILE *out, const struct snapshot *snap,
+    const struct shm_backend *b, const char *metric, const char *extra)
 {
 	fprintf(out, "%s{pool=\"", metric);
 	prom_label(out, snap->pools[b->pool].name, SHM_NAME_MAX);
 	fputs("\",backend=\"", out);
 	prom_label(out, b->address, SHM_NAME_MAX);
-	fprintf(out, "\"%s} %" PRIu64 "\n", extra != NULL ? extra : "", v);
+	fprintf(out, "\"%s} ", extra != NULL ? extra : "");
+}
+
+static void
+prom_backend(FILE *out, const struct snapshot *snap,
+    const struct shm_backend *b, const char *metric, const char *extra,
+    uint64_t v)
+{
+	prom_backend_labels(out, snap, b, metric, extra);
+	fprintf(out, "%" PRIu64 "\n", v);
+}
+
+/* A real value; "NaN" for none, as the format has it for an empty summary. */
+static void
+prom_backend_real(FILE *out, const struct snapshot *snap,
+    const struct shm_backend *b, const char *metric, const char *extra,
+    double v, bool is_known)
+{
+	prom_backend_labels(out, snap, b, metric, extra);
+	if (is_known)
+		fprintf(out, "%.9g\n", v);
+	else
+		fputs("NaN\n", out);
+}
+
+/*
+ * Latency as a summary: two quantiles from the segment's histogram and
+ * the count.  No _sum: the histogram does not know it, and an estimate
+ * would make rate(_sum)/rate(_count) lie.  Quantiles are exact to ~19%,
+ * the width of a bucket.
+ */
+static void
+prom_latency(FILE *out, const struct snapshot *snap)
+{
+	static const struct {
+		const char	*label;
+		double		 pct;
+	} quantiles[] = {
+		{ ",quantile=\"0.5\"", 50.0 },
+		{ ",quantile=\"0.99\"", 99.0 },
+	};
+	const struct shm_backend *b;
+	uint64_t		 n;
+	uint32_t		 i;
+	size_t			 q;
+
+	prom_help(out, "weir_backend_latency_seconds", "summary",
+	    "Time from sending the request to the response head.");
+	for (i = 0; i < snap->hdr->nbackends; i++) {
+		b = &snap->backends[i];
+		n = latency_count(b);
+		for (q = 0; q < sizeof(quantiles) / sizeof(quantiles[0]); q++)
+			prom_backend_real(out, snap, b,
+			    "weir_backend_latency_seconds", quantiles[q].label,
+			    shm_latency_percentile_ms(b->latency,
+			    quantiles[q].pct) / 1000.0, n > 0);
+		prom_backend(out, snap, b, "weir_backend_latency_seconds_count",
+		    NULL, n);
+	}
+}
+
+/* The last health check, for backends that have had one. */
+static void
+prom_checks(FILE *out, const struct snapshot *snap)
+{
+	const struct shm_backend *b;
+	uint32_t		 i;
+
+	prom_help(out, "weir_backend_check_ok", "gauge",
+	    "1 when the last health check passed.");
+	for (i = 0; i < snap->hdr->nbackends; i++) {
+		b = &snap->backends[i];
+		if (b->check_at_unix != 0)
+			prom_backend(out, snap, b, "weir_backend_check_ok",
+			    NULL, b->check_ok != 0);
+	}
+	prom_help(out, "weir_backend_check_status", "gauge",
+	    "HTTP status of the last health check, 0 when none came.");
+	for (i = 0; i < snap->hdr->nbackends; i++) {
+		b = &snap->backends[i];
+		if (b->check_at_unix != 0)
+			prom_backend(out, snap, b, "weir_backend_check_status",
+			    NULL, b->check_status);
+	}
+	prom_help(out, "weir_backend_check_duration_seconds", "gauge",
+	    "How long the last health check took.");
+	for (i = 0; i < snap->hdr->nbackends; i++) {
+		b = &snap->backends[i];
+		if (b->check_at_unix != 0)
+			prom_backend_real(out, snap, b,
+			    "weir_backend_check_duration_seconds", NULL,
+			    (double)b->check_duration_ms / 1000.0, true);
+	}
+	prom_help(out, "weir_backend_check_timestamp_seconds", "gauge",
+	    "When the last health check ended (Unix time).");
+	for (i = 0; i < snap->hdr->nbackends; i++) {
+		b = &snap->backends[i];
+		if (b->check_at_unix != 0)
+			prom_backend(out, snap, b,
+			    "weir_backend_check_timestamp_seconds", NULL,
+			    (uint64_t)b->check_at_unix);
+	}
 }
 
 static void
@@ -776,5 +1118,7 @@ render_stats_prometheus(FILE *out, const struct snapshot *snap)
 		    "\"} %" PRIu64 "\n", i, snap->workers[i].requests);
 	prom_services(out, snap);
 	prom_backends(out, snap);
+	prom_latency(out, snap);
+	prom_checks(out, snap);
 	return 0;
 }

@@ -20,6 +20,13 @@ int	render_status(FILE *out, const struct snapshot *snap);
 /* Aligned tables: services, then each pool's backends. */
 int	render_stats_text(FILE *out, const struct snapshot *snap);
 
+/*
+ * One frame of weirctl top: a header line, then the stats tables with
+ * request rates since <prev> (NULL for the first frame: rates show "-").
+ */
+int	render_top(FILE *out, const struct snapshot *snap,
+	    const struct snapshot *prev);
+
 /* One JSON object with the keys SPEC.md promises, plus "workers". */
 int	render_stats_json(FILE *out, const struct snapshot *snap);
 

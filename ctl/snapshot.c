@@ -1,13 +1,15 @@
 /*
  * Copies the shared segment into private memory so weirctl reads it once
- * and never holds the workers' cache lines while formatting.  The segment
- * has no seqlock: counters are independent atomics, so a plain copy is as
- * consistent as any reader can get; only a generation change mid-copy is
- * worth retrying.
+ * and never holds the workers' cache lines while formatting.  Counters are
+ * independent atomics, so a plain copy is as consistent as any reader can
+ * get; only a generation change mid-copy is worth retrying.  A backend's
+ * last health check is several fields the checker rewrites together, so
+ * they are copied again under its seqlock.
  */
 #include "ctl/snapshot.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,12 @@
 
 /* A reload that keeps bumping the generation is not worth waiting for. */
 #define SNAPSHOT_TRIES	5
+/*
+ * The checker holds check_seq odd for a few stores; a sequence odd for
+ * this many tries belongs to a checker that died mid-write, and the plain
+ * copy is kept.
+ */
+#define CHECK_TRIES	1000
 
 /*
  * True when a process with <pid> exists.  EPERM means it exists but
@@ -36,6 +44,41 @@ snapshot_pid_alive(int64_t pid)
 }
 
 /*
+ * Copies the health-check fields of <src> (in the live segment) into <dst>
+ * under the checker's seqlock: retried while the sequence is odd (a write
+ * in progress) or changed during the copy.  The detail string is copied
+ * byte by byte with relaxed loads, as the checker may be rewriting it.
+ */
+static void
+copy_check(struct shm_backend *dst, const struct shm_backend *src)
+{
+	uint64_t	seq;
+	size_t		i;
+	int		tries;
+
+	for (tries = 0; tries < CHECK_TRIES; tries++) {
+		seq = __atomic_load_n(&src->check_seq, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			sched_yield();
+			continue;
+		}
+		dst->check_at_unix = shm_load(&src->check_at_unix);
+		dst->state_since_unix = shm_load(&src->state_since_unix);
+		dst->check_ok = shm_load(&src->check_ok);
+		dst->check_status = shm_load(&src->check_status);
+		dst->check_duration_ms = shm_load(&src->check_duration_ms);
+		dst->rise_count = shm_load(&src->rise_count);
+		dst->fall_count = shm_load(&src->fall_count);
+		for (i = 0; i < sizeof(dst->check_detail); i++)
+			dst->check_detail[i] = shm_load(&src->check_detail[i]);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (shm_load(&src->check_seq) == seq)
+			break;
+	}
+	dst->check_detail[sizeof(dst->check_detail) - 1] = '\0';
+}
+
+/*
  * Maps the segment at <path>, copies it into <snap> (which the caller frees
  * with snapshot_free()) and unmaps it.  Returns 0, or -1 with a message in
  * <err> (<errlen> bytes) that starts with <path>.  A dead master is not an
@@ -46,8 +89,11 @@ snapshot_take(struct snapshot *snap, const char *path, char *err,
     size_t errlen)
 {
 	struct shm	 s;
-	const char	*base;
+	struct timespec	 ts;
+	const struct shm_header *hdr;
+	char		*base;
 	uint64_t	 before, after;
+	uint32_t	 i;
 	int		 tries;
 
 	memset(snap, 0, sizeof(*snap));
@@ -66,11 +112,20 @@ snapshot_take(struct snapshot *snap, const char *path, char *err,
 		if (before == after)
 			break;
 	}
+	base = snap->copy;
+	hdr = (const struct shm_header *)base;
+	/* The copy's counts, which a reload may have changed since attach. */
+	if (hdr->backends_off <= s.size && hdr->nbackends <=
+	    (s.size - hdr->backends_off) / sizeof(struct shm_backend))
+		for (i = 0; i < hdr->nbackends; i++)
+			copy_check((struct shm_backend *)(base +
+			    hdr->backends_off) + i,
+			    (const struct shm_backend *)((const char *)s.base +
+			    hdr->backends_off) + i);
 	snap->size = s.size;
 	shm_detach(&s);
 
-	base = snap->copy;
-	snap->hdr = (const struct shm_header *)base;
+	snap->hdr = hdr;
 	snap->workers = (const struct shm_worker *)
 	    (base + snap->hdr->workers_off);
 	snap->pools = (const struct shm_pool *)(base + snap->hdr->pools_off);
@@ -79,6 +134,9 @@ snapshot_take(struct snapshot *snap, const char *path, char *err,
 	snap->services = (const struct shm_service *)
 	    (base + snap->hdr->services_off);
 	snap->now_unix = (int64_t)time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snap->mono_ms = (uint64_t)ts.tv_sec * 1000 +
+	    (uint64_t)ts.tv_nsec / 1000000;
 	snap->is_master_alive = snapshot_pid_alive(snap->hdr->master_pid);
 	return 0;
 }

@@ -22,6 +22,7 @@ struct snapshot {
 	const struct shm_service *services;	/* into copy */
 	char			 path[4096];	/* the segment file */
 	int64_t			 now_unix;	/* when it was taken */
+	uint64_t		 mono_ms;	/* the same, CLOCK_MONOTONIC */
 	bool			 is_master_alive;
 };
 

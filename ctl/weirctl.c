@@ -1,8 +1,9 @@
 /*
- * weirctl: reports on a running weir from its shared segment.  It finds the
- * segment through -s DIR or the "state_dir" of the configuration file, and
- * deliberately reads nothing else from that file, so it keeps working while
- * the file is being edited into something the daemon would reject.
+ * weirctl: reports on a running weir from its shared segment, and gives it
+ * admin commands over the master's control socket.  It finds both through
+ * -s DIR or the "state_dir" of the configuration file, and deliberately
+ * reads nothing else from that file, so it keeps working while the file is
+ * being edited into something the daemon would reject.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -17,6 +21,9 @@
 #include "common/shm_layout.h"
 #include "ctl/render.h"
 #include "ctl/snapshot.h"
+#include "ctl/top.h"
+/* For the protocol's names only: weirctl links nothing of the master. */
+#include "master/control.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR	"/etc"
@@ -24,6 +31,8 @@
 
 #define DEFAULT_CONFIG		SYSCONFDIR "/weir/weir.json"
 #define DEFAULT_STATE_DIR	"/run/weir"
+/* The master answers within its 500 ms read bound; this is for a stuck one. */
+#define CONTROL_TIMEOUT_S	5
 
 enum stats_format {
 	FORMAT_TEXT = 0,
@@ -36,6 +45,7 @@ struct ctl {
 	const char	*state_dir;	/* borrowed from argv or conf */
 	json_t		*conf;		/* owned; NULL when not read */
 	char		 shm_path[4096];
+	char		 sock_path[4096];
 };
 
 struct command {
@@ -60,7 +70,14 @@ usage(FILE *out)
 	    "  stats [--json|--prometheus]  services and backends: state, "
 	    "connections,\n"
 	    "                               requests, 1xx-5xx, errors, "
-	    "bytes\n",
+	    "bytes,\n"
+	    "                               latency, last health check\n"
+	    "  top                          the same, refreshed every second "
+	    "('q' quits)\n"
+	    "  backend enable|disable|drain POOL ADDRESS\n"
+	    "                               change a backend's admin state on "
+	    "every worker\n"
+	    "  reload                       (not implemented yet)\n",
 	    DEFAULT_CONFIG, DEFAULT_STATE_DIR);
 }
 
@@ -216,13 +233,174 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 	return rv;
 }
 
-/* Commands SPEC.md names that need the control socket are listed, not run. */
+static int
+cmd_top(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc > 1) {
+		fprintf(stderr, "weirctl: top: unexpected argument '%s'\n",
+		    argv[1]);
+		return -1;
+	}
+	return top_run(ctl->shm_path);
+}
+
+static void
+report_unreachable(const struct ctl *ctl, int err)
+{
+	const char	*hint = "";
+
+	if (err == ENOENT || err == ECONNREFUSED)
+		hint = " (is weir running?)";
+	else if (err == EACCES || err == EPERM)
+		hint = " (it is for weir's user: run weirctl as root)";
+	fprintf(stderr, "weirctl: cannot reach weir's control socket %s: "
+	    "%s%s\n", ctl->sock_path, strerror(err), hint);
+}
+
+/*
+ * Sends <line> to the master and reads its one-line reply into <reply>
+ * (without the newline).  Returns 0, or -1 after printing why.
+ */
+static int
+control_request(const struct ctl *ctl, const char *line, char *reply,
+    size_t len)
+{
+	struct sockaddr_un	 sun;
+	struct timeval		 tv = { CONTROL_TIMEOUT_S, 0 };
+	char			 req[CONTROL_LINE_MAX + 1];
+	size_t			 have = 0, reqlen;
+	ssize_t			 n;
+	char			*nl;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(ctl->sock_path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "weirctl: control socket %s: path too long\n",
+		    ctl->sock_path);
+		return -1;
+	}
+	memcpy(sun.sun_path, ctl->sock_path, strlen(ctl->sock_path));
+	reqlen = (size_t)snprintf(req, sizeof(req), "%s\n", line);
+	if (reqlen >= sizeof(req)) {
+		fprintf(stderr, "weirctl: command longer than %d bytes\n",
+		    CONTROL_LINE_MAX - 1);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		fprintf(stderr, "weirctl: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		report_unreachable(ctl, errno);
+		close(fd);
+		return -1;
+	}
+	if (send(fd, req, reqlen, MSG_NOSIGNAL) != (ssize_t)reqlen) {
+		fprintf(stderr, "weirctl: control socket %s: send: %s\n",
+		    ctl->sock_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while (have < len - 1) {
+		n = read(fd, reply + have, len - 1 - have);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			fprintf(stderr, "weirctl: control socket %s: %s\n",
+			    ctl->sock_path, errno == EAGAIN ?
+			    "no reply within 5 s" : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		reply[have] = '\0';
+		if (memchr(reply, '\n', have) != NULL)
+			break;
+	}
+	close(fd);
+	reply[have] = '\0';
+	if ((nl = strchr(reply, '\n')) != NULL)
+		*nl = '\0';
+	if (have == 0) {
+		fprintf(stderr, "weirctl: control socket %s: weir closed the "
+		    "connection without a reply\n", ctl->sock_path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Prints a reply: "ok X" as X on stdout (0), "error: X" as "weirctl: X"
+ * on stderr (-1).
+ */
+static int
+print_reply(const char *reply)
+{
+	if (strncmp(reply, "ok ", 3) == 0) {
+		printf("%s\n", reply + 3);
+		return finish_output();
+	}
+	if (strncmp(reply, "error: ", 7) == 0)
+		fprintf(stderr, "weirctl: %s\n", reply + 7);
+	else
+		fprintf(stderr, "weirctl: unexpected reply from weir: %s\n",
+		    reply);
+	return -1;
+}
+
+static int
+cmd_backend(struct ctl *ctl, int argc, char **argv)
+{
+	static const char *const verbs[] = { "enable", "disable", "drain" };
+	char		line[CONTROL_LINE_MAX], reply[CONTROL_REPLY_MAX];
+	size_t		i;
+	bool		is_verb = false;
+	int		a;
+
+	if (argc == 4)
+		for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+			if (strcmp(argv[1], verbs[i]) == 0)
+				is_verb = true;
+	if (!is_verb) {
+		fprintf(stderr, "weirctl: usage: weirctl backend "
+		    "enable|disable|drain POOL ADDRESS\n");
+		return -1;
+	}
+	/* The protocol is words on one line. */
+	for (a = 2; a < 4; a++)
+		if (argv[a][0] == '\0' || strpbrk(argv[a], " \t\r\n") != NULL) {
+			fprintf(stderr, "weirctl: backend: '%s': pool names "
+			    "and addresses contain no blanks\n", argv[a]);
+			return -1;
+		}
+	if ((size_t)snprintf(line, sizeof(line), "backend %s %s %s", argv[1],
+	    argv[2], argv[3]) >= sizeof(line)) {
+		fprintf(stderr, "weirctl: backend: arguments too long\n");
+		return -1;
+	}
+	if (control_request(ctl, line, reply, sizeof(reply)) == -1)
+		return -1;
+	return print_reply(reply);
+}
+
+static int
+cmd_reload(struct ctl *ctl, int argc, char **argv)
+{
+	fprintf(stderr, "weirctl: reload is not implemented yet\n");
+	return -1;
+}
+
 static const struct command commands[] = {
 	{ "status", cmd_status },
 	{ "stats", cmd_stats },
-	{ "top", NULL },
-	{ "backend", NULL },
-	{ "reload", NULL },
+	{ "top", cmd_top },
+	{ "backend", cmd_backend },
+	{ "reload", cmd_reload },
 };
 
 int
@@ -270,18 +448,14 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (cmd->run == NULL) {
-		fprintf(stderr, "weirctl: %s: not implemented in this "
-		    "version\n", cmd->name);
-		return 1;
-	}
-
 	if (ctl.state_dir == NULL && read_config(&ctl) == -1) {
 		json_decref(ctl.conf);
 		return 1;
 	}
 	if ((size_t)snprintf(ctl.shm_path, sizeof(ctl.shm_path), "%s/%s",
-	    ctl.state_dir, SHM_FILE_NAME) >= sizeof(ctl.shm_path)) {
+	    ctl.state_dir, SHM_FILE_NAME) >= sizeof(ctl.shm_path) ||
+	    (size_t)snprintf(ctl.sock_path, sizeof(ctl.sock_path), "%s/%s",
+	    ctl.state_dir, CONTROL_SOCK_NAME) >= sizeof(ctl.sock_path)) {
 		fprintf(stderr, "weirctl: state_dir too long\n");
 		json_decref(ctl.conf);
 		return 1;

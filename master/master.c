@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "master/control.h"
 #include "master/pidfile.h"
 #include "master/spawn.h"
 
@@ -111,13 +113,23 @@ prepare_log_file(const struct master *m, const char *path)
 	close(fd);
 }
 
-static void
-start_worker(struct master *m, unsigned slot)
+static const char *
+child_name(const struct child *ch, char *buf, size_t len)
 {
-	struct child	*ch = &m->workers[slot];
-	pid_t		 pid;
+	if (ch->role == CHILD_HEALTH)
+		snprintf(buf, len, "health checker");
+	else
+		snprintf(buf, len, "worker %u", ch->slot);
+	return buf;
+}
 
-	pid = spawn_worker(m, slot);
+static void
+start_child(struct master *m, struct child *ch)
+{
+	char	name[32];
+	pid_t	pid;
+
+	pid = spawn_child(m, ch);
 	ch->respawn_at_ms = 0;
 	if (pid == -1) {
 		ch->respawn_at_ms = clock_update() + BACKOFF_MAX_MS;
@@ -125,10 +137,15 @@ start_worker(struct master *m, unsigned slot)
 	}
 	ch->pid = pid;
 	ch->started_ms = clock_update();
-	shm_store(&m->shm.workers[slot].pid, (int64_t)pid);
-	shm_store(&m->shm.workers[slot].started_unix, (int64_t)time(NULL));
-	shm_store(&m->shm.workers[slot].active, 0);
-	log_debug("worker %u started, pid %ld", slot, (long)pid);
+	if (ch->role == CHILD_WORKER) {
+		struct shm_worker *sw = &m->shm.workers[ch->slot];
+
+		shm_store(&sw->pid, (int64_t)pid);
+		shm_store(&sw->started_unix, (int64_t)time(NULL));
+		shm_store(&sw->active, 0);
+	}
+	log_debug("%s started, pid %ld", child_name(ch, name, sizeof(name)),
+	    (long)pid);
 }
 
 static void
@@ -148,26 +165,29 @@ describe_exit(int status, char *buf, size_t len)
 static void
 reap(struct master *m)
 {
-	char		 why[96];
+	char		 why[96], name[32];
 	uint64_t	 now, delay;
 	pid_t		 pid;
 	int		 status;
 	unsigned	 i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < m->nworkers; i++)
-			if (m->workers[i].pid == pid)
+		for (i = 0; i < m->nchildren; i++)
+			if (m->children[i].pid == pid)
 				break;
-		if (i == m->nworkers)
+		if (i == m->nchildren)
 			continue;
-		struct child *ch = &m->workers[i];
+		struct child *ch = &m->children[i];
 
 		ch->pid = 0;
-		shm_store(&m->shm.workers[i].pid, 0);
-		shm_store(&m->shm.workers[i].active, 0);
+		if (ch->role == CHILD_WORKER) {
+			shm_store(&m->shm.workers[ch->slot].pid, 0);
+			shm_store(&m->shm.workers[ch->slot].active, 0);
+		}
 		if (m->is_stopping)
 			continue;
 		describe_exit(status, why, sizeof(why));
+		child_name(ch, name, sizeof(name));
 		now = clock_update();
 		if (now - ch->started_ms < QUICK_DEATH_MS)
 			ch->quick_deaths++;
@@ -181,15 +201,15 @@ reap(struct master *m)
 				delay = BACKOFF_MAX_MS;
 		}
 		if (delay == 0)
-			log_error("worker %u (pid %ld) %s; respawning", i,
+			log_error("%s (pid %ld) %s; respawning", name,
 			    (long)pid, why);
 		else
-			log_error("worker %u (pid %ld) %s %llu ms after "
-			    "start; respawning in %llu ms", i, (long)pid, why,
+			log_error("%s (pid %ld) %s %llu ms after start; "
+			    "respawning in %llu ms", name, (long)pid, why,
 			    (unsigned long long)(now - ch->started_ms),
 			    (unsigned long long)delay);
 		if (delay == 0)
-			start_worker(m, i);
+			start_child(m, ch);
 		else
 			ch->respawn_at_ms = now + delay;
 	}
@@ -203,13 +223,13 @@ respawn_due(struct master *m)
 	uint64_t		now = clock_update(), next = 0;
 	unsigned		i;
 
-	for (i = 0; i < m->nworkers; i++) {
-		struct child *ch = &m->workers[i];
+	for (i = 0; i < m->nchildren; i++) {
+		struct child *ch = &m->children[i];
 
 		if (ch->pid != 0 || ch->respawn_at_ms == 0)
 			continue;
 		if (ch->respawn_at_ms <= now)
-			start_worker(m, i);
+			start_child(m, ch);
 		else if (next == 0 || ch->respawn_at_ms < next)
 			next = ch->respawn_at_ms;
 	}
@@ -226,8 +246,8 @@ count_alive(const struct master *m)
 {
 	unsigned	i, n = 0;
 
-	for (i = 0; i < m->nworkers; i++)
-		n += m->workers[i].pid != 0;
+	for (i = 0; i < m->nchildren; i++)
+		n += m->children[i].pid != 0;
 	return n;
 }
 
@@ -236,9 +256,9 @@ signal_children(struct master *m, int sig)
 {
 	unsigned	i;
 
-	for (i = 0; i < m->nworkers; i++)
-		if (m->workers[i].pid != 0)
-			(void)kill(m->workers[i].pid, sig);
+	for (i = 0; i < m->nchildren; i++)
+		if (m->children[i].pid != 0)
+			(void)kill(m->children[i].pid, sig);
 }
 
 /* Waits until every child is gone or <ms> passed; then SIGKILLs the rest. */
@@ -256,7 +276,8 @@ wait_children(struct master *m, uint64_t ms)
 			break;
 		nanosleep(&ts, NULL);
 	}
-	log_warn("%u worker(s) still running after %llu ms; killing them",
+	log_warn("%u child process(es) still running after %llu ms; killing "
+	    "them",
 	    count_alive(m), (unsigned long long)ms);
 	signal_children(m, SIGKILL);
 	while (count_alive(m) > 0) {
@@ -298,13 +319,21 @@ reopen_logs(struct master *m)
 static void
 supervise(struct master *m)
 {
+	struct pollfd	pfd;
 	sigset_t	none;
 
 	sigemptyset(&none);
+	pfd.fd = m->control_fd;
+	pfd.events = POLLIN;
 	for (;;) {
+		pfd.revents = 0;
+		/* ppoll unblocks the signals only while it waits, as
+		   sigsuspend would, and also wakes for weirctl. */
 		if (!got_chld && !got_term && !got_quit && !got_hup &&
-		    !got_usr1 && !got_alrm)
-			sigsuspend(&none);
+		    !got_usr1 && !got_alrm &&
+		    ppoll(&pfd, m->control_fd != -1 ? 1 : 0, NULL,
+		    &none) > 0 && (pfd.revents & POLLIN))
+			control_serve(m->control_fd, &m->shm);
 		if (got_term || got_quit) {
 			bool graceful = !got_term;
 
@@ -377,21 +406,30 @@ tell_ready(struct master *m)
 {
 	int	devnull;
 
+	log_copy_to_stderr(false);
 	if (m->ready_fd == -1)
 		return;
 	if (write(m->ready_fd, "1", 1) == -1)
 		log_warn("readiness pipe: %s", strerror(errno));
 	close(m->ready_fd);
 	m->ready_fd = -1;
-	/* From now on stderr is nobody's terminal: without an error_log
-	   file, syslog is the only place an operator will look. */
-	if (m->cfg->error_log == NULL)
-		log_use_syslog();
+	/* From now on stderr is nobody's terminal. */
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (devnull != -1) {
 		(void)dup2(devnull, STDERR_FILENO);
 		close(devnull);
 	}
+}
+
+static bool
+needs_health(const struct config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->npools; i++)
+		if (cfg->pools[i].health.enabled)
+			return true;
+	return false;
 }
 
 static int
@@ -409,8 +447,9 @@ start(struct master *m)
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	m->nworkers = cfg->workers != 0 ? cfg->workers :
 	    (unsigned)(ncpu > 0 ? ncpu : 1);
-	m->workers = calloc(m->nworkers, sizeof(*m->workers));
-	if (m->workers == NULL ||
+	m->nchildren = m->nworkers + (needs_health(cfg) ? 1 : 0);
+	m->children = calloc(m->nchildren, sizeof(*m->children));
+	if (m->children == NULL ||
 	    asprintf(&m->shm_path, "%s/%s", cfg->state_dir,
 	    SHM_FILE_NAME) == -1) {
 		log_error("out of memory");
@@ -426,8 +465,14 @@ start(struct master *m)
 	free(dir);
 	if (shm_create(&m->shm, m->shm_path, cfg, m->nworkers) == -1)
 		return 2;
-	if (!m->is_foreground && daemonize(m) == -1)
-		return 2;
+	if (!m->is_foreground) {
+		if (daemonize(m) == -1)
+			return 2;
+		/* Without an error_log file, syslog is the only place an
+		   operator of a daemon will look. */
+		if (cfg->error_log == NULL)
+			log_use_syslog();
+	}
 	m->shm.hdr->master_pid = getpid();
 	if ((m->pidfile_fd = pidfile_create(cfg->pidfile)) == -1)
 		return 2;
@@ -437,10 +482,17 @@ start(struct master *m)
 		log_error("signal setup: %s", strerror(errno));
 		return 2;
 	}
-	for (i = 0; i < m->nworkers; i++)
-		start_worker(m, i);
-	log_info("weir %s started: pid %ld, %u worker(s), %zu listener(s), "
+	if ((m->control_fd = control_open(cfg->state_dir)) == -1)
+		log_warn("weirctl backend commands will not work");
+	for (i = 0; i < m->nchildren; i++) {
+		m->children[i].role = i < m->nworkers ? CHILD_WORKER :
+		    CHILD_HEALTH;
+		m->children[i].slot = i;
+		start_child(m, &m->children[i]);
+	}
+	log_info("weir %s started: pid %ld, %u worker(s)%s, %zu listener(s), "
 	    "config %s", PACKAGE_VERSION, (long)getpid(), m->nworkers,
+	    m->nchildren > m->nworkers ? " and a health checker" : "",
 	    m->nlisteners, cfg->path);
 	tell_ready(m);
 	return 0;
@@ -457,18 +509,21 @@ master_run(struct config *cfg, bool foreground)
 	m.is_foreground = foreground;
 	m.pidfile_fd = -1;
 	m.ready_fd = -1;
+	m.control_fd = -1;
 	rv = start(&m);
 	if (rv == 0) {
 		supervise(&m);
 		log_info("stopped");
 	}
+	if (m.control_fd != -1)
+		control_close(m.control_fd, cfg->state_dir);
 	pidfile_remove(cfg->pidfile, m.pidfile_fd);
 	if (m.shm.base != NULL) {
 		shm_detach(&m.shm);
 		(void)unlink(m.shm_path);
 	}
 	listen_close_all(m.listeners, m.nlisteners);
-	free(m.workers);
+	free(m.children);
 	free(m.shm_path);
 	config_free(cfg);
 	return rv;

@@ -16,7 +16,14 @@
 
 struct config;
 
+enum child_role {
+	CHILD_WORKER = 0,
+	CHILD_HEALTH,
+};
+
 struct child {
+	enum child_role	role;
+	unsigned	slot;		/* worker slot in the shm */
 	pid_t		pid;		/* 0 when not running */
 	uint64_t	started_ms;
 	uint64_t	respawn_at_ms;	/* 0 = not waiting */
@@ -32,8 +39,11 @@ struct master {
 	char			*shm_path;	/* owned */
 	int			 pidfile_fd;
 	int			 ready_fd;	/* to the waiting parent, -1 */
-	struct child		*workers;	/* owned */
+	struct child		*children;	/* owned: workers, then the
+						   health checker if any */
+	unsigned		 nchildren;
 	unsigned		 nworkers;
+	int			 control_fd;	/* weirctl's socket, -1 */
 	bool			 drop_privileges;
 	uid_t			 uid;
 	gid_t			 gid;

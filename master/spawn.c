@@ -6,6 +6,7 @@
 #include "master/spawn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "master/health.h"
 #include "master/master.h"
 #include "worker/worker.h"
 
@@ -70,6 +72,19 @@ drop_privileges(const struct master *m)
 	return 0;
 }
 
+/* A daemon's child must not keep the terminal (or the init script's pipe)
+   that started the master open. */
+static void
+detach_stderr(void)
+{
+	int	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (fd != -1) {
+		(void)dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+}
+
 static void
 reset_signals(void)
 {
@@ -88,7 +103,7 @@ reset_signals(void)
 }
 
 pid_t
-spawn_worker(struct master *m, unsigned slot)
+spawn_child(struct master *m, const struct child *ch)
 {
 	struct listen_fd	*fds;
 	char			 name[32];
@@ -98,22 +113,43 @@ spawn_worker(struct master *m, unsigned slot)
 
 	pid = fork();
 	if (pid == -1) {
-		log_error("fork worker %u: %s", slot, strerror(errno));
+		log_error("fork %s: %s", ch->role == CHILD_HEALTH ?
+		    "health checker" : "worker", strerror(errno));
 		return -1;
 	}
 	if (pid > 0)
 		return pid;
 
-	snprintf(name, sizeof(name), "worker %u", slot);
+	if (ch->role == CHILD_HEALTH)
+		snprintf(name, sizeof(name), "health");
+	else
+		snprintf(name, sizeof(name), "worker %u", ch->slot);
 	log_set_component(name);
-	/* A worker outliving a killed master would hold the ports. */
+	/* A child outliving a killed master would hold the ports. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-	snprintf(name, sizeof(name), "weir-worker%u", slot);
+	if (ch->role == CHILD_HEALTH)
+		snprintf(name, sizeof(name), "weir-health");
+	else
+		snprintf(name, sizeof(name), "weir-worker%u", ch->slot);
 	(void)prctl(PR_SET_NAME, name);
+	log_copy_to_stderr(false);
+	if (!m->is_foreground)
+		detach_stderr();
 	if (m->pidfile_fd != -1)
 		close(m->pidfile_fd);
 	if (m->ready_fd != -1)
 		close(m->ready_fd);
+	if (m->control_fd != -1)
+		close(m->control_fd);
+	if (ch->role == CHILD_HEALTH) {
+		/* The checker needs none of the listening sockets. */
+		for (i = 0; i < m->nlisteners; i++)
+			close(m->listeners[i].fd);
+		if (drop_privileges(m) == -1)
+			_exit(2);
+		reset_signals();
+		_exit(health_main(m->cfg, &m->shm));
+	}
 	fds = calloc(m->nlisteners, sizeof(*fds));
 	if (fds == NULL || drop_privileges(m) == -1)
 		_exit(2);
@@ -122,7 +158,7 @@ spawn_worker(struct master *m, unsigned slot)
 		fds[i].service = m->listeners[i].service;
 	}
 	reset_signals();
-	rv = worker_main(m->cfg, &m->shm, slot, fds, m->nlisteners);
+	rv = worker_main(m->cfg, &m->shm, ch->slot, fds, m->nlisteners);
 	free(fds);
 	_exit(rv);
 }

@@ -10,11 +10,14 @@
 
 struct master;
 
+struct child;
+
 /*
- * Forks worker <slot> of <m>.  Returns the child's pid to the master, or
- * -1 after logging.  Never returns in the child.
+ * Forks the process for <ch> (a worker or the health checker) of <m>.
+ * Returns the child's pid to the master, or -1 after logging.  Never
+ * returns in the child.
  */
-pid_t	spawn_worker(struct master *m, unsigned slot);
+pid_t	spawn_child(struct master *m, const struct child *ch);
 
 /*
  * Looks up the configured user and group (as root only).  0, or -1 after

@@ -8,7 +8,15 @@
  *   READ_HEAD  -> CONNECT     head parsed, backend chosen, connect pending
  *   READ_HEAD  -> SEND_HEAD   connected at once, or an idle conn reused
  *   READ_HEAD  -> SEND_LOCAL  bad request (4xx), no route, no backend
+ *   READ_HEAD  -> QUEUED      every usable backend at its max_conns
+ *   READ_HEAD  -> SEND_STATIC routed to a web_server service
+ *   QUEUED     -> CONNECT     a backend slot freed (or SEND_HEAD, reused)
+ *   QUEUED     -> SEND_LOCAL  queue_timeout_ms passed (503)
+ *   SEND_STATIC-> READ_HEAD   file sent, connection kept (or LINGER)
  *   CONNECT    -> SEND_HEAD   connected
+ *   CONNECT    -> VERIFY      connected, the pool verifies new connections
+ *   VERIFY     -> SEND_HEAD   OPTIONS * answered 2xx
+ *   VERIFY     -> CONNECT     it did not: another backend tried
  *   CONNECT    -> CONNECT     failed or timed out, another backend tried
  *   CONNECT    -> SEND_LOCAL  failed with no retry left (502)
  *   SEND_HEAD  -> EXCHANGE    head written
@@ -31,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,11 +47,14 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "common/shm.h"
 #include "worker/accesslog.h"
 #include "worker/balance.h"
 #include "worker/respond.h"
 #include "worker/rewrite.h"
+#include "worker/route.h"
+#include "worker/static.h"
 #include "worker/upstream.h"
 
 /* How long a closing connection may keep sending us bytes we discard. */
@@ -54,6 +66,12 @@ static enum step	step_send_head(struct conn *);
 static enum step	step_exchange(struct conn *);
 static enum step	step_send_local(struct conn *);
 static enum step	step_linger(struct conn *);
+static enum step	step_queued(struct conn *);
+static enum step	step_verify(struct conn *);
+static enum step	connected(struct conn *);
+static enum step	read_backend(struct conn *, bool *);
+static enum step	verify_failed(struct conn *, const char *);
+static enum step	step_send_static(struct conn *);
 
 static const struct {
 	const char	*name;
@@ -65,6 +83,9 @@ static const struct {
 	[CONN_EXCHANGE] =	{ "exchange", step_exchange },
 	[CONN_SEND_LOCAL] =	{ "send-local", step_send_local },
 	[CONN_LINGER] =		{ "linger", step_linger },
+	[CONN_QUEUED] =		{ "queued", step_queued },
+	[CONN_VERIFY] =		{ "verify", step_verify },
+	[CONN_SEND_STATIC] =	{ "send-static", step_send_static },
 };
 
 static const char *const end_names[] = {
@@ -93,6 +114,8 @@ static void	conn_close(struct conn *c);
 static void	conn_timeout(struct timer *t);
 static enum step	local_response(struct conn *c, int status, bool keep);
 static enum step	backend_failed(struct conn *c);
+static void	passive_failure(struct conn *c, const char *what);
+static enum step	flush_hdr(struct conn *c);
 
 /*
  * Buffers: one size for heads (the largest max_header_bytes plus room for
@@ -108,6 +131,10 @@ struct block_cache {
 };
 
 static struct block_cache	head_cache, body_cache;
+
+/* Where a request's path is normalized for routing, one per worker. */
+static char	*path_scratch;
+static size_t	 path_scratch_len;
 
 static int
 cache_init(struct block_cache *bc, size_t size, size_t cap)
@@ -166,7 +193,11 @@ conn_pool_init(struct worker *w, size_t n)
 			head = w->cfg->services[i].max_header_bytes +
 			    CONN_HEAD_EXTRA;
 	w->conns = calloc(n, sizeof(*w->conns));
-	if (w->conns == NULL || cache_init(&head_cache, head, 256) == -1 ||
+	path_scratch_len = head;
+	path_scratch = malloc(path_scratch_len);
+	w->queues = calloc(w->cfg->npools, sizeof(*w->queues));
+	if (w->conns == NULL || path_scratch == NULL || w->queues == NULL ||
+	    cache_init(&head_cache, head, 256) == -1 ||
 	    cache_init(&body_cache, CONN_BUF_BYTES, 256) == -1)
 		return -1;
 	w->nconns = n;
@@ -192,6 +223,10 @@ conn_pool_free(struct worker *w)
 	}
 	free(w->conns);
 	w->conns = NULL;
+	free(w->queues);
+	w->queues = NULL;
+	free(path_scratch);
+	path_scratch = NULL;
 	cache_free(&head_cache);
 	cache_free(&body_cache);
 }
@@ -225,6 +260,7 @@ set_state(struct conn *c, enum conn_state s)
 		    c->svc->request_header_timeout_ms);
 		break;
 	case CONN_CONNECT:
+	case CONN_VERIFY:
 		set_deadline(c, c->pool->connect_timeout_ms);
 		break;
 	case CONN_SEND_HEAD:
@@ -232,7 +268,11 @@ set_state(struct conn *c, enum conn_state s)
 		set_deadline(c, c->pool->response_timeout_ms);
 		break;
 	case CONN_SEND_LOCAL:
+	case CONN_SEND_STATIC:
 		set_deadline(c, c->svc->client_idle_timeout_ms);
+		break;
+	case CONN_QUEUED:
+		set_deadline(c, c->pool->queue_timeout_ms);
 		break;
 	case CONN_LINGER:
 		set_deadline(c, LINGER_MS);
@@ -307,6 +347,16 @@ conn_timeout(struct timer *t)
 		    c->pool->connect_timeout_ms);
 		rv = backend_failed(c);
 		break;
+	case CONN_VERIFY:
+		rv = verify_failed(c, "no answer in time");
+		break;
+	case CONN_QUEUED:
+		log_warn("pool %s: no backend slot within %u ms (every usable "
+		    "backend at max_conns; service %s)", c->pool->name,
+		    c->pool->queue_timeout_ms, c->svc->name);
+		c->end = END_NO_BACKEND;
+		rv = local_response(c, 503, true);
+		break;
 	case CONN_SEND_HEAD:
 	case CONN_EXCHANGE:
 		c->end = END_BACKEND_TIMEOUT;
@@ -315,6 +365,7 @@ conn_timeout(struct timer *t)
 			    "%u ms", c->w->backends[c->backend].conf->address,
 			    c->pool->name, c->pool->response_timeout_ms);
 			shm_add(&c->w->shm->backends[c->backend].errors, 1);
+			passive_failure(c, "response timeout");
 			rv = local_response(c, 504, false);
 		}
 		break;
@@ -388,6 +439,15 @@ reset_request(struct conn *c)
 	c->status = 0;
 	c->resp_bytes = c->req_bytes = 0;
 	c->end = END_NONE;
+	c->route = NULL;
+	c->npath = NULL;
+	c->uri_key = 0;
+	c->was_queued = c->is_queue_ready = false;
+	if (c->sfd != -1) {
+		close(c->sfd);
+		c->sfd = -1;
+	}
+	c->sleft = 0;
 	/* Idle keep-alive connections hold only their input buffer. */
 	cache_put(&head_cache, &c->hdr);
 	cache_put(&body_cache, &c->bin);
@@ -431,6 +491,82 @@ detach_backend(struct conn *c, bool keep)
 	c->b_readable = c->b_writable = false;
 }
 
+/* ---- waiting for a backend under max_conns ---- */
+
+static void
+queue_remove(struct conn *c)
+{
+	struct conn_queue	*q;
+	struct conn		**pp, *prev = NULL;
+
+	if (c->state != CONN_QUEUED || c->pool == NULL)
+		return;
+	q = &c->w->queues[c->pool->index];
+	for (pp = &q->head; *pp != NULL; prev = *pp, pp = &(*pp)->qnext)
+		if (*pp == c) {
+			*pp = c->qnext;
+			if (q->tail == c)
+				q->tail = prev;
+			q->len--;
+			c->w->nqueued--;
+			c->qnext = NULL;
+			return;
+		}
+}
+
+static void
+queue_append(struct conn *c)
+{
+	struct conn_queue	*q = &c->w->queues[c->pool->index];
+
+	c->qnext = NULL;
+	if (q->tail != NULL)
+		q->tail->qnext = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->len++;
+	c->w->nqueued++;
+}
+
+/* ---- what live traffic tells about a backend ---- */
+
+/*
+ * A failure seen by a worker (refused or timed-out connect, a response
+ * that is invalid or missing).  <fall> of them in a row mark the backend
+ * down at once, for every worker, instead of waiting for the checker's
+ * next rounds; the checker brings it back after <rise> good checks.
+ * Without health checks nothing would bring it back, so nothing marks it.
+ */
+static void
+passive_failure(struct conn *c, const char *what)
+{
+	struct shm_backend	*sb = backend_stats(c);
+	uint32_t		 up = SHM_HEALTH_UP, n;
+
+	if (!c->pool->health.enabled)
+		return;
+	n = __atomic_add_fetch(&sb->passive_fails, 1, __ATOMIC_RELAXED);
+	if (n < c->pool->health.fall)
+		return;
+	if (__atomic_compare_exchange_n(&sb->health_state, &up,
+	    SHM_HEALTH_DOWN, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		shm_store(&sb->passive_fails, 0);
+		log_warn("backend %s (pool %s): marked down after %u failures "
+		    "in a row on live traffic, the last: %s", backend_name(c),
+		    c->pool->name, n, what);
+	}
+}
+
+static void
+passive_success(struct conn *c)
+{
+	struct shm_backend	*sb = backend_stats(c);
+
+	if (shm_load(&sb->passive_fails) != 0)
+		shm_store(&sb->passive_fails, 0);
+}
+
 static ssize_t
 send_some(int fd, const char *p, size_t n)
 {
@@ -456,7 +592,12 @@ conn_close(struct conn *c)
 	if (c->end != END_NONE && c->end != END_DONE)
 		log_debug("client %s (service %s): closed: %s", c->peer_text,
 		    c->svc->name, conn_end_str(c->end));
+	queue_remove(c);
 	detach_backend(c, false);
+	if (c->sfd != -1) {
+		close(c->sfd);
+		c->sfd = -1;
+	}
 	timer_cancel(&w->timers, &c->timer);
 	close(c->cfd);
 	c->cfd = -1;
@@ -529,6 +670,7 @@ step_linger(struct conn *c)
 static enum step
 local_response(struct conn *c, int status, bool keep)
 {
+	queue_remove(c);
 	detach_backend(c, false);
 	keep = keep && c->keep_client && c->req_scan_done &&
 	    !c->w->is_draining && !c->c_eof;
@@ -562,22 +704,10 @@ local_response(struct conn *c, int status, bool keep)
 static enum step
 step_send_local(struct conn *c)
 {
-	ssize_t	n;
+	enum step	rv;
 
-	while (!buf_empty(&c->hdr)) {
-		if (!c->c_writable)
-			return STEP_WAIT;
-		n = send_some(c->cfd, buf_head(&c->hdr), buf_len(&c->hdr));
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			c->c_writable = false;
-			return STEP_WAIT;
-		}
-		if (n == -1) {
-			c->end = END_CLIENT_RESET;
-			return STEP_CLOSE;
-		}
-		buf_consume(&c->hdr, (size_t)n);
-	}
+	if ((rv = flush_hdr(c)) != STEP_NEXT)
+		return rv;
 	if (!c->keep_client)
 		return start_linger(c);
 	reset_request(c);
@@ -599,10 +729,25 @@ start_backend(struct conn *c)
 	int		 idx, fd, done;
 
 	for (;;) {
+		struct balance_req	br;
+
 		if (c->ntried >= 1 + c->pool->retries)
 			return local_response(c, 502, true);
-		idx = balance_pick(w, c->pool, c->tried, c->ntried);
-		if (idx == -1) {
+		br.tried = c->tried;
+		br.ntried = c->ntried;
+		br.client = (const struct sockaddr *)&c->peer;
+		br.uri_key = c->uri_key;
+		idx = balance_pick(w, c->pool, &br);
+		if (idx == BALANCE_FULL) {
+			queue_append(c);
+			if (!c->was_queued) {
+				c->was_queued = true;
+				set_state(c, CONN_QUEUED);
+			} else
+				c->state = CONN_QUEUED;
+			return STEP_WAIT;
+		}
+		if (idx == BALANCE_NONE) {
 			if (c->ntried == 0) {
 				log_warn("pool %s: no backend available "
 				    "(service %s)", c->pool->name,
@@ -627,6 +772,7 @@ start_backend(struct conn *c)
 			log_warn("backend %s (pool %s): connect failed: %s",
 			    backend_name(c), c->pool->name, strerror(errno));
 			shm_add(&backend_stats(c)->errors, 1);
+			passive_failure(c, strerror(errno));
 			c->end = END_BACKEND_CONNECT;
 			continue;
 		}
@@ -634,19 +780,129 @@ start_backend(struct conn *c)
 			continue;
 		if (done) {
 			c->b_writable = true;
-			set_state(c, CONN_SEND_HEAD);
-		} else
-			set_state(c, CONN_CONNECT);
+			return connected(c);
+		}
+		set_state(c, CONN_CONNECT);
 		return STEP_NEXT;
 	}
+}
+
+/* A new backend connection is up: verify it first if the pool asks. */
+static enum step
+connected(struct conn *c)
+{
+	if (c->pool->verify && !c->b_reused)
+		set_state(c, CONN_VERIFY);
+	else
+		set_state(c, CONN_SEND_HEAD);
+	return STEP_NEXT;
+}
+
+static enum step
+verify_failed(struct conn *c, const char *why)
+{
+	log_warn("backend %s (pool %s): verify (OPTIONS *) failed: %s",
+	    backend_name(c), c->pool->name, why);
+	h1_msg_reset(&c->resp);
+	c->has_resp_head = false;
+	if (c->bin.data != NULL)
+		c->bin.start = c->bin.end = 0;
+	return backend_failed(c);
+}
+
+/*
+ * Perlbal's verify_backend: "OPTIONS *" on a new connection, which is used
+ * only once it answers 2xx.  A backend that accepts connections before it
+ * can serve them (a forking Apache under load) is caught here instead of
+ * on a client's request.  The answer's body, if any, is read and dropped.
+ */
+static enum step
+step_verify(struct conn *c)
+{
+	static const char	probe[] = "OPTIONS * HTTP/1.1\r\n"
+	    "Host: weir-verify\r\nUser-Agent: weir\r\n\r\n";
+	enum h1_result		r;
+	bool			progress, is_data;
+	size_t			n;
+
+	if (!c->b_wrote) {
+		if (!c->b_writable)
+			return STEP_WAIT;
+		/* A new socket's send buffer takes these bytes at once. */
+		if (send_some(c->bfd, probe, sizeof(probe) - 1) !=
+		    (ssize_t)sizeof(probe) - 1)
+			return verify_failed(c, strerror(errno));
+		c->b_wrote = true;
+		c->b_readable = true;
+	}
+	for (;;) {
+		progress = false;
+		if (read_backend(c, &progress) == STEP_CLOSE)
+			return STEP_CLOSE;
+		if (!c->has_resp_head) {
+			r = h1_parse_response(&c->resp, buf_head(&c->bin),
+			    buf_len(&c->bin), CONN_BUF_BYTES, false);
+			if (r == H1_BAD)
+				return verify_failed(c, c->resp.why);
+			if (r == H1_AGAIN) {
+				if (c->b_eof)
+					return verify_failed(c, "closed before "
+					    "answering");
+				if (!progress)
+					return STEP_WAIT;
+				continue;
+			}
+			buf_consume(&c->bin, c->resp.head_len);
+			if (c->resp.status < 200) {
+				h1_msg_reset(&c->resp);
+				continue;
+			}
+			if (c->resp.status >= 300) {
+				char why[32];
+
+				snprintf(why, sizeof(why), "status %d",
+				    c->resp.status);
+				return verify_failed(c, why);
+			}
+			if (c->resp.framing == H1_FRAME_CLOSE ||
+			    c->resp.has_connection_close)
+				return verify_failed(c, "it closes the "
+				    "connection after answering");
+			h1_body_init(&c->respb, c->resp.framing,
+			    c->resp.content_length);
+			c->has_resp_head = true;
+		}
+		while ((r = h1_body_step(&c->respb, buf_head(&c->bin),
+		    buf_len(&c->bin), &n, &is_data)) == H1_AGAIN && n > 0)
+			buf_consume(&c->bin, n);
+		if (r == H1_BAD)
+			return verify_failed(c, "bad body framing");
+		if (r == H1_DONE) {
+			buf_consume(&c->bin, n);
+			break;
+		}
+		if (c->b_eof)
+			return verify_failed(c, "closed mid-answer");
+		if (!progress)
+			return STEP_WAIT;
+	}
+	h1_msg_reset(&c->resp);
+	c->has_resp_head = false;
+	c->b_wrote = false;
+	log_debug("backend %s (pool %s): verified", backend_name(c),
+	    c->pool->name);
+	set_state(c, CONN_SEND_HEAD);
+	return STEP_NEXT;
 }
 
 /* A connect failed or a reused connection was dead before any byte went. */
 static enum step
 backend_failed(struct conn *c)
 {
-	if (!c->b_reused)
+	if (!c->b_reused) {
 		shm_add(&backend_stats(c)->errors, 1);
+		passive_failure(c, "connect failed");
+	}
 	detach_backend(c, false);
 	c->end = END_BACKEND_CONNECT;
 	c->hdr_off = 0;
@@ -663,10 +919,8 @@ step_connect(struct conn *c)
 		return STEP_WAIT;
 	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
-	if (err == 0) {
-		set_state(c, CONN_SEND_HEAD);
-		return STEP_NEXT;
-	}
+	if (err == 0)
+		return connected(c);
 	log_warn("backend %s (pool %s): connect failed: %s", backend_name(c),
 	    c->pool->name, strerror(err));
 	return backend_failed(c);
@@ -743,9 +997,9 @@ retry_fresh(struct conn *c)
 	}
 	if (done) {
 		c->b_writable = true;
-		set_state(c, CONN_SEND_HEAD);
-	} else
-		set_state(c, CONN_CONNECT);
+		return connected(c);
+	}
+	set_state(c, CONN_CONNECT);
 	return STEP_NEXT;
 }
 
@@ -765,6 +1019,160 @@ method_is(const struct h1_msg *m, const char *name)
 {
 	return m->method_len == strlen(name) &&
 	    memcmp(m->method, name, m->method_len) == 0;
+}
+
+/*
+ * The request's path, percent-decoded and with dot segments resolved, so
+ * that routes and the uri hash see what the backend will serve, not what
+ * "%2e%2e" or "//" make the target look like.  Lives in a per-worker
+ * scratch buffer until the next request is parsed.
+ */
+static int
+normalize_path(struct conn *c)
+{
+	const char	*why;
+	int		 n;
+
+	if (c->npath != NULL)
+		return 0;
+	n = path_normalize(c->req.target, c->req.target_len, path_scratch,
+	    path_scratch_len, &why);
+	if (n < 0) {
+		log_info("client %s (service %s): bad request target: %s",
+		    c->peer_text, c->svc->name, why);
+		c->end = END_BAD_REQUEST;
+		return -1;
+	}
+	c->npath = path_scratch;
+	c->npath_len = (size_t)n;
+	return 0;
+}
+
+/* Writes hdr to the client: STEP_NEXT once empty, else WAIT or CLOSE. */
+static enum step
+flush_hdr(struct conn *c)
+{
+	ssize_t	n;
+
+	while (!buf_empty(&c->hdr)) {
+		if (!c->c_writable)
+			return STEP_WAIT;
+		n = send_some(c->cfd, buf_head(&c->hdr), buf_len(&c->hdr));
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->c_writable = false;
+			return STEP_WAIT;
+		}
+		if (n == -1) {
+			c->end = END_CLIENT_RESET;
+			return STEP_CLOSE;
+		}
+		buf_consume(&c->hdr, (size_t)n);
+		shm_add(&svc_stats(c)->bytes_out, (uint64_t)n);
+	}
+	return STEP_NEXT;
+}
+
+/* A request for a web_server service: the head now, the file by sendfile. */
+static enum step
+serve_static(struct conn *c, const struct service_conf *ws)
+{
+	struct static_reply	sr;
+	bool			keep;
+
+	/* A body we do not read would be taken for the next request. */
+	keep = c->keep_client && c->req_scan_done;
+	if (cache_get(&head_cache, &c->hdr) == -1)
+		return STEP_CLOSE;
+	c->hdr.start = c->hdr.end = 0;
+	if (static_reply(ws, &c->req, keep, c->svc->via, &c->hdr,
+	    &sr) == -1) {
+		buf_consume(&c->in, c->req.head_len);
+		c->hdr.start = c->hdr.end = 0;
+		return local_response(c, 500, false);
+	}
+	buf_consume(&c->in, c->req.head_len);
+	c->hdr_is_resp = true;
+	c->keep_client = keep;
+	c->status = sr.status;
+	c->sfd = sr.fd;
+	c->soff = sr.offset;
+	c->sleft = sr.fd == -1 ? 0 : sr.length;
+	set_state(c, CONN_SEND_STATIC);
+	return STEP_NEXT;
+}
+
+static enum step
+step_send_static(struct conn *c)
+{
+	enum step	rv;
+	ssize_t		n;
+
+	if ((rv = flush_hdr(c)) != STEP_NEXT)
+		return rv;
+	while (c->sleft > 0) {
+		if (!c->c_writable)
+			return STEP_WAIT;
+		n = sendfile(c->cfd, c->sfd, &c->soff, c->sleft > (1 << 20) ?
+		    (size_t)1 << 20 : (size_t)c->sleft);
+		if (n > 0) {
+			c->sleft -= (uint64_t)n;
+			c->resp_bytes += (uint64_t)n;
+			shm_add(&svc_stats(c)->bytes_out, (uint64_t)n);
+			set_deadline(c, c->svc->client_idle_timeout_ms);
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->c_writable = false;
+			return STEP_WAIT;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		/* 0: the file shrank under us; the length is promised. */
+		c->end = n == 0 ? END_BACKEND_RESET : END_CLIENT_RESET;
+		return STEP_CLOSE;
+	}
+	close(c->sfd);
+	c->sfd = -1;
+	end_request(c);
+	if (!c->keep_client)
+		return start_linger(c);
+	reset_request(c);
+	set_state(c, CONN_READ_HEAD);
+	return STEP_NEXT;
+}
+
+static enum step
+step_queued(struct conn *c)
+{
+	if (!c->is_queue_ready)
+		return STEP_WAIT;
+	c->is_queue_ready = false;
+	return start_backend(c);
+}
+
+void
+conn_dispatch_queued(struct worker *w)
+{
+	struct conn_queue	*q;
+	struct conn		*c;
+	size_t			 i, n;
+
+	for (i = 0; i < w->cfg->npools && w->nqueued > 0; i++) {
+		q = &w->queues[i];
+		for (n = q->len; n > 0 && (c = q->head) != NULL; n--) {
+			q->head = c->qnext;
+			if (q->head == NULL)
+				q->tail = NULL;
+			q->len--;
+			w->nqueued--;
+			c->qnext = NULL;
+			c->is_queue_ready = true;
+			conn_run(c);
+			/* Back in the queue: the pool is still full. */
+			if (!c->is_closing && c->state == CONN_QUEUED)
+				break;
+		}
+	}
 }
 
 static enum step
@@ -802,10 +1210,38 @@ begin_request(struct conn *c)
 		c->req_scan_done = false;
 		return local_response(c, 413, false);
 	}
+	if (svc->role == ROLE_WEB_SERVER)
+		return serve_static(c, svc);
 	c->pool = svc->pool;
+	if (svc->nroutes > 0) {
+		const char	*host, *rest;
+		size_t		 hlen, rlen;
+
+		if (!rewrite_split_absolute(m->target, m->target_len, &host,
+		    &hlen, &rest, &rlen)) {
+			host = m->host != NULL ? m->host : "";
+			hlen = m->host != NULL ? m->host_len : 0;
+		}
+		if (normalize_path(c) == -1) {
+			buf_consume(&c->in, m->head_len);
+			return local_response(c, 400, false);
+		}
+		c->route = route_match(svc, host, hlen, c->npath);
+		if (c->route != NULL && c->route->service != NULL)
+			return serve_static(c, c->route->service);
+		if (c->route != NULL)
+			c->pool = c->route->pool;
+	}
 	if (c->pool == NULL) {
 		buf_consume(&c->in, m->head_len);
 		return local_response(c, 404, true);
+	}
+	if (c->pool->balance == BALANCE_URI) {
+		if (normalize_path(c) == -1) {
+			buf_consume(&c->in, m->head_len);
+			return local_response(c, 400, false);
+		}
+		c->uri_key = chash_key(c->npath, c->npath_len);
 	}
 	if (cache_get(&head_cache, &c->hdr) == -1)
 		return STEP_CLOSE;
@@ -1015,6 +1451,9 @@ take_response_head(struct conn *c)
 	h1_body_init(&c->respb, m->framing, m->content_length);
 	buf_consume(&c->bin, m->head_len);
 	c->has_resp_head = true;
+	shm_add(&backend_stats(c)->latency[shm_latency_bucket(clock_us() -
+	    c->t_backend_us)], 1);
+	passive_success(c);
 	k = shm_class(c->status);
 	if (k != -1)
 		shm_add(&backend_stats(c)->responses[k], 1);
@@ -1183,6 +1622,7 @@ step_exchange(struct conn *c)
 				    "response: %s", backend_name(c),
 				    c->pool->name, c->resp.why);
 				shm_add(&backend_stats(c)->errors, 1);
+				passive_failure(c, "invalid response");
 				c->end = END_BACKEND_BAD;
 				return local_response(c, 502, false);
 			}
@@ -1197,6 +1637,7 @@ step_exchange(struct conn *c)
 			    "complete response head", backend_name(c),
 			    c->pool->name);
 			shm_add(&backend_stats(c)->errors, 1);
+			passive_failure(c, "closed before a response");
 			c->end = END_BACKEND_RESET;
 			return local_response(c, 502, false);
 		}
@@ -1244,6 +1685,7 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	c->in_use = true;
 	c->cfd = fd;
 	c->bfd = -1;
+	c->sfd = -1;
 	c->backend = -1;
 	c->svc = svc;
 	if (peerlen > sizeof(c->peer))

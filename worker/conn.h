@@ -26,10 +26,13 @@
 enum conn_state {
 	CONN_READ_HEAD = 0,	/* waiting for a complete request head */
 	CONN_CONNECT,		/* backend connect in progress */
+	CONN_VERIFY,		/* new backend conn answering OPTIONS * */
 	CONN_SEND_HEAD,		/* rewritten request head to the backend */
 	CONN_EXCHANGE,		/* request body up, response down */
 	CONN_SEND_LOCAL,	/* a response weir wrote itself */
 	CONN_LINGER,		/* final response sent, draining input */
+	CONN_QUEUED,		/* every usable backend at max_conns */
+	CONN_SEND_STATIC,	/* a web_server response: head, sendfile */
 	CONN_STATE_COUNT
 };
 
@@ -60,6 +63,7 @@ struct conn {
 	struct ev		 bev;		/* backend socket events */
 	struct worker		*w;
 	struct conn		*next;		/* free or closing list */
+	struct conn		*qnext;		/* pool queue, while QUEUED */
 	enum conn_state		 state;
 	bool			 in_use;
 	bool			 is_closing;
@@ -95,6 +99,21 @@ struct conn {
 	char			 path[256];
 	uint64_t		 t_start_us;
 	uint64_t		 t_backend_us;
+
+	/* routing */
+	const struct route_conf	*route;		/* borrowed; NULL = default */
+	char			*npath;		/* normalized path, in hdr's
+						   tail; valid until the
+						   request head is built */
+	size_t			 npath_len;
+	uint64_t		 uri_key;	/* for balance "uri" */
+	bool			 is_queue_ready;	/* dispatcher says try */
+	bool			 was_queued;
+
+	/* a web_server response */
+	int			 sfd;		/* body source, -1 */
+	off_t			 soff;
+	uint64_t		 sleft;
 
 	/* the backend side */
 	const struct pool_conf	*pool;		/* borrowed */
@@ -138,6 +157,12 @@ void	conn_pool_free(struct worker *w);
  */
 void	conn_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	    socklen_t peerlen, const struct service_conf *svc);
+
+/*
+ * Gives queued requests of every pool another chance at a backend whose
+ * max_conns had been reached (a slot may have freed in any worker).
+ */
+void	conn_dispatch_queued(struct worker *w);
 
 /* Epoll told us about <events> on one of <c>'s sockets. */
 void	conn_event(struct conn *c, bool is_backend, uint32_t events);

@@ -118,14 +118,10 @@ is_named(const struct h1_header *h, const char *name)
 	return h1_token_eq(h->name, h->name_len, name);
 }
 
-/*
- * Splits an absolute-form target "http://authority/path?q" into the
- * authority and the origin-form rest ("/" when the path is empty).
- * RFC 9112 3.2.2: the authority replaces Host.
- */
-static bool
-split_absolute(const char *t, size_t len, const char **auth, size_t *alen,
-    const char **path, size_t *plen)
+/* RFC 9112 3.2.2: an absolute-form target's authority replaces Host. */
+bool
+rewrite_split_absolute(const char *t, size_t len, const char **auth,
+    size_t *alen, const char **path, size_t *plen)
 {
 	size_t	skip, i;
 
@@ -197,8 +193,8 @@ rewrite_request(struct buf *outb, const struct rewrite_req *r)
 	const char		*auth = NULL, *path = m->target;
 	size_t			 alen = 0, plen = m->target_len, i;
 
-	if (split_absolute(m->target, m->target_len, &auth, &alen, &path,
-	    &plen) && plen == 0) {
+	if (rewrite_split_absolute(m->target, m->target_len, &auth, &alen,
+	    &path, &plen) && plen == 0) {
 		path = "/";
 		plen = 1;
 	}

@@ -16,6 +16,13 @@
 
 struct service_conf;
 
+/*
+ * Splits an absolute-form target "http://authority/path?q" into the
+ * authority and the rest (which may be empty).  False for other forms.
+ */
+bool	rewrite_split_absolute(const char *t, size_t len, const char **auth,
+	    size_t *alen, const char **path, size_t *plen);
+
 struct rewrite_req {
 	const struct h1_msg		*msg;
 	const struct service_conf	*svc;

@@ -23,6 +23,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/shm.h"
+#include "worker/balance.h"
 #include "worker/conn.h"
 #include "worker/upstream.h"
 
@@ -30,6 +31,8 @@
 /* Connections taken per wake-up of a listener, so one busy listener does
    not starve the connections already open. */
 #define ACCEPT_BATCH	32
+/* How often requests queued for a backend slot look for one. */
+#define QUEUE_POLL_MS	10
 /* After EMFILE/ENFILE, how long accepting pauses. */
 #define ACCEPT_PAUSE_MS	100
 
@@ -266,7 +269,8 @@ setup(struct worker *w, const struct listen_fd *fds, size_t nfds)
 	if (worker_watch(w, w->sigfd, EPOLLIN, &w->sig_ev) == -1)
 		return -1;
 	if (timer_heap_init(&w->timers, 2 * (size_t)cfg->max_connections +
-	    64) == -1 || conn_pool_init(w, cfg->max_connections) == -1)
+	    64) == -1 || conn_pool_init(w, cfg->max_connections) == -1 ||
+	    balance_init(w) == -1)
 		goto nomem;
 	timer_init(&w->resume_accept, resume_listeners);
 
@@ -321,6 +325,7 @@ teardown(struct worker *w)
 		if (w->listeners[i].fd != -1)
 			close(w->listeners[i].fd);
 	conn_pool_free(w);
+	balance_free(w);
 	timer_heap_free(&w->timers);
 	free(w->idles);
 	free(w->backends);
@@ -337,7 +342,7 @@ worker_main(const struct config *cfg, struct shm *shm, unsigned id,
 {
 	struct worker		w;
 	struct epoll_event	events[MAX_EVENTS];
-	int			n, i, rv = 0;
+	int			n, i, rv = 0, timeout;
 
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
@@ -354,8 +359,12 @@ worker_main(const struct config *cfg, struct shm *shm, unsigned id,
 	log_debug("serving %zu listener(s), %u connection slots", nfds,
 	    cfg->max_connections);
 	while (!w.is_stopping && !(w.is_draining && w.nactive == 0)) {
-		n = epoll_wait(w.epfd, events, MAX_EVENTS,
-		    timer_next_ms(&w.timers, clock_now_ms()));
+		timeout = timer_next_ms(&w.timers, clock_now_ms());
+		/* Queued requests wait for a slot that may free in another
+		   worker, which sends us no event: look again soon. */
+		if (w.nqueued > 0 && (timeout == -1 || timeout > QUEUE_POLL_MS))
+			timeout = QUEUE_POLL_MS;
+		n = epoll_wait(w.epfd, events, MAX_EVENTS, timeout);
 		if (n == -1 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			rv = 1;
@@ -365,6 +374,8 @@ worker_main(const struct config *cfg, struct shm *shm, unsigned id,
 		for (i = 0; i < n; i++)
 			dispatch(&w, &events[i]);
 		timer_run(&w.timers, clock_now_ms());
+		if (w.nqueued > 0)
+			conn_dispatch_queued(&w);
 		conn_release_closed(&w);
 		accesslog_flush(&w.access);
 		balance_accept(&w);

@@ -18,6 +18,14 @@ struct config;
 struct shm;
 struct conn;
 struct idle_conn;
+struct balance_pool;
+
+/* Requests of one pool waiting for a backend under its max_conns. */
+struct conn_queue {
+	struct conn	*head;
+	struct conn	*tail;
+	size_t		 len;
+};
 
 /* What an epoll cookie points at: every registered object starts with one. */
 enum ev_kind {
@@ -76,6 +84,10 @@ struct worker {
 
 	struct backend_rt	*backends;	/* owned, shm->hdr->nbackends */
 	size_t			 nbackends;
+	struct balance_pool	*pools;		/* owned, one per pool */
+	size_t			 npools;
+	struct conn_queue	*queues;	/* owned, one per pool */
+	size_t			 nqueued;	/* in all queues */
 
 	struct accesslog	 access;
 	uint32_t		 rand_state;

@@ -1,0 +1,419 @@
+/*
+ * health_main(): one epoll loop that probes every checked backend every
+ * interval_ms, all concurrently, each bounded by its own deadline timer so
+ * that a hung backend delays nobody.  After each probe it applies rise/fall
+ * and publishes the result under the backend's check_seq seqlock.  Workers
+ * may mark a backend down on their own (passive checks); the checker
+ * notices and asks for "rise" passes before it comes back.
+ */
+#include "master/health.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/shm.h"
+#include "common/timer.h"
+#include "master/probe.h"
+
+#define MAX_EVENTS	64
+
+_Static_assert(PROBE_DETAIL_MAX == sizeof(((struct shm_backend *)0)->
+    check_detail), "probe detail and shm check_detail differ in size");
+
+struct health;
+
+/* One checked backend. */
+struct checked {
+	struct probe			 probe;
+	struct timer			 next_check;	/* every interval_ms */
+	struct timer			 deadline;	/* probe deadline */
+	struct health			*h;
+	struct shm_backend		*sb;	/* in the segment */
+	const struct pool_conf		*pool;	/* borrowed from the config */
+	const struct backend_conf	*bc;	/* borrowed from the config */
+	uint32_t			 known;	/* enum shm_health we last
+						   wrote or saw */
+	uint32_t			 rise_count;
+	uint32_t			 fall_count;
+	int64_t				 state_since_unix;
+	uint64_t			 up_since_ms;
+};
+
+struct health {
+	const struct config	*cfg;
+	struct shm		*shm;
+	int			 epfd;
+	int			 sigfd;
+	struct timer_heap	 timers;
+	struct checked		*checked;	/* owned array */
+	size_t			 nchecked;
+	bool			 is_stopping;
+};
+
+#define checked_of(t, field) \
+	((struct checked *)((char *)(t) - offsetof(struct checked, field)))
+
+/*
+ * Seqlock write of everything a reader copies as one check.  A checker
+ * that died between the two stores left check_seq odd; rounding it up to
+ * even first keeps readers from retrying forever.  The fence after the odd
+ * store keeps the field stores from becoming visible before it (a release
+ * store orders only what precedes it).
+ */
+static void
+publish(struct checked *c, const struct probe_outcome *o, uint32_t dur_ms,
+    int64_t at_unix)
+{
+	struct shm_backend	*sb = c->sb;
+	uint64_t		 seq;
+
+	seq = __atomic_load_n(&sb->check_seq, __ATOMIC_RELAXED);
+	seq += seq & 1;
+	__atomic_store_n(&sb->check_seq, seq + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (o != NULL) {
+		sb->check_at_unix = at_unix;
+		sb->check_ok = o->result == PROBE_OK;
+		sb->check_status = (uint32_t)o->status;
+		sb->check_duration_ms = dur_ms;
+		memcpy(sb->check_detail, o->detail, sizeof(sb->check_detail));
+	}
+	sb->rise_count = c->rise_count;
+	sb->fall_count = c->fall_count;
+	sb->state_since_unix = c->state_since_unix;
+	/* Workers read this one outside the seqlock (slow start). */
+	__atomic_store_n(&sb->up_since_ms, c->up_since_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&sb->check_seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+/*
+ * A worker that saw connect failures may have stored DOWN itself.  From
+ * now on it is down as if we had decided it: "rise" passes bring it back.
+ * Returns true when the state changed.
+ */
+static bool
+notice_passive(struct checked *c, int64_t now_unix)
+{
+	uint32_t	seen;
+
+	seen = __atomic_load_n(&c->sb->health_state, __ATOMIC_ACQUIRE);
+	if (seen == c->known)
+		return false;
+	c->known = seen;
+	c->state_since_unix = now_unix;
+	if (seen == SHM_HEALTH_DOWN) {
+		c->rise_count = 0;
+		log_warn("backend %s (pool %s): marked down by a worker",
+		    c->bc->address, c->pool->name);
+	} else
+		log_info("backend %s (pool %s): marked up by another "
+		    "process", c->bc->address, c->pool->name);
+	return true;
+}
+
+/* Consecutive counts saturate rather than wrap back below rise/fall. */
+static void
+count(uint32_t *n)
+{
+	if (*n < UINT32_MAX)
+		(*n)++;
+}
+
+/* Rise/fall after a probe has ended, then the result goes to the shm. */
+static void
+finish(struct checked *c)
+{
+	const struct health_conf	*hc = &c->pool->health;
+	const struct probe_outcome	*o = &c->probe.out;
+	int64_t				 now_unix = time(NULL);
+	uint64_t			 now_ms = clock_now_ms();
+
+	timer_cancel(&c->h->timers, &c->deadline);
+	(void)notice_passive(c, now_unix);
+	log_debug("backend %s (pool %s): check %s: %s", c->bc->address,
+	    c->pool->name, probe_result_str(o->result), o->detail);
+	if (o->result == PROBE_OK) {
+		count(&c->rise_count);
+		c->fall_count = 0;
+	} else {
+		count(&c->fall_count);
+		c->rise_count = 0;
+	}
+	if (c->known == SHM_HEALTH_DOWN && c->rise_count >= hc->rise) {
+		c->known = SHM_HEALTH_UP;
+		c->state_since_unix = now_unix;
+		c->up_since_ms = now_ms;
+		/* Slow start must not see UP with the previous up_since. */
+		__atomic_store_n(&c->sb->up_since_ms, now_ms,
+		    __ATOMIC_RELAXED);
+		__atomic_store_n(&c->sb->health_state, SHM_HEALTH_UP,
+		    __ATOMIC_RELEASE);
+		log_info("backend %s (pool %s): up after %u passed checks",
+		    c->bc->address, c->pool->name, c->rise_count);
+	} else if (c->known == SHM_HEALTH_UP && c->fall_count >= hc->fall) {
+		c->known = SHM_HEALTH_DOWN;
+		c->state_since_unix = now_unix;
+		__atomic_store_n(&c->sb->health_state, SHM_HEALTH_DOWN,
+		    __ATOMIC_RELEASE);
+		log_warn("backend %s (pool %s): down after %u failed checks: "
+		    "%s", c->bc->address, c->pool->name, c->fall_count,
+		    o->detail);
+	}
+	publish(c, o, (uint32_t)(now_ms - c->probe.started_ms), now_unix);
+}
+
+static void
+on_deadline(struct timer *t)
+{
+	struct checked	*c = checked_of(t, deadline);
+
+	probe_expire(&c->probe);
+	finish(c);
+}
+
+static void
+on_next_check(struct timer *t)
+{
+	struct checked		*c = checked_of(t, next_check);
+	struct health		*h = c->h;
+	const struct health_conf *hc = &c->pool->health;
+	struct epoll_event	 ee;
+	uint64_t		 now = clock_now_ms();
+
+	(void)timer_arm(&h->timers, &c->next_check, now + hc->interval_ms);
+	if (notice_passive(c, time(NULL)))
+		publish(c, NULL, 0, 0);
+	if (c->probe.state != PROBE_IDLE) {
+		/* Only when timeout_ms > interval_ms: one probe at a time. */
+		log_debug("backend %s (pool %s): previous check still "
+		    "running; skipping one", c->bc->address, c->pool->name);
+		return;
+	}
+	if (!probe_start(&c->probe, now)) {
+		finish(c);
+		return;
+	}
+	memset(&ee, 0, sizeof(ee));
+	ee.events = EPOLLIN | EPOLLOUT | EPOLLET;
+	ee.data.ptr = c;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, c->probe.fd, &ee) == -1) {
+		log_error("backend %s (pool %s): epoll_ctl: %s; check "
+		    "skipped", c->bc->address, c->pool->name,
+		    strerror(errno));
+		probe_abort(&c->probe);
+		return;
+	}
+	(void)timer_arm(&h->timers, &c->deadline, now + hc->timeout_ms);
+}
+
+static void
+on_signal(struct health *h)
+{
+	struct signalfd_siginfo	si;
+
+	while (read(h->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			h->is_stopping = true;
+			break;
+		case SIGUSR1:
+			(void)log_reopen();
+			break;
+		default:
+			/* HUP is the master's; a new checker replaces us. */
+			break;
+		}
+	}
+}
+
+static void
+dispatch(struct health *h, const struct epoll_event *e)
+{
+	struct checked	*c = e->data.ptr;
+
+	if (c == NULL) {
+		on_signal(h);
+		return;
+	}
+	if (!probe_run(&c->probe, e->events))
+		finish(c);
+}
+
+/* True when the segment was laid out from <cfg>: the index math holds. */
+static bool
+layout_matches(const struct config *cfg, const struct shm *shm)
+{
+	size_t	i;
+
+	if (shm->hdr->npools != cfg->npools)
+		return false;
+	for (i = 0; i < cfg->npools; i++)
+		if (shm->pools[i].nbackends != cfg->pools[i].nbackends ||
+		    (uint64_t)shm->pools[i].first_backend +
+		    cfg->pools[i].nbackends > shm->hdr->nbackends)
+			return false;
+	return true;
+}
+
+/* The per-backend state, allocated once: probes allocate nothing more. */
+static int
+setup_checked(struct health *h)
+{
+	const struct config	*cfg = h->cfg;
+	const struct pool_conf	*pc;
+	struct checked		*c;
+	size_t			 i, j, n = 0, k;
+	int64_t			 now_unix = time(NULL);
+	uint64_t		 now = clock_now_ms();
+
+	for (i = 0; i < cfg->npools; i++)
+		if (cfg->pools[i].health.enabled)
+			n += cfg->pools[i].nbackends;
+	h->checked = calloc(n == 0 ? 1 : n, sizeof(*h->checked));
+	if (h->checked == NULL ||
+	    timer_heap_init(&h->timers, 2 * n + 1) == -1) {
+		log_error("out of memory for %zu health checks", n);
+		return -1;
+	}
+	for (i = 0, k = 0; i < cfg->npools; i++) {
+		pc = &cfg->pools[i];
+		if (!pc->health.enabled)
+			continue;
+		for (j = 0; j < pc->nbackends; j++, k++) {
+			c = &h->checked[k];
+			if (probe_init(&c->probe, &pc->health,
+			    &pc->backends[j].addr) == -1) {
+				log_error("out of memory for %zu health "
+				    "checks", n);
+				return -1;
+			}
+			h->nchecked = k + 1;
+			c->h = h;
+			c->pool = pc;
+			c->bc = &pc->backends[j];
+			c->sb = &shm_pool_backends(h->shm, (uint32_t)i)[j];
+			/* A respawned checker carries on where the last one
+			   stopped. */
+			c->known = __atomic_load_n(&c->sb->health_state,
+			    __ATOMIC_ACQUIRE);
+			c->rise_count = c->sb->rise_count;
+			c->fall_count = c->sb->fall_count;
+			c->state_since_unix = c->sb->state_since_unix != 0 ?
+			    c->sb->state_since_unix : now_unix;
+			c->up_since_ms = c->sb->up_since_ms;
+			publish(c, NULL, 0, 0);
+			timer_init(&c->next_check, on_next_check);
+			timer_init(&c->deadline, on_deadline);
+			/* Spread the first checks over the first interval. */
+			(void)timer_arm(&h->timers, &c->next_check, now +
+			    (uint64_t)pc->health.interval_ms * k / n);
+		}
+	}
+	log_info("checking %zu backend(s)", n);
+	return 0;
+}
+
+static int
+setup(struct health *h)
+{
+	struct epoll_event	ee;
+	sigset_t		set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
+		log_error("sigprocmask: %s", strerror(errno));
+		return -1;
+	}
+	/* send() uses MSG_NOSIGNAL; this covers anything else. */
+	signal(SIGPIPE, SIG_IGN);
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	h->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (h->epfd == -1 || h->sigfd == -1) {
+		log_error("epoll/signalfd: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ee, 0, sizeof(ee));
+	ee.events = EPOLLIN;
+	ee.data.ptr = NULL;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sigfd, &ee) == -1) {
+		log_error("epoll_ctl(signalfd): %s", strerror(errno));
+		return -1;
+	}
+	if (!layout_matches(h->cfg, h->shm)) {
+		log_error("shared segment does not match the configuration");
+		return -1;
+	}
+	return setup_checked(h);
+}
+
+static void
+teardown(struct health *h)
+{
+	size_t	i;
+
+	for (i = 0; i < h->nchecked; i++)
+		probe_free(&h->checked[i].probe);
+	free(h->checked);
+	h->checked = NULL;
+	timer_heap_free(&h->timers);
+	if (h->sigfd != -1)
+		close(h->sigfd);
+	if (h->epfd != -1)
+		close(h->epfd);
+}
+
+int
+health_main(const struct config *cfg, struct shm *shm)
+{
+	struct health		h;
+	struct epoll_event	events[MAX_EVENTS];
+	int			n, i, rv = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.cfg = cfg;
+	h.shm = shm;
+	h.epfd = h.sigfd = -1;
+	clock_update();
+	if (setup(&h) == -1) {
+		teardown(&h);
+		return 1;
+	}
+	while (!h.is_stopping) {
+		n = epoll_wait(h.epfd, events, MAX_EVENTS,
+		    timer_next_ms(&h.timers, clock_now_ms()));
+		if (n == -1) {
+			if (errno != EINTR) {
+				log_error("epoll_wait: %s", strerror(errno));
+				rv = 1;
+				break;
+			}
+			n = 0;
+		}
+		clock_update();
+		for (i = 0; i < n; i++)
+			dispatch(&h, &events[i]);
+		timer_run(&h.timers, clock_now_ms());
+	}
+	teardown(&h);
+	return rv;
+}

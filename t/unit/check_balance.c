@@ -1,0 +1,253 @@
+/*
+ * Backend choice over the shared segment: the smooth weighted order, one
+ * rotation whatever the number of callers, and what is passed over
+ * (down, disabled, draining, tried, full) and what stands in (backups).
+ */
+#include <check.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/shm.h"
+#include "worker/balance.h"
+#include "worker/worker.h"
+
+static struct config	*cfg;
+static struct shm	 shm;
+static struct worker	 w;
+static char		 dir[] = "/tmp/check_balance.XXXXXX";
+static char		 path[64];
+
+/* The real one lives in worker.c, which would pull in the whole loop. */
+uint32_t
+worker_rand(struct worker *wk)
+{
+	uint32_t	x = wk->rand_state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	wk->rand_state = x;
+	return x;
+}
+
+static void
+setup_pool(const char *pool_json)
+{
+	char	json[1024];
+
+	snprintf(json, sizeof(json),
+	    "{\"pools\": {\"p\": %s},"
+	    " \"services\": {\"s\": {\"listen\": \"127.0.0.1:1\","
+	    " \"pool\": \"p\"}}}", pool_json);
+	cfg = config_load_string(json, "t.json", stderr);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/weir.shm", dir);
+	ck_assert_int_eq(shm_create(&shm, path, cfg, 1), 0);
+	memset(&w, 0, sizeof(w));
+	w.cfg = cfg;
+	w.shm = &shm;
+	w.rand_state = 12345;
+	ck_assert_int_eq(balance_init(&w), 0);
+}
+
+static void
+teardown(void)
+{
+	balance_free(&w);
+	shm_detach(&shm);
+	unlink(path);
+	rmdir(dir);
+	strcpy(dir, "/tmp/check_balance.XXXXXX");
+	config_free(cfg);
+}
+
+static int
+pick(void)
+{
+	struct balance_req	r = { NULL, 0, NULL, 0 };
+
+	return balance_pick(&w, &cfg->pools[0], &r);
+}
+
+START_TEST(smooth_order_interleaves_a_heavy_backend)
+{
+	static const unsigned	weights[3] = { 5, 1, 1 };
+	static const uint32_t	want[7] = { 0, 0, 1, 0, 2, 0, 0 };
+	uint32_t		out[7];
+
+	ck_assert_uint_eq(balance_smooth_order(weights, 3, out), 7);
+	ck_assert_mem_eq(out, want, sizeof(want));
+}
+END_TEST
+
+START_TEST(roundrobin_rotates_strictly)
+{
+	int	i;
+
+	setup_pool("{\"backends\": [\"127.0.0.1:1\", \"127.0.0.1:2\","
+	    " \"127.0.0.1:3\"], \"health\": false}");
+	for (i = 0; i < 9; i++)
+		ck_assert_int_eq(pick(), i % 3);
+	teardown();
+}
+END_TEST
+
+START_TEST(roundrobin_follows_weights)
+{
+	int	i, count[2] = { 0, 0 };
+
+	setup_pool("{\"backends\": [{\"address\": \"127.0.0.1:1\", "
+	    "\"weight\": 3}, \"127.0.0.1:2\"], \"health\": false}");
+	for (i = 0; i < 400; i++)
+		count[pick()]++;
+	ck_assert_int_eq(count[0], 300);
+	ck_assert_int_eq(count[1], 100);
+	teardown();
+}
+END_TEST
+
+START_TEST(passes_over_down_disabled_and_draining)
+{
+	int	i;
+
+	setup_pool("{\"backends\": [\"127.0.0.1:1\", \"127.0.0.1:2\","
+	    " \"127.0.0.1:3\", \"127.0.0.1:4\"]}");
+	shm.backends[0].health_state = SHM_HEALTH_DOWN;
+	shm.backends[1].admin_state = SHM_ADMIN_DISABLED;
+	shm.backends[2].admin_state = SHM_ADMIN_DRAINING;
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(pick(), 3);
+	teardown();
+}
+END_TEST
+
+START_TEST(backup_stands_in_only_when_no_primary_is_up)
+{
+	setup_pool("{\"backends\": [\"127.0.0.1:1\", {\"address\": "
+	    "\"127.0.0.1:2\", \"backup\": true}]}");
+	ck_assert_int_eq(pick(), 0);
+	ck_assert_int_eq(pick(), 0);
+	shm.backends[0].health_state = SHM_HEALTH_DOWN;
+	ck_assert_int_eq(pick(), 1);
+	shm.backends[1].health_state = SHM_HEALTH_DOWN;
+	ck_assert_int_eq(pick(), BALANCE_NONE);
+	teardown();
+}
+END_TEST
+
+START_TEST(full_backends_mean_wait_not_backup)
+{
+	setup_pool("{\"backends\": [{\"address\": \"127.0.0.1:1\", "
+	    "\"max_conns\": 2}, {\"address\": \"127.0.0.1:2\", "
+	    "\"backup\": true}]}");
+	shm.backends[0].active = 2;
+	ck_assert_int_eq(pick(), BALANCE_FULL);
+	shm.backends[0].active = 1;
+	ck_assert_int_eq(pick(), 0);
+	teardown();
+}
+END_TEST
+
+START_TEST(retry_never_picks_a_tried_backend)
+{
+	uint32_t		tried[1] = { 0 };
+	struct balance_req	r = { tried, 1, NULL, 0 };
+	int			i;
+
+	setup_pool("{\"backends\": [\"127.0.0.1:1\", \"127.0.0.1:2\"]}");
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(balance_pick(&w, &cfg->pools[0], &r), 1);
+	teardown();
+}
+END_TEST
+
+START_TEST(leastconn_takes_the_least_loaded_per_weight)
+{
+	setup_pool("{\"balance\": \"leastconn\", \"backends\": ["
+	    "\"127.0.0.1:1\", {\"address\": \"127.0.0.1:2\", \"weight\": 4},"
+	    " \"127.0.0.1:3\"]}");
+	shm.backends[0].active = 3;
+	shm.backends[1].active = 8;	/* 2 per unit of weight */
+	shm.backends[2].active = 5;
+	ck_assert_int_eq(pick(), 1);
+	shm.backends[1].active = 16;
+	ck_assert_int_eq(pick(), 0);
+	teardown();
+}
+END_TEST
+
+START_TEST(source_keeps_a_client_on_one_backend)
+{
+	struct sockaddr_in	sin;
+	struct balance_req	r = { NULL, 0, (struct sockaddr *)&sin, 0 };
+	int			first, i;
+
+	setup_pool("{\"balance\": \"source\", \"backends\": ["
+	    "\"127.0.0.1:1\", \"127.0.0.1:2\", \"127.0.0.1:3\"]}");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x0a000001);
+	first = balance_pick(&w, &cfg->pools[0], &r);
+	ck_assert_int_ge(first, 0);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(balance_pick(&w, &cfg->pools[0], &r), first);
+	/* Its backend down: it moves, and only while that one is down. */
+	shm.backends[first].health_state = SHM_HEALTH_DOWN;
+	ck_assert_int_ne(balance_pick(&w, &cfg->pools[0], &r), first);
+	shm.backends[first].health_state = SHM_HEALTH_UP;
+	ck_assert_int_eq(balance_pick(&w, &cfg->pools[0], &r), first);
+	teardown();
+}
+END_TEST
+
+START_TEST(random_follows_weights_roughly)
+{
+	int	i, count[2] = { 0, 0 };
+
+	setup_pool("{\"balance\": \"random\", \"backends\": [{\"address\": "
+	    "\"127.0.0.1:1\", \"weight\": 3}, \"127.0.0.1:2\"]}");
+	for (i = 0; i < 4000; i++)
+		count[pick()]++;
+	ck_assert_msg(count[0] > 2800 && count[0] < 3200, "%d of 4000",
+	    count[0]);
+	teardown();
+}
+END_TEST
+
+static Suite *
+balance_suite(void)
+{
+	Suite	*s = suite_create("balance");
+	TCase	*tc = tcase_create("pick");
+
+	tcase_add_test(tc, smooth_order_interleaves_a_heavy_backend);
+	tcase_add_test(tc, roundrobin_rotates_strictly);
+	tcase_add_test(tc, roundrobin_follows_weights);
+	tcase_add_test(tc, passes_over_down_disabled_and_draining);
+	tcase_add_test(tc, backup_stands_in_only_when_no_primary_is_up);
+	tcase_add_test(tc, full_backends_mean_wait_not_backup);
+	tcase_add_test(tc, retry_never_picks_a_tried_backend);
+	tcase_add_test(tc, leastconn_takes_the_least_loaded_per_weight);
+	tcase_add_test(tc, source_keeps_a_client_on_one_backend);
+	tcase_add_test(tc, random_follows_weights_roughly);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(balance_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
