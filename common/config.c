@@ -112,7 +112,8 @@ static const struct keydef tls_keys[] = {
 };
 
 static const struct keydef cert_keys[] = {
-	{ "cert", ROLE_ANY }, { "key", ROLE_ANY }, { NULL, 0 }
+	{ "cert", ROLE_ANY }, { "key", ROLE_ANY }, { "ocsp", ROLE_ANY },
+	{ NULL, 0 }
 };
 
 /* Indexed by enum balance. */
@@ -1178,6 +1179,7 @@ parse_certificate(struct ctx *x, json_t *v, struct tls_cert_conf *c)
 		    "private key");
 	opt_string(x, v, "cert", &c->cert);
 	opt_string(x, v, "key", &c->key);
+	opt_string(x, v, "ocsp", &c->ocsp);
 }
 
 static void
@@ -1650,6 +1652,7 @@ free_service(struct service_conf *s)
 		for (i = 0; i < s->tls->ncertificates; i++) {
 			free(s->tls->certificates[i].cert);
 			free(s->tls->certificates[i].key);
+			free(s->tls->certificates[i].ocsp);
 		}
 		free(s->tls->certificates);
 		free_strings(s->tls->protocols, s->tls->nprotocols);

@@ -84,6 +84,8 @@ struct route_conf {
 struct tls_cert_conf {
 	char	*cert;		/* owned path */
 	char	*key;		/* owned path */
+	char	*ocsp;		/* owned path of a DER OCSP response to
+				   staple; NULL = none */
 };
 
 struct tls_conf {

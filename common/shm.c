@@ -148,9 +148,101 @@ fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
  * starts at zero, every backend enabled and up.  Returns 0, or -1 after
  * logging; <s> is then unmapped.  Unmap with shm_detach().
  */
+static const struct shm_service *
+find_service(const struct shm *s, const char *name)
+{
+	uint32_t	i;
+
+	for (i = 0; i < s->hdr->nservices; i++)
+		if (strncmp(s->services[i].name, name, SHM_NAME_MAX) == 0)
+			return &s->services[i];
+	return NULL;
+}
+
+static const struct shm_pool *
+find_pool(const struct shm *s, const char *name)
+{
+	uint32_t	i;
+
+	for (i = 0; i < s->hdr->npools; i++)
+		if (strncmp(s->pools[i].name, name, SHM_NAME_MAX) == 0)
+			return &s->pools[i];
+	return NULL;
+}
+
+static const struct shm_backend *
+find_backend(const struct shm *s, const struct shm_pool *p,
+    const char *address)
+{
+	uint32_t	i;
+
+	for (i = 0; i < p->nbackends; i++)
+		if (strncmp(s->backends[p->first_backend + i].address,
+		    address, SHM_NAME_MAX) == 0)
+			return &s->backends[p->first_backend + i];
+	return NULL;
+}
+
+/*
+ * Copies what outlives a generation from <from> into the fresh <to>.
+ * Gauges (active connections) stay at zero: the old workers still count
+ * theirs in the old segment until they are gone.
+ */
+static void
+carry_over(struct shm *to, const struct shm *from)
+{
+	const struct shm_service	*os;
+	const struct shm_pool		*op;
+	const struct shm_backend	*ob;
+	uint32_t			 i, j;
+
+	to->hdr->generation = shm_load(&from->hdr->generation) + 1;
+	to->hdr->started_unix = from->hdr->started_unix;
+	for (i = 0; i < to->hdr->nservices; i++) {
+		struct shm_service *ns = &to->services[i];
+
+		if ((os = find_service(from, ns->name)) == NULL)
+			continue;
+		ns->requests = shm_load(&os->requests);
+		for (j = 0; j < SHM_NCLASSES; j++)
+			ns->responses[j] = shm_load(&os->responses[j]);
+		ns->bytes_in = shm_load(&os->bytes_in);
+		ns->bytes_out = shm_load(&os->bytes_out);
+	}
+	for (i = 0; i < to->hdr->npools; i++) {
+		struct shm_pool *np = &to->pools[i];
+
+		if ((op = find_pool(from, np->name)) == NULL)
+			continue;
+		np->rr = shm_load(&op->rr);
+		for (j = 0; j < np->nbackends; j++) {
+			struct shm_backend *nb =
+			    &to->backends[np->first_backend + j];
+			uint32_t	weight = nb->weight;
+			uint32_t	is_backup = nb->is_backup;
+			uint32_t	max_conns = nb->max_conns;
+			uint32_t	pool = nb->pool;
+
+			if ((ob = find_backend(from, op, nb->address)) == NULL)
+				continue;
+			/* Counters, admin and health state; the new
+			   configuration's own settings win. */
+			memcpy(nb, ob, sizeof(*nb));
+			nb->pool = pool;
+			nb->weight = weight;
+			nb->is_backup = is_backup;
+			nb->max_conns = max_conns;
+			nb->active = 0;
+			nb->passive_fails = 0;
+			if (nb->check_seq & 1)
+				nb->check_seq++;
+		}
+	}
+}
+
 int
 shm_create(struct shm *s, const char *path, const struct config *cfg,
-    unsigned nworkers)
+    unsigned nworkers, const struct shm *from)
 {
 	struct shm_plan	 plan;
 	char		 tmp[4096];
@@ -209,6 +301,8 @@ shm_create(struct shm *s, const char *path, const struct config *cfg,
 	s->hdr->services_off = plan.services_off;
 	set_sections(s);
 	fill_segment(s, cfg, nworkers, (uint32_t)nbackends);
+	if (from != NULL)
+		carry_over(s, from);
 
 	if (rename(tmp, path) == -1) {
 		log_error("state segment %s: cannot rename %s into place: %s",

@@ -25,10 +25,15 @@ struct shm {
 
 /*
  * Creates (replacing any old one) the segment for <cfg> with <nworkers>
- * worker slots at <path>, and maps it read-write.  0, or -1 after logging.
+ * worker slots at <path>, and maps it read-write.  When <from> is not
+ * NULL (a reload), the generation follows it and what outlives a
+ * generation is copied over before the new segment becomes visible:
+ * counters of services, pools and backends that keep their names and
+ * addresses, and each backend's admin and health state.  0, or -1 after
+ * logging.
  */
 int	shm_create(struct shm *s, const char *path, const struct config *cfg,
-	    unsigned nworkers);
+	    unsigned nworkers, const struct shm *from);
 
 /*
  * Maps an existing segment read-only (weirctl).  0, or -1 with a message

@@ -58,6 +58,12 @@ struct shm_header {
 	uint64_t	backends_off;
 	uint64_t	services_off;
 	char		config_path[256];
+	/* The last reload (HUP): written by the master into the segment
+	   that serves after it (the new one, or the old one on failure). */
+	int64_t		reload_at_unix;	/* 0 = never reloaded */
+	uint32_t	reload_ok;
+	uint32_t	pad0;
+	char		reload_error[512];	/* why it failed, first lines */
 };
 
 struct shm_worker {

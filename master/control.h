@@ -1,17 +1,11 @@
 /*
- * The master's control socket: weirctl connects to STATE_DIR/weir.sock,
- * sends one command line and reads one reply line.  Replies start with
- * "ok " or "error: ".  The protocol is this file; weirctl includes it for
- * the names below and links nothing of the master.
+ * The master's control socket: weirctl's commands (common/control_proto.h
+ * has the protocol), applied to the shared segment.
  */
 #ifndef WEIR_MASTER_CONTROL_H
 #define WEIR_MASTER_CONTROL_H
 
-#define CONTROL_SOCK_NAME	"weir.sock"
-/* Longest command line accepted, newline included. */
-#define CONTROL_LINE_MAX	512
-/* Longest reply line, newline included. */
-#define CONTROL_REPLY_MAX	2048
+#include "common/control_proto.h"
 
 struct shm;
 

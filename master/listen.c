@@ -6,6 +6,7 @@
 #include "master/listen.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +48,31 @@ fail:
 	return -1;
 }
 
+static int
+find_fd(const struct listen_sock *have, size_t nhave, const struct addr *a)
+{
+	size_t	i;
+
+	for (i = 0; i < nhave; i++)
+		if (addr_equal(&have[i].addr, a))
+			return have[i].fd;
+	return -1;
+}
+
+static bool
+is_held(const struct listen_sock *have, size_t nhave, int fd)
+{
+	size_t	i;
+
+	for (i = 0; i < nhave; i++)
+		if (have[i].fd == fd)
+			return true;
+	return false;
+}
+
 int
-listen_bind_all(const struct config *cfg, struct listen_sock **out,
-    size_t *n)
+listen_rebind(const struct config *cfg, const struct listen_sock *have,
+    size_t nhave, struct listen_sock **out, size_t *n)
 {
 	struct listen_sock	*ls;
 	size_t			 i, j, total = 0, k = 0;
@@ -65,10 +88,16 @@ listen_bind_all(const struct config *cfg, struct listen_sock **out,
 		const struct service_conf *s = &cfg->services[i];
 
 		for (j = 0; j < s->nlisten; j++, k++) {
-			ls[k].fd = bind_one(&s->listen[j], s->listen_text[j],
-			    s->name);
+			ls[k].fd = find_fd(have, nhave, &s->listen[j]);
+			if (ls[k].fd == -1)
+				ls[k].fd = bind_one(&s->listen[j],
+				    s->listen_text[j], s->name);
 			if (ls[k].fd == -1) {
-				listen_close_all(ls, k);
+				/* Undo our own binds, never the old ones. */
+				while (k-- > 0)
+					if (!is_held(have, nhave, ls[k].fd))
+						close(ls[k].fd);
+				free(ls);
 				return -1;
 			}
 			ls[k].addr = s->listen[j];
@@ -78,6 +107,25 @@ listen_bind_all(const struct config *cfg, struct listen_sock **out,
 	*out = ls;
 	*n = total;
 	return 0;
+}
+
+int
+listen_bind_all(const struct config *cfg, struct listen_sock **out,
+    size_t *n)
+{
+	return listen_rebind(cfg, NULL, 0, out, n);
+}
+
+void
+listen_close_unused(struct listen_sock *old, size_t nold,
+    const struct listen_sock *new, size_t nnew)
+{
+	size_t	i;
+
+	for (i = 0; i < nold; i++)
+		if (old[i].fd != -1 && !is_held(new, nnew, old[i].fd))
+			close(old[i].fd);
+	free(old);
 }
 
 void

@@ -26,6 +26,21 @@ struct listen_sock {
 int	listen_bind_all(const struct config *cfg, struct listen_sock **out,
 	    size_t *n);
 
+/*
+ * For a reload: the listening set of <cfg> built from the sockets in
+ * <have> (reused as they are when the address is the same, so a listener
+ * that stays is never closed and reopened) plus new binds.  On success
+ * returns 0 with a new owned array in <*out>; <have> is untouched (close
+ * what the new set does not use with listen_close_unused()).  On failure
+ * closes only what it bound and returns -1 after logging.
+ */
+int	listen_rebind(const struct config *cfg, const struct listen_sock *have,
+	    size_t nhave, struct listen_sock **out, size_t *n);
+
+/* Closes the sockets of <old> that <new> does not hold; frees <old>. */
+void	listen_close_unused(struct listen_sock *old, size_t nold,
+	    const struct listen_sock *new, size_t nnew);
+
 /* Closes and frees the array from listen_bind_all(). */
 void	listen_close_all(struct listen_sock *ls, size_t n);
 

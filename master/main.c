@@ -19,6 +19,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "master/master.h"
+#include "worker/tls.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR	"/etc"
@@ -55,6 +56,7 @@ main(int argc, char **argv)
 	const char	*path = DEFAULT_CONFIG;
 	char		 abspath[PATH_MAX];
 	struct config	*cfg;
+	struct tls_set	*tls = NULL;
 	bool		 foreground = false, test_only = false;
 	int		 ch;
 
@@ -91,6 +93,10 @@ main(int argc, char **argv)
 		path = abspath;
 
 	cfg = config_load(path, stderr);
+	if (cfg != NULL && (tls = tls_set_load(cfg, stderr)) == NULL) {
+		config_free(cfg);
+		cfg = NULL;
+	}
 	if (cfg == NULL) {
 		if (test_only)
 			fprintf(stderr, "weir: configuration %s has errors\n",
@@ -99,13 +105,15 @@ main(int argc, char **argv)
 	}
 	if (test_only) {
 		printf("configuration OK: %s\n", path);
+		tls_set_free(tls);
 		config_free(cfg);
 		return 0;
 	}
 	if (log_open(cfg->error_log, cfg->log_level, "master") == -1) {
+		tls_set_free(tls);
 		config_free(cfg);
 		return 2;
 	}
 	log_copy_to_stderr(true);
-	return master_run(cfg, foreground);
+	return master_run(cfg, tls, foreground);
 }

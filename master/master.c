@@ -1,9 +1,11 @@
 /*
- * Supervision.  Signal handlers only set flags; the master sleeps in
- * sigsuspend() with every signal blocked otherwise, so a signal is acted on
- * exactly once, between two steps, never inside one.  A child that dies is
- * forked again at once, or after a back-off that doubles while it keeps
- * dying soon after start.
+ * Supervision.  Signal handlers only set flags; the master waits in
+ * ppoll() with every signal blocked otherwise, so a signal is acted on
+ * exactly once, between two steps, never inside one, and the same wait
+ * serves weirctl's control socket.  A child that dies is forked again at
+ * once, or after a back-off that doubles while it keeps dying soon after
+ * start.  Children belong to a generation: the current one serves, the
+ * retired ones (after a reload) drain and are never respawned.
  */
 #include "master/master.h"
 
@@ -29,6 +31,7 @@
 #include "master/control.h"
 #include "master/pidfile.h"
 #include "master/spawn.h"
+#include "worker/tls.h"
 
 /* A child that dies sooner than this after start counts as a quick death. */
 #define QUICK_DEATH_MS		2000
@@ -96,8 +99,8 @@ make_dir(const struct master *m, const char *path)
  * Log files are created here, as root, and handed to the user the
  * children run as, so that they can reopen them after logrotate.
  */
-static void
-prepare_log_file(const struct master *m, const char *path)
+void
+master_prepare_log_file(const struct master *m, const char *path)
 {
 	int	fd;
 
@@ -124,12 +127,12 @@ child_name(const struct child *ch, char *buf, size_t len)
 }
 
 static void
-start_child(struct master *m, struct child *ch)
+start_child(struct master *m, struct generation *g, struct child *ch)
 {
 	char	name[32];
 	pid_t	pid;
 
-	pid = spawn_child(m, ch);
+	pid = spawn_child(m, g, ch);
 	ch->respawn_at_ms = 0;
 	if (pid == -1) {
 		ch->respawn_at_ms = clock_update() + BACKOFF_MAX_MS;
@@ -138,14 +141,72 @@ start_child(struct master *m, struct child *ch)
 	ch->pid = pid;
 	ch->started_ms = clock_update();
 	if (ch->role == CHILD_WORKER) {
-		struct shm_worker *sw = &m->shm.workers[ch->slot];
+		struct shm_worker *sw = &g->shm.workers[ch->slot];
 
 		shm_store(&sw->pid, (int64_t)pid);
 		shm_store(&sw->started_unix, (int64_t)time(NULL));
 		shm_store(&sw->active, 0);
 	}
-	log_debug("%s started, pid %ld", child_name(ch, name, sizeof(name)),
-	    (long)pid);
+	log_debug("%s (generation %llu) started, pid %ld",
+	    child_name(ch, name, sizeof(name)),
+	    (unsigned long long)g->number, (long)pid);
+}
+
+void
+master_start_generation(struct master *m, struct generation *g)
+{
+	unsigned	i;
+
+	for (i = 0; i < g->nchildren; i++)
+		start_child(m, g, &g->children[i]);
+}
+
+static void
+signal_generation(struct generation *g, int sig, enum child_role only,
+    bool any_role)
+{
+	unsigned	i;
+
+	for (i = 0; i < g->nchildren; i++)
+		if (g->children[i].pid != 0 &&
+		    (any_role || g->children[i].role == only))
+			(void)kill(g->children[i].pid, sig);
+}
+
+void
+master_retire_generation(struct master *m, struct generation *g)
+{
+	/* Workers finish what they hold; the old checker has nothing to
+	   finish and would race the new one on the shared state. */
+	signal_generation(g, SIGQUIT, CHILD_WORKER, false);
+	signal_generation(g, SIGTERM, CHILD_HEALTH, false);
+	g->retire_deadline_ms = clock_update() +
+	    m->cur->cfg->shutdown_timeout_ms;
+	g->next = m->retired;
+	m->retired = g;
+}
+
+void
+master_free_generation(struct generation *g)
+{
+	if (g == NULL)
+		return;
+	shm_detach(&g->shm);
+	free(g->fds);
+	free(g->children);
+	tls_set_free(g->tls);
+	config_free(g->cfg);
+	free(g);
+}
+
+static unsigned
+count_alive(const struct generation *g)
+{
+	unsigned	i, n = 0;
+
+	for (i = 0; i < g->nchildren; i++)
+		n += g->children[i].pid != 0;
+	return n;
 }
 
 static void
@@ -162,74 +223,106 @@ describe_exit(int status, char *buf, size_t len)
 		snprintf(buf, len, "stopped (status %#x)", status);
 }
 
+static struct child *
+find_child(struct master *m, pid_t pid, struct generation **gp)
+{
+	struct generation	*g;
+	unsigned		 i;
+
+	for (g = m->cur; g != NULL; g = g == m->cur ? m->retired : g->next)
+		for (i = 0; i < g->nchildren; i++)
+			if (g->children[i].pid == pid) {
+				*gp = g;
+				return &g->children[i];
+			}
+	return NULL;
+}
+
+/* Frees retired generations whose last child is gone. */
+static void
+bury_retired(struct master *m)
+{
+	struct generation	**gp = &m->retired, *g;
+
+	while ((g = *gp) != NULL) {
+		if (count_alive(g) == 0) {
+			log_info("generation %llu: drained",
+			    (unsigned long long)g->number);
+			*gp = g->next;
+			master_free_generation(g);
+		} else
+			gp = &g->next;
+	}
+}
+
+static void
+respawn_later(struct child *ch, const char *name, pid_t pid,
+    const char *why)
+{
+	uint64_t	now = clock_update(), delay = 0;
+
+	if (now - ch->started_ms < QUICK_DEATH_MS)
+		ch->quick_deaths++;
+	else
+		ch->quick_deaths = 0;
+	if (ch->quick_deaths > 0) {
+		delay = (uint64_t)BACKOFF_FIRST_MS <<
+		    (ch->quick_deaths > 7 ? 7 : ch->quick_deaths - 1);
+		if (delay > BACKOFF_MAX_MS)
+			delay = BACKOFF_MAX_MS;
+	}
+	if (delay == 0)
+		log_error("%s (pid %ld) %s; respawning", name, (long)pid, why);
+	else
+		log_error("%s (pid %ld) %s %llu ms after start; respawning in "
+		    "%llu ms", name, (long)pid, why,
+		    (unsigned long long)(now - ch->started_ms),
+		    (unsigned long long)delay);
+	ch->respawn_at_ms = now + delay;
+}
+
 static void
 reap(struct master *m)
 {
-	char		 why[96], name[32];
-	uint64_t	 now, delay;
-	pid_t		 pid;
-	int		 status;
-	unsigned	 i;
+	struct generation	*g;
+	struct child		*ch;
+	char			 why[96], name[32];
+	pid_t			 pid;
+	int			 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < m->nchildren; i++)
-			if (m->children[i].pid == pid)
-				break;
-		if (i == m->nchildren)
+		if ((ch = find_child(m, pid, &g)) == NULL)
 			continue;
-		struct child *ch = &m->children[i];
-
 		ch->pid = 0;
 		if (ch->role == CHILD_WORKER) {
-			shm_store(&m->shm.workers[ch->slot].pid, 0);
-			shm_store(&m->shm.workers[ch->slot].active, 0);
+			shm_store(&g->shm.workers[ch->slot].pid, 0);
+			shm_store(&g->shm.workers[ch->slot].active, 0);
 		}
-		if (m->is_stopping)
+		if (m->is_stopping || g != m->cur)
 			continue;
 		describe_exit(status, why, sizeof(why));
-		child_name(ch, name, sizeof(name));
-		now = clock_update();
-		if (now - ch->started_ms < QUICK_DEATH_MS)
-			ch->quick_deaths++;
-		else
-			ch->quick_deaths = 0;
-		delay = 0;
-		if (ch->quick_deaths > 0) {
-			delay = (uint64_t)BACKOFF_FIRST_MS <<
-			    (ch->quick_deaths > 7 ? 7 : ch->quick_deaths - 1);
-			if (delay > BACKOFF_MAX_MS)
-				delay = BACKOFF_MAX_MS;
-		}
-		if (delay == 0)
-			log_error("%s (pid %ld) %s; respawning", name,
-			    (long)pid, why);
-		else
-			log_error("%s (pid %ld) %s %llu ms after start; "
-			    "respawning in %llu ms", name, (long)pid, why,
-			    (unsigned long long)(now - ch->started_ms),
-			    (unsigned long long)delay);
-		if (delay == 0)
-			start_child(m, ch);
-		else
-			ch->respawn_at_ms = now + delay;
+		respawn_later(ch, child_name(ch, name, sizeof(name)), pid,
+		    why);
 	}
+	bury_retired(m);
 }
 
 /* Starts the children whose back-off ended and arms SIGALRM for the rest. */
 static void
 respawn_due(struct master *m)
 {
-	struct itimerval	it;
-	uint64_t		now = clock_update(), next = 0;
-	unsigned		i;
+	struct generation	*g = m->cur;
+	struct itimerval	 it;
+	uint64_t		 now = clock_update(), next = 0;
+	unsigned		 i;
 
-	for (i = 0; i < m->nchildren; i++) {
-		struct child *ch = &m->children[i];
+	for (i = 0; i < g->nchildren; i++) {
+		struct child *ch = &g->children[i];
 
 		if (ch->pid != 0 || ch->respawn_at_ms == 0)
 			continue;
 		if (ch->respawn_at_ms <= now)
-			start_child(m, ch);
+			start_child(m, g, ch);
 		else if (next == 0 || ch->respawn_at_ms < next)
 			next = ch->respawn_at_ms;
 	}
@@ -241,24 +334,42 @@ respawn_due(struct master *m)
 	(void)setitimer(ITIMER_REAL, &it, NULL);
 }
 
-static unsigned
-count_alive(const struct master *m)
+/* Kills what is left of retired generations past their deadline. */
+static void
+enforce_deadlines(struct master *m)
 {
-	unsigned	i, n = 0;
+	struct generation	*g;
+	uint64_t		 now = clock_update();
 
-	for (i = 0; i < m->nchildren; i++)
-		n += m->children[i].pid != 0;
-	return n;
+	for (g = m->retired; g != NULL; g = g->next)
+		if (g->retire_deadline_ms <= now && count_alive(g) > 0) {
+			log_warn("generation %llu: %u process(es) still "
+			    "running after shutdown_timeout_ms; killing them",
+			    (unsigned long long)g->number, count_alive(g));
+			signal_generation(g, SIGKILL, CHILD_WORKER, true);
+			g->retire_deadline_ms = UINT64_MAX;
+		}
 }
 
 static void
-signal_children(struct master *m, int sig)
+signal_all(struct master *m, int sig)
 {
-	unsigned	i;
+	struct generation	*g;
 
-	for (i = 0; i < m->nchildren; i++)
-		if (m->children[i].pid != 0)
-			(void)kill(m->children[i].pid, sig);
+	signal_generation(m->cur, sig, CHILD_WORKER, true);
+	for (g = m->retired; g != NULL; g = g->next)
+		signal_generation(g, sig, CHILD_WORKER, true);
+}
+
+static unsigned
+alive_all(const struct master *m)
+{
+	const struct generation	*g;
+	unsigned		 n = count_alive(m->cur);
+
+	for (g = m->retired; g != NULL; g = g->next)
+		n += count_alive(g);
+	return n;
 }
 
 /* Waits until every child is gone or <ms> passed; then SIGKILLs the rest. */
@@ -270,17 +381,16 @@ wait_children(struct master *m, uint64_t ms)
 
 	for (;;) {
 		reap(m);
-		if (count_alive(m) == 0)
+		if (alive_all(m) == 0)
 			return;
 		if (clock_update() >= until)
 			break;
 		nanosleep(&ts, NULL);
 	}
 	log_warn("%u child process(es) still running after %llu ms; killing "
-	    "them",
-	    count_alive(m), (unsigned long long)ms);
-	signal_children(m, SIGKILL);
-	while (count_alive(m) > 0) {
+	    "them", alive_all(m), (unsigned long long)ms);
+	signal_all(m, SIGKILL);
+	while (alive_all(m) > 0) {
 		nanosleep(&ts, NULL);
 		reap(m);
 	}
@@ -296,12 +406,12 @@ stop(struct master *m, bool graceful)
 	m->nlisteners = 0;
 	if (graceful) {
 		log_info("graceful stop: waiting up to %u ms for in-flight "
-		    "requests", m->cfg->shutdown_timeout_ms);
-		signal_children(m, SIGQUIT);
-		wait_children(m, m->cfg->shutdown_timeout_ms);
+		    "requests", m->cur->cfg->shutdown_timeout_ms);
+		signal_all(m, SIGQUIT);
+		wait_children(m, m->cur->cfg->shutdown_timeout_ms);
 	} else {
 		log_info("stopping");
-		signal_children(m, SIGTERM);
+		signal_all(m, SIGTERM);
 		wait_children(m, FAST_STOP_MS);
 	}
 }
@@ -310,16 +420,38 @@ static void
 reopen_logs(struct master *m)
 {
 	log_info("reopening log files");
-	prepare_log_file(m, m->cfg->error_log);
-	prepare_log_file(m, m->cfg->access_log);
+	master_prepare_log_file(m, m->cur->cfg->error_log);
+	master_prepare_log_file(m, m->cur->cfg->access_log);
 	(void)log_reopen();
-	signal_children(m, SIGUSR1);
+	signal_all(m, SIGUSR1);
+}
+
+/* How long ppoll may sleep: until a TLS key rotation or a drain deadline. */
+static struct timespec *
+next_wakeup(struct master *m, struct timespec *ts)
+{
+	struct generation	*g;
+	uint64_t		 wait_ms = UINT64_MAX, now = clock_update();
+
+	if (m->cur->tls != NULL)
+		wait_ms = tls_set_rotate(m->cur->tls);
+	for (g = m->retired; g != NULL; g = g->next)
+		if (g->retire_deadline_ms != UINT64_MAX)
+			wait_ms = g->retire_deadline_ms <= now ? 0 :
+			    (g->retire_deadline_ms - now < wait_ms ?
+			    g->retire_deadline_ms - now : wait_ms);
+	if (wait_ms == UINT64_MAX)
+		return NULL;
+	ts->tv_sec = (time_t)(wait_ms / 1000);
+	ts->tv_nsec = (long)(wait_ms % 1000) * 1000000;
+	return ts;
 }
 
 static void
 supervise(struct master *m)
 {
 	struct pollfd	pfd;
+	struct timespec	ts;
 	sigset_t	none;
 
 	sigemptyset(&none);
@@ -331,9 +463,10 @@ supervise(struct master *m)
 		   sigsuspend would, and also wakes for weirctl. */
 		if (!got_chld && !got_term && !got_quit && !got_hup &&
 		    !got_usr1 && !got_alrm &&
-		    ppoll(&pfd, m->control_fd != -1 ? 1 : 0, NULL,
-		    &none) > 0 && (pfd.revents & POLLIN))
-			control_serve(m->control_fd, &m->shm);
+		    ppoll(&pfd, m->control_fd != -1 ? 1 : 0,
+		    next_wakeup(m, &ts), &none) > 0 &&
+		    (pfd.revents & POLLIN))
+			control_serve(m->control_fd, &m->cur->shm);
 		if (got_term || got_quit) {
 			bool graceful = !got_term;
 
@@ -352,9 +485,9 @@ supervise(struct master *m)
 		}
 		if (got_hup) {
 			got_hup = 0;
-			log_warn("HUP: configuration reload is not implemented "
-			    "yet; still serving %s unchanged", m->cfg->path);
+			(void)master_reload(m);
 		}
+		enforce_deadlines(m);
 	}
 }
 
@@ -432,26 +565,64 @@ needs_health(const struct config *cfg)
 	return false;
 }
 
-static int
-start(struct master *m)
+struct generation *
+generation_new(struct master *m, struct config *cfg, struct tls_set *tls,
+    const struct listen_sock *ls, size_t nls, const struct shm *from)
 {
-	const struct config	*cfg = m->cfg;
-	char			*dir;
+	struct generation	*g;
 	long			 ncpu;
-	unsigned		 i;
+	size_t			 i;
 
-	if (spawn_resolve_user(m) == -1)
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		log_error("out of memory");
+		return NULL;
+	}
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	g->nworkers = cfg->workers != 0 ? cfg->workers :
+	    (unsigned)(ncpu > 0 ? ncpu : 1);
+	g->nchildren = g->nworkers + (needs_health(cfg) ? 1 : 0);
+	g->children = calloc(g->nchildren, sizeof(*g->children));
+	g->fds = calloc(nls, sizeof(*g->fds));
+	if (g->children == NULL || (nls > 0 && g->fds == NULL)) {
+		log_error("out of memory");
+		goto fail;
+	}
+	for (i = 0; i < g->nchildren; i++) {
+		g->children[i].role = i < g->nworkers ? CHILD_WORKER :
+		    CHILD_HEALTH;
+		g->children[i].slot = (unsigned)i;
+	}
+	for (i = 0; i < nls; i++) {
+		g->fds[i].fd = ls[i].fd;
+		g->fds[i].service = ls[i].service;
+	}
+	g->nfds = nls;
+	if (shm_create(&g->shm, m->shm_path, cfg, g->nworkers, from) == -1)
+		goto fail;
+	g->shm.hdr->master_pid = getpid();
+	g->number = g->shm.hdr->generation;
+	g->cfg = cfg;
+	g->tls = tls;
+	return g;
+fail:
+	free(g->children);
+	free(g->fds);
+	free(g);
+	return NULL;
+}
+
+static int
+start(struct master *m, struct config *cfg, struct tls_set *tls)
+{
+	char	*dir;
+
+	if (spawn_resolve_user(m, cfg) == -1)
 		return 1;
 	if (listen_bind_all(cfg, &m->listeners, &m->nlisteners) == -1)
 		return 2;
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	m->nworkers = cfg->workers != 0 ? cfg->workers :
-	    (unsigned)(ncpu > 0 ? ncpu : 1);
-	m->nchildren = m->nworkers + (needs_health(cfg) ? 1 : 0);
-	m->children = calloc(m->nchildren, sizeof(*m->children));
-	if (m->children == NULL ||
-	    asprintf(&m->shm_path, "%s/%s", cfg->state_dir,
+	if (asprintf(&m->shm_path, "%s/%s", cfg->state_dir,
 	    SHM_FILE_NAME) == -1) {
+		m->shm_path = NULL;
 		log_error("out of memory");
 		return 2;
 	}
@@ -463,8 +634,6 @@ start(struct master *m)
 		return 2;
 	}
 	free(dir);
-	if (shm_create(&m->shm, m->shm_path, cfg, m->nworkers) == -1)
-		return 2;
 	if (!m->is_foreground) {
 		if (daemonize(m) == -1)
 			return 2;
@@ -473,58 +642,74 @@ start(struct master *m)
 		if (cfg->error_log == NULL)
 			log_use_syslog();
 	}
-	m->shm.hdr->master_pid = getpid();
+	/* The lock first: a second weir must not touch the first's segment. */
 	if ((m->pidfile_fd = pidfile_create(cfg->pidfile)) == -1)
 		return 2;
-	prepare_log_file(m, cfg->access_log);
-	prepare_log_file(m, cfg->error_log);
+	m->cur = generation_new(m, cfg, tls, m->listeners, m->nlisteners,
+	    NULL);
+	if (m->cur == NULL)
+		return 2;
+	master_prepare_log_file(m, cfg->access_log);
+	master_prepare_log_file(m, cfg->error_log);
 	if (install_handlers() == -1) {
 		log_error("signal setup: %s", strerror(errno));
 		return 2;
 	}
 	if ((m->control_fd = control_open(cfg->state_dir)) == -1)
 		log_warn("weirctl backend commands will not work");
-	for (i = 0; i < m->nchildren; i++) {
-		m->children[i].role = i < m->nworkers ? CHILD_WORKER :
-		    CHILD_HEALTH;
-		m->children[i].slot = i;
-		start_child(m, &m->children[i]);
-	}
+	master_start_generation(m, m->cur);
 	log_info("weir %s started: pid %ld, %u worker(s)%s, %zu listener(s), "
-	    "config %s", PACKAGE_VERSION, (long)getpid(), m->nworkers,
-	    m->nchildren > m->nworkers ? " and a health checker" : "",
-	    m->nlisteners, cfg->path);
+	    "config %s", PACKAGE_VERSION, (long)getpid(), m->cur->nworkers,
+	    m->cur->nchildren > m->cur->nworkers ? " and a health checker" :
+	    "", m->nlisteners, cfg->path);
 	tell_ready(m);
 	return 0;
 }
 
 int
-master_run(struct config *cfg, bool foreground)
+master_run(struct config *cfg, struct tls_set *tls, bool foreground)
 {
-	struct master	m;
-	int		rv;
+	struct master		 m;
+	struct generation	*g;
+	const char		*state_dir;
+	int			 rv;
 
 	memset(&m, 0, sizeof(m));
-	m.cfg = cfg;
 	m.is_foreground = foreground;
 	m.pidfile_fd = -1;
 	m.ready_fd = -1;
 	m.control_fd = -1;
-	rv = start(&m);
+	if ((m.config_path = strdup(cfg->path)) == NULL) {
+		config_free(cfg);
+		tls_set_free(tls);
+		return 2;
+	}
+	rv = start(&m, cfg, tls);
+	if (m.cur == NULL) {
+		/* The generation never formed: its parts are still ours. */
+		tls_set_free(tls);
+		config_free(cfg);
+		cfg = NULL;
+	}
 	if (rv == 0) {
 		supervise(&m);
 		log_info("stopped");
 	}
-	if (m.control_fd != -1)
-		control_close(m.control_fd, cfg->state_dir);
-	pidfile_remove(cfg->pidfile, m.pidfile_fd);
-	if (m.shm.base != NULL) {
-		shm_detach(&m.shm);
+	state_dir = m.cur != NULL ? m.cur->cfg->state_dir : NULL;
+	if (m.control_fd != -1 && state_dir != NULL)
+		control_close(m.control_fd, state_dir);
+	if (m.cur != NULL && m.pidfile_fd != -1) {
 		(void)unlink(m.shm_path);
+		pidfile_remove(m.cur->cfg->pidfile, m.pidfile_fd);
+	} else if (m.pidfile_fd != -1)
+		pidfile_remove(cfg->pidfile, m.pidfile_fd);
+	while ((g = m.retired) != NULL) {
+		m.retired = g->next;
+		master_free_generation(g);
 	}
+	master_free_generation(m.cur);
 	listen_close_all(m.listeners, m.nlisteners);
-	free(m.children);
 	free(m.shm_path);
-	config_free(cfg);
+	free(m.config_path);
 	return rv;
 }

@@ -1,7 +1,8 @@
 /*
- * The master process: owns the configuration generation, the listening
- * sockets, the shared segment and the pid file; forks the workers and
- * then only supervises them and handles signals.
+ * The master process: owns the listening sockets, the pid file and the
+ * control socket, and one configuration generation at a time (plus the
+ * older ones still draining after a reload); forks the children of each
+ * generation and then only supervises them and handles signals.
  */
 #ifndef WEIR_MASTER_MASTER_H
 #define WEIR_MASTER_MASTER_H
@@ -13,8 +14,10 @@
 
 #include "common/shm.h"
 #include "master/listen.h"
+#include "worker/worker.h"
 
 struct config;
+struct tls_set;
 
 enum child_role {
 	CHILD_WORKER = 0,
@@ -30,19 +33,36 @@ struct child {
 	unsigned	quick_deaths;	/* died soon after start, in a row */
 };
 
-struct master {
+/*
+ * What one configuration runs with.  Built whole by a start or a reload,
+ * never modified, freed whole once it is retired and its last child is
+ * gone.
+ */
+struct generation {
+	uint64_t		 number;	/* 1 at start, +1 per reload */
 	struct config		*cfg;		/* owned */
-	bool			 is_foreground;
-	struct listen_sock	*listeners;	/* owned */
-	size_t			 nlisteners;
-	struct shm		 shm;
-	char			*shm_path;	/* owned */
-	int			 pidfile_fd;
-	int			 ready_fd;	/* to the waiting parent, -1 */
+	struct tls_set		*tls;		/* owned; NULL = no TLS */
+	struct shm		 shm;		/* owned mapping */
+	struct listen_fd	*fds;		/* owned: what its workers serve */
+	size_t			 nfds;
 	struct child		*children;	/* owned: workers, then the
 						   health checker if any */
 	unsigned		 nchildren;
 	unsigned		 nworkers;
+	uint64_t		 retire_deadline_ms;	/* 0 while current */
+	struct generation	*next;		/* older retired ones */
+};
+
+struct master {
+	char			*config_path;	/* owned, absolute */
+	bool			 is_foreground;
+	struct generation	*cur;		/* owned */
+	struct generation	*retired;	/* owned list, draining */
+	struct listen_sock	*listeners;	/* owned: the current set */
+	size_t			 nlisteners;
+	char			*shm_path;	/* owned */
+	int			 pidfile_fd;
+	int			 ready_fd;	/* to the waiting parent, -1 */
 	int			 control_fd;	/* weirctl's socket, -1 */
 	bool			 drop_privileges;
 	uid_t			 uid;
@@ -51,10 +71,44 @@ struct master {
 };
 
 /*
- * Runs weir on <cfg> (ownership passes to the master) until it is stopped.
- * Returns the exit status: 0 after a clean stop, 2 when it could not start
- * (the cause is logged).
+ * Runs weir on <cfg> and its TLS contexts <tls> (both pass to the master)
+ * until it is stopped.  Returns the exit status: 0 after a clean stop, 2
+ * when it could not start (the cause is logged).
  */
-int	master_run(struct config *cfg, bool foreground);
+int	master_run(struct config *cfg, struct tls_set *tls, bool foreground);
+
+/*
+ * A generation for <cfg>/<tls> serving <ls>: its segment (carrying state
+ * over from <from> on a reload), its listening set and its child slots.
+ * On success it owns <cfg> and <tls>; on failure returns NULL after
+ * logging, and they stay the caller's.
+ */
+struct generation	*generation_new(struct master *m, struct config *cfg,
+			    struct tls_set *tls, const struct listen_sock *ls,
+			    size_t nls, const struct shm *from);
+
+/* Forks every child of <g>. */
+void	master_start_generation(struct master *m, struct generation *g);
+
+/*
+ * Asks the children of <g> (no longer current) to finish: workers drain
+ * and stop, the health checker stops; after shutdown_timeout_ms the rest
+ * are killed.  <g> joins the retired list.
+ */
+void	master_retire_generation(struct master *m, struct generation *g);
+
+/* Frees <g> and what it owns (its children must be gone). */
+void	master_free_generation(struct generation *g);
+
+/* Creates a log file as root and hands it to the children's user. */
+void	master_prepare_log_file(const struct master *m, const char *path);
+
+/*
+ * HUP: loads the configuration again; on success its generation serves
+ * and the old one drains, on failure the old one goes on untouched and
+ * the errors are logged and recorded in the segment for weirctl.
+ * Returns 0 or -1.
+ */
+int	master_reload(struct master *m);
 
 #endif

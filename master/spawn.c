@@ -23,9 +23,8 @@
 #include "worker/worker.h"
 
 int
-spawn_resolve_user(struct master *m)
+spawn_resolve_user(struct master *m, const struct config *cfg)
 {
-	const struct config	*cfg = m->cfg;
 	struct passwd		*pw;
 	struct group		*gr;
 
@@ -60,8 +59,8 @@ drop_privileges(const struct master *m)
 		return 0;
 	if (setgroups(1, &m->gid) == -1 || setgid(m->gid) == -1 ||
 	    setuid(m->uid) == -1) {
-		log_error("cannot drop privileges to %s: %s", m->cfg->user,
-		    strerror(errno));
+		log_error("cannot drop privileges to uid %ld: %s",
+		    (long)m->uid, strerror(errno));
 		return -1;
 	}
 	/* Paranoia: a setuid that silently kept root must not serve. */
@@ -103,9 +102,8 @@ reset_signals(void)
 }
 
 pid_t
-spawn_child(struct master *m, const struct child *ch)
+spawn_child(struct master *m, struct generation *g, const struct child *ch)
 {
-	struct listen_fd	*fds;
 	char			 name[32];
 	pid_t			 pid;
 	size_t			 i;
@@ -148,17 +146,11 @@ spawn_child(struct master *m, const struct child *ch)
 		if (drop_privileges(m) == -1)
 			_exit(2);
 		reset_signals();
-		_exit(health_main(m->cfg, &m->shm));
+		_exit(health_main(g->cfg, &g->shm));
 	}
-	fds = calloc(m->nlisteners, sizeof(*fds));
-	if (fds == NULL || drop_privileges(m) == -1)
+	if (drop_privileges(m) == -1)
 		_exit(2);
-	for (i = 0; i < m->nlisteners; i++) {
-		fds[i].fd = m->listeners[i].fd;
-		fds[i].service = m->listeners[i].service;
-	}
 	reset_signals();
-	rv = worker_main(m->cfg, &m->shm, ch->slot, fds, m->nlisteners);
-	free(fds);
+	rv = worker_main(g->cfg, &g->shm, g->tls, ch->slot, g->fds, g->nfds);
 	_exit(rv);
 }

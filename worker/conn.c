@@ -5,6 +5,7 @@
  * rather than re-armed with epoll_ctl.
  *
  * Transitions (from -> to: on what):
+ *   TLS_ACCEPT -> READ_HEAD   handshake done (a TLS service)
  *   READ_HEAD  -> CONNECT     head parsed, backend chosen, connect pending
  *   READ_HEAD  -> SEND_HEAD   connected at once, or an idle conn reused
  *   READ_HEAD  -> SEND_LOCAL  bad request (4xx), no route, no backend
@@ -55,11 +56,16 @@
 #include "worker/rewrite.h"
 #include "worker/route.h"
 #include "worker/static.h"
+#include "worker/tls.h"
 #include "worker/upstream.h"
 
 /* How long a closing connection may keep sending us bytes we discard. */
 #define LINGER_MS	2000
+/* How long an idle keep-alive connection of a draining worker may still
+   bring a request (answered with Connection: close). */
+#define DRAIN_IDLE_MS	1000
 
+static enum step	step_tls_accept(struct conn *);
 static enum step	step_read_head(struct conn *);
 static enum step	step_connect(struct conn *);
 static enum step	step_send_head(struct conn *);
@@ -77,6 +83,7 @@ static const struct {
 	const char	*name;
 	enum step	(*run)(struct conn *);
 } conn_steps[CONN_STATE_COUNT] = {
+	[CONN_TLS_ACCEPT] =	{ "tls-accept", step_tls_accept },
 	[CONN_READ_HEAD] =	{ "read-head", step_read_head },
 	[CONN_CONNECT] =	{ "connect", step_connect },
 	[CONN_SEND_HEAD] =	{ "send-head", step_send_head },
@@ -254,6 +261,9 @@ set_state(struct conn *c, enum conn_state s)
 	    conn_steps[s].name);
 	c->state = s;
 	switch (s) {
+	case CONN_TLS_ACCEPT:
+		set_deadline(c, c->svc->request_header_timeout_ms);
+		break;
 	case CONN_READ_HEAD:
 		set_deadline(c, buf_empty(&c->in) && c->nrequests > 0 ?
 		    c->svc->client_idle_timeout_ms :
@@ -578,6 +588,88 @@ send_some(int fd, const char *p, size_t n)
 	return rv;
 }
 
+/*
+ * Client I/O, plain or through TLS.  On "would block" these return -1
+ * with errno EAGAIN and have already cleared the readiness flag the
+ * connection must wait for: with TLS a read may have to wait until the
+ * socket is writable, and the other way round.
+ */
+static ssize_t
+client_read(struct conn *c, struct buf *b)
+{
+	enum tls_io	st;
+	size_t		n;
+	ssize_t		rv;
+
+	if (c->ssl == NULL) {
+		rv = buf_read_fd(b, c->cfd);
+		if (rv == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			c->c_readable = false;
+		return rv;
+	}
+	if (b->cap - b->end == 0)
+		buf_compact(b);
+	n = tls_conn_read(c->ssl, buf_tail(b), b->cap - b->end, &st);
+	if (n > 0) {
+		b->end += n;
+		return (ssize_t)n;
+	}
+	switch (st) {
+	case TLS_IO_WANT_READ:
+		c->c_readable = false;
+		errno = EAGAIN;
+		return -1;
+	case TLS_IO_WANT_WRITE:
+		c->c_writable = false;
+		errno = EAGAIN;
+		return -1;
+	case TLS_IO_CLOSED:
+		return 0;
+	default:
+		log_debug("client %s (service %s): TLS read: %s",
+		    c->peer_text, c->svc->name, tls_error_text());
+		errno = ECONNRESET;
+		return -1;
+	}
+}
+
+static ssize_t
+client_send(struct conn *c, const char *p, size_t len)
+{
+	enum tls_io	st;
+	size_t		n;
+	ssize_t		rv;
+
+	if (c->ssl == NULL) {
+		rv = send_some(c->cfd, p, len);
+		if (rv == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			c->c_writable = false;
+		return rv;
+	}
+	n = tls_conn_write(c->ssl, p, len, &st);
+	if (n > 0)
+		return (ssize_t)n;
+	switch (st) {
+	case TLS_IO_WANT_WRITE:
+		c->c_writable = false;
+		errno = EAGAIN;
+		return -1;
+	case TLS_IO_WANT_READ:
+		c->c_readable = false;
+		errno = EAGAIN;
+		return -1;
+	default:
+		errno = EPIPE;
+		return -1;
+	}
+}
+
+static bool
+would_block(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
 /* ---- closing ---- */
 
 static void
@@ -599,6 +691,10 @@ conn_close(struct conn *c)
 		c->sfd = -1;
 	}
 	timer_cancel(&w->timers, &c->timer);
+	if (c->ssl != NULL) {
+		tls_conn_free(c->ssl);
+		c->ssl = NULL;
+	}
 	close(c->cfd);
 	c->cfd = -1;
 	cache_put(&head_cache, &c->in);
@@ -637,6 +733,12 @@ start_linger(struct conn *c)
 	 */
 	if (c->c_eof)
 		return STEP_CLOSE;
+	if (c->ssl != NULL) {
+		/* close_notify now; what the client still sends is dropped
+		   undecrypted below. */
+		tls_conn_free(c->ssl);
+		c->ssl = NULL;
+	}
 	(void)shutdown(c->cfd, SHUT_WR);
 	buf_consume(&c->in, buf_len(&c->in));
 	set_state(c, CONN_LINGER);
@@ -1057,11 +1159,9 @@ flush_hdr(struct conn *c)
 	while (!buf_empty(&c->hdr)) {
 		if (!c->c_writable)
 			return STEP_WAIT;
-		n = send_some(c->cfd, buf_head(&c->hdr), buf_len(&c->hdr));
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			c->c_writable = false;
+		n = client_send(c, buf_head(&c->hdr), buf_len(&c->hdr));
+		if (n == -1 && would_block())
 			return STEP_WAIT;
-		}
 		if (n == -1) {
 			c->end = END_CLIENT_RESET;
 			return STEP_CLOSE;
@@ -1102,6 +1202,63 @@ serve_static(struct conn *c, const struct service_conf *ws)
 }
 
 static enum step
+finish_static(struct conn *c)
+{
+	close(c->sfd);
+	c->sfd = -1;
+	end_request(c);
+	if (!c->keep_client)
+		return start_linger(c);
+	reset_request(c);
+	set_state(c, CONN_READ_HEAD);
+	return STEP_NEXT;
+}
+
+/*
+ * sendfile cannot encrypt: under TLS the file goes through the body buffer,
+ * pread a block, write it, read the next once it is gone.
+ */
+static enum step
+send_static_tls(struct conn *c)
+{
+	ssize_t	n;
+
+	if (cache_get(&body_cache, &c->bin) == -1)
+		return STEP_CLOSE;
+	while (c->sleft > 0) {
+		if (buf_empty(&c->bin)) {
+			size_t want = c->bin.cap;
+
+			if (want > c->sleft)
+				want = (size_t)c->sleft;
+			c->bin.start = c->bin.end = 0;
+			n = pread(c->sfd, c->bin.data, want, c->soff);
+			if (n <= 0) {
+				c->end = END_BACKEND_RESET;
+				return STEP_CLOSE;
+			}
+			c->bin.end = (size_t)n;
+			c->soff += n;
+		}
+		if (!c->c_writable)
+			return STEP_WAIT;
+		n = client_send(c, buf_head(&c->bin), buf_len(&c->bin));
+		if (n == -1 && would_block())
+			return STEP_WAIT;
+		if (n == -1) {
+			c->end = END_CLIENT_RESET;
+			return STEP_CLOSE;
+		}
+		buf_consume(&c->bin, (size_t)n);
+		c->sleft -= (uint64_t)n;
+		c->resp_bytes += (uint64_t)n;
+		shm_add(&svc_stats(c)->bytes_out, (uint64_t)n);
+		set_deadline(c, c->svc->client_idle_timeout_ms);
+	}
+	return finish_static(c);
+}
+
+static enum step
 step_send_static(struct conn *c)
 {
 	enum step	rv;
@@ -1109,6 +1266,8 @@ step_send_static(struct conn *c)
 
 	if ((rv = flush_hdr(c)) != STEP_NEXT)
 		return rv;
+	if (c->ssl != NULL)
+		return send_static_tls(c);
 	while (c->sleft > 0) {
 		if (!c->c_writable)
 			return STEP_WAIT;
@@ -1131,14 +1290,7 @@ step_send_static(struct conn *c)
 		c->end = n == 0 ? END_BACKEND_RESET : END_CLIENT_RESET;
 		return STEP_CLOSE;
 	}
-	close(c->sfd);
-	c->sfd = -1;
-	end_request(c);
-	if (!c->keep_client)
-		return start_linger(c);
-	reset_request(c);
-	set_state(c, CONN_READ_HEAD);
-	return STEP_NEXT;
+	return finish_static(c);
 }
 
 static enum step
@@ -1249,7 +1401,7 @@ begin_request(struct conn *c)
 	rr.svc = svc;
 	rr.peer = (const struct sockaddr *)&c->peer;
 	rr.peer_text = c->peer_text;
-	rr.is_tls = false;
+	rr.is_tls = c->ssl != NULL;
 	rr.keep_backend = c->pool->persist;
 	if (rewrite_request(&c->hdr, &rr) == -1) {
 		buf_consume(&c->in, m->head_len);
@@ -1260,6 +1412,27 @@ begin_request(struct conn *c)
 	   c->req (framing, lengths, flags) may be used. */
 	buf_consume(&c->in, m->head_len);
 	return start_backend(c);
+}
+
+static enum step
+step_tls_accept(struct conn *c)
+{
+	switch (tls_conn_handshake(c->ssl)) {
+	case TLS_IO_OK:
+		set_state(c, CONN_READ_HEAD);
+		return STEP_NEXT;
+	case TLS_IO_WANT_READ:
+		c->c_readable = false;
+		return STEP_WAIT;
+	case TLS_IO_WANT_WRITE:
+		c->c_writable = false;
+		return STEP_WAIT;
+	default:
+		log_debug("client %s (service %s): TLS handshake failed: %s",
+		    c->peer_text, c->svc->name, tls_error_text());
+		c->end = END_BAD_REQUEST;
+		return STEP_CLOSE;
+	}
 }
 
 static enum step
@@ -1303,7 +1476,7 @@ step_read_head(struct conn *c)
 			c->end = END_BAD_REQUEST;
 			return local_response(c, 431, false);
 		}
-		n = buf_read_fd(&c->in, c->cfd);
+		n = client_read(c, &c->in);
 		if (n > 0) {
 			shm_add(&svc_stats(c)->bytes_in, (uint64_t)n);
 			continue;
@@ -1312,10 +1485,8 @@ step_read_head(struct conn *c)
 			c->c_eof = true;
 			continue;
 		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			c->c_readable = false;
+		if (would_block())
 			return STEP_WAIT;
-		}
 		if (errno == EINTR)
 			continue;
 		c->end = END_CLIENT_RESET;
@@ -1388,18 +1559,16 @@ pump_request(struct conn *c, bool *progress)
 	   that a pipelined next request stays where it is. */
 	if (!c->req_scan_done && c->req_fwd == buf_len(&c->in) &&
 	    c->c_readable && !c->c_eof && buf_room(&c->in) > 0) {
-		k = buf_read_fd(&c->in, c->cfd);
+		k = client_read(c, &c->in);
 		if (k > 0) {
 			shm_add(&svc_stats(c)->bytes_in, (uint64_t)k);
 			*progress = true;
-		} else if (k == 0 || (errno != EAGAIN &&
-		    errno != EWOULDBLOCK && errno != EINTR)) {
+		} else if (k == 0 || (!would_block() && errno != EINTR)) {
 			log_info("client %s (service %s): gone during the "
 			    "request body", c->peer_text, c->svc->name);
 			c->end = END_CLIENT_CLOSED;
 			return STEP_CLOSE;
-		} else if (errno != EINTR)
-			c->c_readable = false;
+		}
 	}
 	return STEP_WAIT;
 }
@@ -1442,6 +1611,8 @@ take_response_head(struct conn *c)
 	rr.keep_client = c->keep_client;
 	rr.client_is_10 = c->client_is_10;
 	rr.dechunk = c->resp_dechunk;
+	rr.hsts_max_age = c->ssl != NULL && c->svc->tls != NULL ?
+	    c->svc->tls->hsts_max_age : 0;
 	if (rewrite_response(&c->hdr, &rr) == -1) {
 		log_warn("backend %s (pool %s): response head too large",
 		    backend_name(c), c->pool->name);
@@ -1495,14 +1666,12 @@ write_client_head(struct conn *c, bool *progress)
 
 	if (!c->hdr_is_resp || buf_empty(&c->hdr) || !c->c_writable)
 		return STEP_WAIT;
-	n = send_some(c->cfd, buf_head(&c->hdr), buf_len(&c->hdr));
+	n = client_send(c, buf_head(&c->hdr), buf_len(&c->hdr));
 	if (n > 0) {
 		buf_consume(&c->hdr, (size_t)n);
 		shm_add(&svc_stats(c)->bytes_out, (uint64_t)n);
 		*progress = true;
-	} else if (errno == EAGAIN || errno == EWOULDBLOCK)
-		c->c_writable = false;
-	else {
+	} else if (!would_block()) {
 		c->end = END_CLIENT_RESET;
 		return STEP_CLOSE;
 	}
@@ -1537,16 +1706,14 @@ pump_response_body(struct conn *c, bool *progress)
 			break;
 	}
 	if (c->resp_fwd > 0 && c->c_writable) {
-		k = send_some(c->cfd, buf_head(&c->bin), c->resp_fwd);
+		k = client_send(c, buf_head(&c->bin), c->resp_fwd);
 		if (k > 0) {
 			buf_consume(&c->bin, (size_t)k);
 			c->resp_fwd -= (size_t)k;
 			c->resp_bytes += (uint64_t)k;
 			shm_add(&svc_stats(c)->bytes_out, (uint64_t)k);
 			*progress = true;
-		} else if (errno == EAGAIN || errno == EWOULDBLOCK)
-			c->c_writable = false;
-		else {
+		} else if (!would_block()) {
 			c->end = END_CLIENT_RESET;
 			return STEP_CLOSE;
 		}
@@ -1661,6 +1828,7 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *peer,
     socklen_t peerlen, const struct service_conf *svc)
 {
 	struct conn	*c = w->free_conns;
+	SSL_CTX		*ctx;
 	int		 one = 1;
 
 	if (c == NULL) {
@@ -1711,7 +1879,17 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	/* Optimistic: the request often arrives with the handshake's ACK. */
 	c->c_readable = true;
 	c->c_writable = true;
-	set_state(c, CONN_READ_HEAD);
+	ctx = w->tls != NULL ? tls_set_ctx(w->tls, svc->index) : NULL;
+	if (ctx != NULL) {
+		if ((c->ssl = tls_conn_new(ctx, fd)) == NULL) {
+			log_error("service %s: no memory for a TLS connection",
+			    svc->name);
+			conn_close(c);
+			return;
+		}
+		set_state(c, CONN_TLS_ACCEPT);
+	} else
+		set_state(c, CONN_READ_HEAD);
 	conn_run(c);
 }
 
@@ -1720,13 +1898,20 @@ conn_drain_idle(struct worker *w)
 {
 	size_t	i;
 
+	/*
+	 * Closing an idle keep-alive connection races with a request the
+	 * client may be sending on it right now.  So each one gets a short
+	 * grace: a request that comes is served with Connection: close (the
+	 * client then reconnects, to a worker that accepts), one that does
+	 * not come lets the connection close quietly.
+	 */
 	for (i = 0; i < w->nconns; i++) {
 		struct conn *c = &w->conns[i];
 
 		if (c->in_use && !c->is_closing &&
 		    c->state == CONN_READ_HEAD && buf_empty(&c->in)) {
 			c->end = END_SHUTDOWN;
-			conn_close(c);
+			set_deadline(c, DRAIN_IDLE_MS);
 		}
 	}
 }

@@ -24,7 +24,8 @@
 #define CONN_MAX_TRIES		17
 
 enum conn_state {
-	CONN_READ_HEAD = 0,	/* waiting for a complete request head */
+	CONN_TLS_ACCEPT = 0,	/* TLS handshake with the client */
+	CONN_READ_HEAD,		/* waiting for a complete request head */
 	CONN_CONNECT,		/* backend connect in progress */
 	CONN_VERIFY,		/* new backend conn answering OPTIONS * */
 	CONN_SEND_HEAD,		/* rewritten request head to the backend */
@@ -69,6 +70,7 @@ struct conn {
 	bool			 is_closing;
 
 	int			 cfd;
+	struct ssl_st		*ssl;		/* owned; NULL = plain */
 	struct sockaddr_storage	 peer;
 	char			 peer_text[48];	/* host only */
 	const struct service_conf *svc;		/* borrowed */

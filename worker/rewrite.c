@@ -306,6 +306,15 @@ rewrite_response(struct buf *outb, const struct rewrite_resp *r)
 		} else
 			put_framing(&o, m);
 	}
+	if (r->hsts_max_age != 0 && h1_find_header(m,
+	    "strict-transport-security") == NULL) {
+		char	hsts[64];
+		int	n = snprintf(hsts, sizeof(hsts), "max-age=%u",
+		    r->hsts_max_age);
+
+		put_field(&o, "Strict-Transport-Security", 25, hsts,
+		    (size_t)n);
+	}
 	if (!r->keep_client)
 		puts_(&o, "Connection: close\r\n");
 	else if (r->client_is_10)

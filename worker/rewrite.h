@@ -44,6 +44,7 @@ struct rewrite_resp {
 	bool				 keep_client;	/* connection stays */
 	bool				 client_is_10;
 	bool				 dechunk;	/* body sent unchunked */
+	unsigned			 hsts_max_age;	/* 0 = no HSTS */
 };
 
 /* Appends the client response head for <r> to <out>.  0, or -1 (no room). */

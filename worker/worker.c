@@ -337,8 +337,9 @@ teardown(struct worker *w)
 }
 
 int
-worker_main(const struct config *cfg, struct shm *shm, unsigned id,
-    const struct listen_fd *fds, size_t nfds)
+worker_main(const struct config *cfg, struct shm *shm,
+    const struct tls_set *tls, unsigned id, const struct listen_fd *fds,
+    size_t nfds)
 {
 	struct worker		w;
 	struct epoll_event	events[MAX_EVENTS];
@@ -347,6 +348,7 @@ worker_main(const struct config *cfg, struct shm *shm, unsigned id,
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
 	w.shm = shm;
+	w.tls = tls;
 	w.id = id;
 	w.epfd = w.sigfd = -1;
 	w.access.fd = -1;

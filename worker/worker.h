@@ -16,6 +16,7 @@
 
 struct config;
 struct shm;
+struct tls_set;
 struct conn;
 struct idle_conn;
 struct balance_pool;
@@ -64,6 +65,7 @@ struct backend_rt {
 struct worker {
 	const struct config	*cfg;		/* borrowed, lives as long */
 	struct shm		*shm;		/* borrowed */
+	const struct tls_set	*tls;		/* borrowed; NULL = no TLS */
 	unsigned		 id;		/* slot in shm->workers */
 	int			 epfd;
 	int			 sigfd;
@@ -97,12 +99,14 @@ struct worker {
 };
 
 /*
- * Runs a worker until it is told to stop.  <fds> are the master's
+ * Runs a worker until it is told to stop.  <tls> holds the TLS contexts
+ * the master loaded (NULL when no service uses TLS).  <fds> are the master's
  * listening sockets (the worker keeps them open but owns no other fds of
  * the master's).  Returns the process exit status.
  */
-int	worker_main(const struct config *cfg, struct shm *shm, unsigned id,
-	    const struct listen_fd *fds, size_t nfds);
+int	worker_main(const struct config *cfg, struct shm *shm,
+	    const struct tls_set *tls, unsigned id, const struct listen_fd *fds,
+	    size_t nfds);
 
 /* Registers <fd> with <events>, cookie <ev>.  0 or -1 (logged). */
 int	worker_watch(struct worker *w, int fd, uint32_t events, struct ev *ev);

@@ -48,7 +48,7 @@ setup_pool(const char *pool_json)
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/weir.shm", dir);
-	ck_assert_int_eq(shm_create(&shm, path, cfg, 1), 0);
+	ck_assert_int_eq(shm_create(&shm, path, cfg, 1, NULL), 0);
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
 	w.shm = &shm;

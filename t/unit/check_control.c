@@ -45,7 +45,7 @@ setup(void)
 	cfg = config_load_string(conf_json, "t.json", stderr);
 	ck_assert_ptr_nonnull(cfg);
 	snprintf(path, sizeof(path), "%s/%s", dir, SHM_FILE_NAME);
-	ck_assert_int_eq(shm_create(&shm, path, cfg, 2), 0);
+	ck_assert_int_eq(shm_create(&shm, path, cfg, 2, NULL), 0);
 	lfd = control_open(dir);
 	ck_assert_int_ge(lfd, 0);
 }

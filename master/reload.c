@@ -1,0 +1,138 @@
+/*
+ * HUP.  A new generation is built whole (configuration, TLS contexts,
+ * listening set, segment with the state carried over) before anything of
+ * the old one is touched; any failure leaves the old one serving as it
+ * was.  Then the new children start on the listeners that stay (the same
+ * sockets, never closed and reopened, so no connection is refused) and
+ * the old workers stop accepting and finish what they hold.
+ */
+#include "master/master.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "worker/tls.h"
+
+/* Logs each line of <text> and keeps the first ones for weirctl. */
+static void
+report_failure(struct master *m, const char *text)
+{
+	struct shm_header	*h = m->cur->shm.hdr;
+	const char		*p = text, *nl;
+	size_t			 used = 0, n;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if (n > 0)
+			log_error("reload: %.*s", (int)n, p);
+		if (used + n + 1 < sizeof(h->reload_error)) {
+			memcpy(h->reload_error + used, p, n);
+			used += n;
+			h->reload_error[used++] = '\n';
+		}
+		p += n + (nl != NULL);
+	}
+	h->reload_error[used > 0 ? used - 1 : 0] = '\0';
+	log_error("reload failed: still serving generation %llu (%s)",
+	    (unsigned long long)m->cur->number, m->config_path);
+	h->reload_ok = 0;
+	__atomic_store_n(&h->reload_at_unix, (int64_t)time(NULL),
+	    __ATOMIC_RELEASE);
+}
+
+/* Settings a running master cannot change: warn, and keep the old ones. */
+static void
+warn_fixed(const struct config *old, const struct config *new)
+{
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} keys[] = {
+		{ "user", offsetof(struct config, user) },
+		{ "group", offsetof(struct config, group) },
+		{ "state_dir", offsetof(struct config, state_dir) },
+		{ "pidfile", offsetof(struct config, pidfile) },
+	};
+	const char	*a, *b;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		a = *(char *const *)((const char *)old + keys[i].off);
+		b = *(char *const *)((const char *)new + keys[i].off);
+		if ((a == NULL) != (b == NULL) ||
+		    (a != NULL && strcmp(a, b) != 0))
+			log_warn("reload: \"%s\" changed; it takes effect at "
+			    "the next restart", keys[i].key);
+	}
+}
+
+int
+master_reload(struct master *m)
+{
+	struct generation	*g, *old = m->cur;
+	struct listen_sock	*ls;
+	struct config		*cfg;
+	struct tls_set		*tls = NULL;
+	char			*errtext = NULL;
+	size_t			 errlen = 0, nls;
+	FILE			*errs;
+
+	log_info("reload: reading %s", m->config_path);
+	if ((errs = open_memstream(&errtext, &errlen)) == NULL) {
+		log_error("reload: out of memory");
+		return -1;
+	}
+	cfg = config_load(m->config_path, errs);
+	if (cfg != NULL && (tls = tls_set_load(cfg, errs)) == NULL) {
+		config_free(cfg);
+		cfg = NULL;
+	}
+	fclose(errs);
+	if (cfg == NULL) {
+		report_failure(m, errtext != NULL ? errtext : "");
+		free(errtext);
+		return -1;
+	}
+	free(errtext);
+	warn_fixed(old->cfg, cfg);
+	if (listen_rebind(cfg, m->listeners, m->nlisteners, &ls, &nls) == -1)
+		goto fail;
+	g = generation_new(m, cfg, tls, ls, nls, &old->shm);
+	if (g == NULL) {
+		listen_close_unused(ls, nls, m->listeners, m->nlisteners);
+		goto fail;
+	}
+
+	/* Committed: from here on the new generation serves. */
+	g->shm.hdr->reload_ok = 1;
+	g->shm.hdr->reload_at_unix = (int64_t)time(NULL);
+	listen_close_unused(m->listeners, m->nlisteners, ls, nls);
+	m->listeners = ls;
+	m->nlisteners = nls;
+	if (strcmp(old->cfg->error_log != NULL ? old->cfg->error_log : "",
+	    cfg->error_log != NULL ? cfg->error_log : "") != 0 &&
+	    log_open(cfg->error_log, cfg->log_level, NULL) == -1)
+		log_warn("reload: keeping the old error_log");
+	log_threshold = cfg->log_level;
+	master_prepare_log_file(m, cfg->error_log);
+	master_prepare_log_file(m, cfg->access_log);
+	m->cur = g;
+	master_start_generation(m, g);
+	master_retire_generation(m, old);
+	log_info("reload: generation %llu serving (%u worker(s), %zu "
+	    "listener(s)); generation %llu draining",
+	    (unsigned long long)g->number, g->nworkers, nls,
+	    (unsigned long long)old->number);
+	return 0;
+fail:
+	report_failure(m, "the new configuration is valid but could not be "
+	    "put in place (see the lines above)");
+	tls_set_free(tls);
+	config_free(cfg);
+	return -1;
+}

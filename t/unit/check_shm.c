@@ -1,0 +1,200 @@
+/*
+ * The shared segment: a reader refuses a file that is not a segment of
+ * this layout, a reload carries counters, admin and health state over to
+ * the new generation by name and address, and latency percentiles come
+ * out of the histogram where the samples went in.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/shm.h"
+
+static char	dir[64];
+static char	path[96];
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/check_shm.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/weir.shm", dir);
+}
+
+static void
+teardown(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
+static struct config *
+conf(const char *pools)
+{
+	char		 json[1024];
+	struct config	*cfg;
+
+	snprintf(json, sizeof(json), "{\"pools\": {%s}, \"services\": "
+	    "{\"www\": {\"listen\": \"127.0.0.1:1\", \"pool\": \"a\"}}}",
+	    pools);
+	cfg = config_load_string(json, "t.json", stderr);
+	ck_assert_ptr_nonnull(cfg);
+	return cfg;
+}
+
+static void
+patch(size_t off, const void *p, size_t n)
+{
+	int	fd = open(path, O_WRONLY);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(pwrite(fd, p, n, (off_t)off), (ssize_t)n);
+	close(fd);
+}
+
+START_TEST(attach_reads_what_create_wrote)
+{
+	struct config	*cfg = conf("\"a\": {\"backends\": [\"127.0.0.1:8\"]}");
+	struct shm	 w, r;
+	char		 err[256];
+
+	ck_assert_int_eq(shm_create(&w, path, cfg, 3, NULL), 0);
+	ck_assert_int_eq(shm_attach(&r, path, err, sizeof(err)), 0);
+	ck_assert_uint_eq(r.hdr->nworkers, 3);
+	ck_assert_uint_eq(r.hdr->generation, 1);
+	ck_assert_str_eq(r.backends[0].address, "127.0.0.1:8");
+	ck_assert_str_eq(r.services[0].listen[0], "127.0.0.1:1");
+	shm_detach(&r);
+	shm_detach(&w);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(attach_refuses_wrong_magic_version_or_size)
+{
+	struct config	*cfg = conf("\"a\": {\"backends\": [\"127.0.0.1:8\"]}");
+	struct shm	 w, r;
+	char		 err[256];
+	uint32_t	 bad = 0xdeadbeef, version = SHM_LAYOUT_VERSION + 1;
+
+	ck_assert_int_eq(shm_create(&w, path, cfg, 1, NULL), 0);
+	shm_detach(&w);
+	patch(offsetof(struct shm_header, layout_version), &version,
+	    sizeof(version));
+	ck_assert_int_eq(shm_attach(&r, path, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "version") != NULL, "%s", err);
+
+	patch(offsetof(struct shm_header, magic), &bad, sizeof(bad));
+	ck_assert_int_eq(shm_attach(&r, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, path));
+
+	ck_assert_int_eq(truncate(path, 16), 0);
+	ck_assert_int_eq(shm_attach(&r, path, err, sizeof(err)), -1);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(reload_carries_state_by_name_and_address)
+{
+	struct config	*one = conf("\"a\": {\"backends\": [\"127.0.0.1:8\", "
+	    "\"127.0.0.1:9\"]}, \"gone\": {\"backends\": [\"127.0.0.1:7\"]}");
+	struct config	*two = conf("\"new\": {\"backends\": [\"127.0.0.1:6\"]},"
+	    " \"a\": {\"backends\": [\"127.0.0.1:9\", {\"address\": "
+	    "\"127.0.0.1:5\", \"weight\": 4}]}");
+	struct shm	 s1, s2;
+	struct shm_backend *b9;
+
+	ck_assert_int_eq(shm_create(&s1, path, one, 1, NULL), 0);
+	s1.services[0].requests = 42;
+	s1.services[0].responses[1] = 40;
+	s1.services[0].active = 5;
+	s1.pools[0].rr = 1000;
+	b9 = &s1.backends[1];
+	b9->requests = 17;
+	b9->active = 3;
+	b9->admin_state = SHM_ADMIN_DRAINING;
+	b9->health_state = SHM_HEALTH_DOWN;
+	strcpy(b9->check_detail, "connect refused");
+	b9->latency[10] = 9;
+
+	ck_assert_int_eq(shm_create(&s2, path, two, 1, &s1), 0);
+	ck_assert_uint_eq(s2.hdr->generation, 2);
+	ck_assert_uint_eq(s2.services[0].requests, 42);
+	ck_assert_uint_eq(s2.services[0].responses[1], 40);
+	ck_assert_uint_eq(s2.services[0].active, 0);
+	/* Pool "a" is second now; its state followed its name. */
+	ck_assert_str_eq(s2.pools[1].name, "a");
+	ck_assert_uint_eq(s2.pools[1].rr, 1000);
+	ck_assert_uint_eq(s2.pools[0].rr, 0);
+	b9 = &s2.backends[s2.pools[1].first_backend];
+	ck_assert_str_eq(b9->address, "127.0.0.1:9");
+	ck_assert_uint_eq(b9->requests, 17);
+	ck_assert_uint_eq(b9->active, 0);
+	ck_assert_uint_eq(b9->admin_state, SHM_ADMIN_DRAINING);
+	ck_assert_uint_eq(b9->health_state, SHM_HEALTH_DOWN);
+	ck_assert_str_eq(b9->check_detail, "connect refused");
+	ck_assert_uint_eq(b9->latency[10], 9);
+	ck_assert_uint_eq(b9->pool, 1);
+	/* A new backend starts fresh, with its own weight. */
+	ck_assert_uint_eq(b9[1].requests, 0);
+	ck_assert_uint_eq(b9[1].weight, 4);
+	ck_assert_uint_eq(b9[1].health_state, SHM_HEALTH_UP);
+	shm_detach(&s1);
+	shm_detach(&s2);
+	config_free(one);
+	config_free(two);
+}
+END_TEST
+
+START_TEST(percentiles_come_from_the_histogram)
+{
+	uint64_t	hist[SHM_LAT_BUCKETS] = { 0 };
+	unsigned	i;
+	double		p50, p99;
+
+	ck_assert(shm_latency_percentile_ms(hist, 50) == 0.0);
+	/* 98 samples of 1 ms, 2 of 100 ms. */
+	hist[shm_latency_bucket(1000)] += 98;
+	hist[shm_latency_bucket(100000)] += 2;
+	p50 = shm_latency_percentile_ms(hist, 50);
+	p99 = shm_latency_percentile_ms(hist, 99);
+	ck_assert_msg(p50 > 0.8 && p50 < 1.25, "p50 %f", p50);
+	ck_assert_msg(p99 > 80 && p99 < 125, "p99 %f", p99);
+	for (i = 1; i < SHM_LAT_BUCKETS; i++)
+		ck_assert_uint_gt(shm_latency_bound_us(i),
+		    shm_latency_bound_us(i - 1));
+	ck_assert_uint_eq(shm_latency_bucket(0), 0);
+	ck_assert_uint_eq(shm_latency_bucket(UINT64_MAX), SHM_LAT_BUCKETS - 1);
+}
+END_TEST
+
+static Suite *
+shm_suite(void)
+{
+	Suite	*s = suite_create("shm");
+	TCase	*tc = tcase_create("segment");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, attach_reads_what_create_wrote);
+	tcase_add_test(tc, attach_refuses_wrong_magic_version_or_size);
+	tcase_add_test(tc, reload_carries_state_by_name_and_address);
+	tcase_add_test(tc, percentiles_come_from_the_histogram);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(shm_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

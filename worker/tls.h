@@ -1,0 +1,82 @@
+/*
+ * TLS termination with OpenSSL 3: per-service server contexts built in the
+ * master before forking (so a bad certificate stops the start, and `weir
+ * -t` reports it), certificates chosen by SNI, ALPN http/1.1, and session
+ * tickets whose keys live in memory every process shares, so a client
+ * resumes whichever worker it reaches.  Connection-level calls wrap
+ * SSL_read/SSL_write for the non-blocking event loop.
+ */
+#ifndef WEIR_WORKER_TLS_H
+#define WEIR_WORKER_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
+
+struct config;
+
+/* Every service's TLS state, indexed like config->services. */
+struct tls_set;
+
+/*
+ * Checks and loads the TLS parts of <cfg>: certificates with their chains,
+ * keys that must match, expiry, protocols, ciphers.  Each problem is one
+ * line on <errs> naming the file and the cause, like a config error.
+ * Returns a new set (NULL entries for plain services) or NULL on error.
+ * Creates the shared ticket-key area (an anonymous MAP_SHARED mapping,
+ * never a file: the keys are secrets) when a service uses tickets.
+ */
+struct tls_set	*tls_set_load(const struct config *cfg, FILE *errs);
+void		 tls_set_free(struct tls_set *ts);
+
+/* The context for service <index>, or NULL when it is plain. */
+SSL_CTX		*tls_set_ctx(const struct tls_set *ts, size_t index);
+
+/*
+ * Master: rotates the shared ticket keys when they are older than the
+ * rotation period (the previous key keeps decrypting until the next
+ * rotation).  Returns the milliseconds until the next rotation is due.
+ */
+unsigned	 tls_set_rotate(struct tls_set *ts);
+
+/*
+ * Master: rotates the ticket keys now, whatever their age (a key may have
+ * leaked; the unit test).  Tickets under the key before the previous one
+ * stop resuming.
+ */
+void		 tls_set_rotate_now(struct tls_set *ts);
+
+enum tls_io {
+	TLS_IO_OK = 0,
+	TLS_IO_WANT_READ,	/* wait for the socket to be readable */
+	TLS_IO_WANT_WRITE,	/* wait for it to be writable */
+	TLS_IO_CLOSED,		/* the peer sent close_notify (or EOF) */
+	TLS_IO_ERROR,		/* fatal: close the connection */
+};
+
+/* A new server-side SSL for accepted socket <fd>; NULL when out of memory. */
+SSL		*tls_conn_new(SSL_CTX *ctx, int fd);
+
+/* Drives the handshake one step. */
+enum tls_io	 tls_conn_handshake(SSL *ssl);
+
+/*
+ * Reads up to <len> bytes: returns > 0 with *st = TLS_IO_OK, or 0 with *st
+ * saying why nothing was read.  Same for writes (partial writes allowed:
+ * SSL_MODE_ENABLE_PARTIAL_WRITE and ACCEPT_MOVING_WRITE_BUFFER are set).
+ */
+size_t		 tls_conn_read(SSL *ssl, void *buf, size_t len,
+		    enum tls_io *st);
+size_t		 tls_conn_write(SSL *ssl, const void *buf, size_t len,
+		    enum tls_io *st);
+
+/* Best-effort close_notify (never blocks), then frees <ssl>. */
+void		 tls_conn_free(SSL *ssl);
+
+/* The last OpenSSL error as text, for the log. */
+const char	*tls_error_text(void);
+
+#endif
