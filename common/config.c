@@ -64,6 +64,7 @@ static const struct keydef top_keys[] = {
 	{ "max_connections", ROLE_ANY }, { "shutdown_timeout_ms", ROLE_ANY },
 	{ "state_dir", ROLE_ANY }, { "pidfile", ROLE_ANY },
 	{ "error_log", ROLE_ANY }, { "access_log", ROLE_ANY },
+	{ "access_log_format", ROLE_ANY },
 	{ "log_level", ROLE_ANY }, { "pools", ROLE_ANY },
 	{ "services", ROLE_ANY }, { NULL, 0 }
 };
@@ -97,6 +98,7 @@ static const struct keydef service_keys[] = {
 	{ "trusted_proxies", ROLE_PROXY }, { "via", ROLE_PROXY },
 	{ "tls", ROLE_ANY }, { "docroot", ROLE_WEB }, { "index", ROLE_WEB },
 	{ "dirindex", ROLE_WEB }, { "follow_symlinks", ROLE_WEB },
+	{ "redirect_https", ROLE_ANY },
 	{ NULL, 0 }
 };
 
@@ -124,6 +126,11 @@ static const char *const balance_names[] = {
 /* Indexed by enum log_level. */
 static const char *const level_names[] = {
 	"error", "warn", "info", "debug", NULL
+};
+
+/* Indexed by enum access_format. */
+static const char *const access_format_names[] = {
+	"weir", "combined", NULL
 };
 
 /* Indexed by enum role. */
@@ -1321,6 +1328,7 @@ parse_service(struct ctx *x, struct config *cfg, const char *name,
 	}
 	parse_listen(x, cfg, v, s);
 	opt_bool(x, v, "persist_client", &s->persist_client);
+	opt_bool(x, v, "redirect_https", &s->redirect_https);
 	opt_uint(x, v, "client_idle_timeout_ms", 1, 86400000,
 	    &s->client_idle_timeout_ms);
 	opt_uint(x, v, "request_header_timeout_ms", 1, 3600000,
@@ -1471,6 +1479,9 @@ parse_top(struct ctx *x, json_t *root, struct config *cfg)
 	opt_string_or_null(x, root, "access_log", &cfg->access_log);
 	opt_enum(x, root, "log_level", level_names, &level);
 	cfg->log_level = (enum log_level)level;
+	level = ACCESS_FORMAT_WEIR;
+	opt_enum(x, root, "access_log_format", access_format_names, &level);
+	cfg->access_log_format = (enum access_format)level;
 	parse_pools(x, root, cfg);
 	parse_services(x, root, cfg);
 }

@@ -24,6 +24,11 @@ enum balance {
 	BALANCE_URI,
 };
 
+enum access_format {
+	ACCESS_FORMAT_WEIR = 0,	/* backend, timings, tries */
+	ACCESS_FORMAT_COMBINED,	/* Apache/nginx "combined" */
+};
+
 enum role {
 	ROLE_REVERSE_PROXY = 0,
 	ROLE_WEB_SERVER,
@@ -125,6 +130,8 @@ struct service_conf {
 	size_t			 nindex_files;
 	bool			 dirindex;
 	bool			 follow_symlinks;
+	bool			 redirect_https;	/* plain HTTP gets a 301 to
+						   https:// */
 };
 
 struct config {
@@ -137,7 +144,8 @@ struct config {
 	char			*state_dir;	/* owned, default "/run/weir" */
 	char			*pidfile;	/* owned, default state_dir/weir.pid */
 	char			*error_log;	/* owned; NULL = stderr/none */
-	char			*access_log;	/* owned; NULL = off */
+	char			*access_log;	/* owned; NULL = off; "syslog" */
+	enum access_format	 access_log_format;	/* default weir */
 	enum log_level		 log_level;	/* default info */
 	struct pool_conf	*pools;		/* owned array */
 	size_t			 npools;

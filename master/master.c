@@ -419,10 +419,11 @@ stop(struct master *m, bool graceful)
 static void
 reopen_logs(struct master *m)
 {
-	log_info("reopening log files");
 	master_prepare_log_file(m, m->cur->cfg->error_log);
 	master_prepare_log_file(m, m->cur->cfg->access_log);
 	(void)log_reopen();
+	/* The first line of the new file says why it started. */
+	log_info("reopened log files (USR1)");
 	signal_all(m, SIGUSR1);
 }
 

@@ -1,8 +1,11 @@
 /*
- * Access log lines:
+ * Access log lines, weir's own format:
  *   CLIENT [TIME] "METHOD PATH HTTP/1.x" STATUS BYTES service=S
  *   backend=ADDR|- total_ms=T backend_ms=B tries=N
- * The time text is rebuilt at most once a second.
+ * or Apache's and nginx's "combined", which existing log tools read:
+ *   CLIENT - - [TIME] "METHOD PATH HTTP/1.x" STATUS BYTES|- "REFERER" "UA"
+ * What comes from the request is escaped (\" \\ \xHH), so a client
+ * cannot forge a line.  The time text is rebuilt at most once a second.
  */
 #include "worker/accesslog.h"
 
@@ -11,6 +14,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,13 +24,19 @@
 #include "worker/conn.h"
 
 int
-accesslog_open(struct accesslog *al, const char *path)
+accesslog_open(struct accesslog *al, const char *path, bool combined)
 {
 	al->fd = -1;
 	al->len = 0;
 	al->path = (char *)path;
+	al->is_combined = combined;
+	al->is_syslog = path != NULL && strcmp(path, LOG_DEST_SYSLOG) == 0;
 	if (path == NULL)
 		return 0;
+	if (al->is_syslog) {
+		openlog("weir", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		return 0;
+	}
 	al->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (al->fd == -1) {
 		log_error("access log %s: %s", path, strerror(errno));
@@ -40,7 +50,7 @@ accesslog_reopen(struct accesslog *al)
 {
 	int	fd;
 
-	if (al->path == NULL)
+	if (al->path == NULL || al->is_syslog)
 		return;
 	accesslog_flush(al);
 	fd = open(al->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -88,32 +98,91 @@ time_text(void)
 	return text;
 }
 
-void
-accesslog_add(struct accesslog *al, const struct conn *c)
+/* Copies <src> into <dst> (<cap> bytes) escaped for a quoted log field. */
+static void
+escape(char *dst, size_t cap, const char *src)
 {
-	char		 backend[ADDR_STRLEN] = "-";
-	uint64_t	 now = clock_us();
-	double		 total_ms, backend_ms = 0;
-	int		 n;
+	static const char	hex[] = "0123456789abcdef";
+	size_t			n = 0;
+	unsigned char		ch;
 
-	if (al->fd == -1)
-		return;
+	for (; (ch = (unsigned char)*src) != '\0' && n + 5 < cap; src++) {
+		if (ch == '"' || ch == '\\') {
+			dst[n++] = '\\';
+			dst[n++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[ch >> 4];
+			dst[n++] = hex[ch & 15];
+		} else
+			dst[n++] = (char)ch;
+	}
+	dst[n] = '\0';
+}
+
+static int
+format_weir(char *out, size_t cap, const struct conn *c, const char *path)
+{
+	char		backend[ADDR_STRLEN] = "-";
+	uint64_t	now = clock_us();
+	double		total_ms, backend_ms = 0;
+
 	if (c->backend != -1)
 		addr_format(&c->w->backends[c->backend].conf->addr, backend,
 		    sizeof(backend));
 	total_ms = (double)(now - c->t_start_us) / 1000.0;
 	if (c->t_backend_us != 0)
 		backend_ms = (double)(now - c->t_backend_us) / 1000.0;
-	if (sizeof(al->buf) - al->len < 1024)
-		accesslog_flush(al);
-	n = snprintf(al->buf + al->len, sizeof(al->buf) - al->len,
+	return snprintf(out, cap,
 	    "%s [%s] \"%s %s HTTP/1.%d\" %d %" PRIu64 " service=%s "
 	    "backend=%s total_ms=%.3f backend_ms=%.3f tries=%u\n",
-	    c->peer_text, time_text(), c->method, c->path,
+	    c->peer_text, time_text(), c->method, path,
 	    c->client_is_10 ? 0 : 1, c->status, c->resp_bytes,
 	    c->svc->name, backend, total_ms, backend_ms, c->ntried);
-	if (n > 0 && (size_t)n < sizeof(al->buf) - al->len)
-		al->len += (size_t)n;
+}
+
+static int
+format_combined(char *out, size_t cap, const struct conn *c,
+    const char *path)
+{
+	char	referer[sizeof(c->referer) * 4], agent[sizeof(c->agent) * 4];
+	char	bytes[24] = "-";
+
+	escape(referer, sizeof(referer), c->referer[0] != '\0' ?
+	    c->referer : "-");
+	escape(agent, sizeof(agent), c->agent[0] != '\0' ? c->agent : "-");
+	if (c->resp_bytes != 0)
+		snprintf(bytes, sizeof(bytes), "%" PRIu64, c->resp_bytes);
+	return snprintf(out, cap,
+	    "%s - - [%s] \"%s %s HTTP/1.%d\" %d %s \"%s\" \"%s\"\n",
+	    c->peer_text, time_text(), c->method, path,
+	    c->client_is_10 ? 0 : 1, c->status, bytes, referer, agent);
+}
+
+void
+accesslog_add(struct accesslog *al, const struct conn *c)
+{
+	char	path[sizeof(c->path) * 4], line[2048];
+	int	n;
+
+	if (al->fd == -1 && !al->is_syslog)
+		return;
+	escape(path, sizeof(path), c->path);
+	n = al->is_combined ? format_combined(line, sizeof(line), c, path) :
+	    format_weir(line, sizeof(line), c, path);
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	if (al->is_syslog) {
+		syslog(LOG_INFO, "%.*s", n - 1, line);
+		return;
+	}
+	if (sizeof(al->buf) - al->len < (size_t)n)
+		accesslog_flush(al);
+	memcpy(al->buf + al->len, line, (size_t)n);
+	al->len += (size_t)n;
 }
 
 void

@@ -6,6 +6,7 @@
 #ifndef WEIR_WORKER_ACCESSLOG_H
 #define WEIR_WORKER_ACCESSLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ACCESSLOG_BUF_BYTES	32768
@@ -13,14 +14,20 @@
 struct conn;
 
 struct accesslog {
-	int	 fd;		/* -1 = off */
+	int	 fd;		/* -1 = off (or syslog) */
+	bool	 is_syslog;
+	bool	 is_combined;	/* "combined" format, else "weir" */
 	char	*path;		/* borrowed from the config */
 	size_t	 len;
 	char	 buf[ACCESSLOG_BUF_BYTES];
 };
 
-/* Opens <path> for appending; NULL leaves the log off.  0 or -1 (logged). */
-int	accesslog_open(struct accesslog *al, const char *path);
+/*
+ * Opens <path> for appending ("syslog": syslog, facility daemon; NULL
+ * leaves the log off), writing lines in the "combined" format when
+ * <combined>, else weir's own.  0 or -1 (logged).
+ */
+int	accesslog_open(struct accesslog *al, const char *path, bool combined);
 
 /* USR1: reopens the file after logrotate moved it. */
 void	accesslog_reopen(struct accesslog *al);

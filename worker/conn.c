@@ -450,6 +450,7 @@ reset_request(struct conn *c)
 	c->resp_bytes = c->req_bytes = 0;
 	c->end = END_NONE;
 	c->route = NULL;
+	c->referer[0] = c->agent[0] = '\0';
 	c->npath = NULL;
 	c->uri_key = 0;
 	c->was_queued = c->is_queue_ready = false;
@@ -1327,6 +1328,48 @@ conn_dispatch_queued(struct worker *w)
 	}
 }
 
+/*
+ * "redirect_https": the same host (without a port: the https one is not
+ * this one) and target, over https.  A request that brought a body is
+ * answered and the connection closed rather than read on.
+ */
+static enum step
+redirect_https(struct conn *c)
+{
+	const struct h1_msg	*m = &c->req;
+	const char		*host = m->host, *path = m->target;
+	size_t			 hlen = m->host_len, plen = m->target_len;
+	char			 location[2048];
+	int			 n;
+	bool			 keep;
+
+	(void)rewrite_split_absolute(m->target, m->target_len, &host, &hlen,
+	    &path, &plen);
+	if (host == NULL || hlen == 0) {
+		buf_consume(&c->in, m->head_len);
+		return local_response(c, 400, false);
+	}
+	hlen = route_host_len(host, hlen);
+	n = snprintf(location, sizeof(location), "https://%.*s%.*s",
+	    (int)hlen, host, plen > 0 ? (int)plen : 1, plen > 0 ? path : "/");
+	buf_consume(&c->in, m->head_len);
+	if (n < 0 || (size_t)n >= sizeof(location))
+		return local_response(c, 414, false);
+	keep = c->keep_client && c->req_scan_done && !c->w->is_draining;
+	if (cache_get(&head_cache, &c->hdr) == -1)
+		return STEP_CLOSE;
+	c->hdr.start = c->hdr.end = 0;
+	c->hdr_is_resp = true;
+	if (respond_redirect(&c->hdr, 301, location, c->is_head, keep,
+	    c->svc->via) == -1)
+		return STEP_CLOSE;
+	c->status = 301;
+	c->keep_client = keep;
+	end_request(c);
+	set_state(c, CONN_SEND_LOCAL);
+	return STEP_NEXT;
+}
+
 static enum step
 begin_request(struct conn *c)
 {
@@ -1336,6 +1379,16 @@ begin_request(struct conn *c)
 
 	copy_text(c->method, sizeof(c->method), m->method, m->method_len);
 	copy_text(c->path, sizeof(c->path), m->target, m->target_len);
+	if (c->w->access.is_combined) {
+		const struct h1_header	*h;
+
+		h = h1_find_header(m, "referer");
+		copy_text(c->referer, sizeof(c->referer), h != NULL ?
+		    h->value : "", h != NULL ? h->value_len : 0);
+		h = h1_find_header(m, "user-agent");
+		copy_text(c->agent, sizeof(c->agent), h != NULL ? h->value :
+		    "", h != NULL ? h->value_len : 0);
+	}
 	c->client_is_10 = m->version_minor == 0;
 	c->is_head = method_is(m, "HEAD");
 	c->keep_client = svc->persist_client && !c->w->is_draining &&
@@ -1362,6 +1415,8 @@ begin_request(struct conn *c)
 		c->req_scan_done = false;
 		return local_response(c, 413, false);
 	}
+	if (svc->redirect_https && c->ssl == NULL)
+		return redirect_https(c);
 	if (svc->role == ROLE_WEB_SERVER)
 		return serve_static(c, svc);
 	c->pool = svc->pool;

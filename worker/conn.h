@@ -99,6 +99,8 @@ struct conn {
 	bool			 client_is_10;
 	char			 method[16];
 	char			 path[256];
+	char			 referer[128];	/* for the combined log */
+	char			 agent[128];
 	uint64_t		 t_start_us;
 	uint64_t		 t_backend_us;
 

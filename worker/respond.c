@@ -20,6 +20,8 @@ static const struct {
 	const char	*reason;
 	const char	*body;
 } texts[] = {
+	{ 301, "Moved Permanently", "weir: moved." },
+	{ 308, "Permanent Redirect", "weir: moved." },
 	{ 400, "Bad Request", "weir: the request is malformed." },
 	{ 403, "Forbidden", "weir: access denied." },
 	{ 404, "Not Found", "weir: no route for this request." },
@@ -97,4 +99,31 @@ respond_build(struct buf *out, int status, bool is_head, bool keep,
 	    buf_append(out, "\n", 1) == -1)
 		return -1;
 	return 0;
+}
+
+int
+respond_redirect(struct buf *out, int status, const char *location,
+    bool is_head, bool keep, const char *via)
+{
+	char	head[2560];
+	int	n;
+
+	n = snprintf(head, sizeof(head),
+	    "HTTP/1.1 %d %s\r\n"
+	    "Location: %s\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "Content-Length: %zu\r\n"
+	    "%s%s%s"
+	    "%s"
+	    "\r\n"
+	    "%s%s",
+	    status, respond_reason(status), location,
+	    strlen(location) + 1,
+	    via != NULL ? "Via: 1.1 " : "", via != NULL ? via : "",
+	    via != NULL ? "\r\n" : "",
+	    keep ? "" : "Connection: close\r\n",
+	    is_head ? "" : location, is_head ? "" : "\n");
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	return buf_append(out, head, (size_t)n);
 }

@@ -17,6 +17,14 @@
 int		 respond_build(struct buf *out, int status, bool is_head,
 		    bool keep, const char *via);
 
+/*
+ * Appends a redirect (<status> 301 or 308) to <location> to <out>, with a
+ * short body naming it.  0, or -1 (no room).
+ */
+int		 respond_redirect(struct buf *out, int status,
+		    const char *location, bool is_head, bool keep,
+		    const char *via);
+
 /* Reason phrase for the statuses weir sends itself. */
 const char	*respond_reason(int status);
 

@@ -354,7 +354,8 @@ worker_main(const struct config *cfg, struct shm *shm,
 	w.access.fd = -1;
 	clock_update();
 	if (setup(&w, fds, nfds) == -1 ||
-	    accesslog_open(&w.access, cfg->access_log) == -1) {
+	    accesslog_open(&w.access, cfg->access_log,
+	    cfg->access_log_format == ACCESS_FORMAT_COMBINED) == -1) {
 		teardown(&w);
 		return 1;
 	}

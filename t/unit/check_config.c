@@ -49,6 +49,9 @@ static const struct bad_case {
 	    TOP_OPEN "\"wokers\": 1\n}",
 	    "t.json:4:1: wokers: unknown key; expected one of: user, group, "
 	    "workers, max_connections," },
+	{ "rejects_unknown_access_log_format",
+	    TOP_OPEN "\"access_log_format\": \"common\"\n}",
+	    "t.json:4:22: access_log_format: expected one of: weir, combined" },
 	{ "rejects_workers_out_of_range",
 	    TOP_OPEN "\"workers\": 257\n}",
 	    "t.json:4:12: workers: expected an integer from 0 to 256" },
@@ -390,6 +393,16 @@ static const struct bad_case {
 	    "t.json:4:9: services.s.tls.cert: unknown key; expected one of: "
 	    "certificates, protocols, ciphers, session_tickets, "
 	    "hsts_max_age" },
+	{ "rejects_unknown_certificate_key",
+	    SVC_OPEN "\"tls\": {\"certificates\": [{\"cert\": \"/c\", "
+	    "\"key\": \"/k\", \"ocps\": \"/o\"}]}" PL,
+	    "t.json:4:54: services.s.tls.certificates[0].ocps: unknown key; "
+	    "expected one of: cert, key, ocsp" },
+	{ "rejects_empty_ocsp_path",
+	    SVC_OPEN "\"tls\": {\"certificates\": [{\"cert\": \"/c\", "
+	    "\"key\": \"/k\", \"ocsp\": \"\"}]}" PL,
+	    "t.json:4:62: services.s.tls.certificates[0].ocsp: expected a "
+	    "non-empty string" },
 	{ "rejects_negative_hsts_max_age",
 	    SVC_OPEN "\"tls\": {" CERT ", \"hsts_max_age\": -1}" PL,
 	    "t.json:4:72: services.s.tls.hsts_max_age: expected an integer "
@@ -461,6 +474,10 @@ static const char *const good_cases[] = {
 	POOL_OPEN "\"balance\": \"uri\"" BK,
 	SVC_OPEN WEB "\"index\": []" LS,
 	SVC_OPEN "\"tls\": {" CERT ", \"protocols\": [\"TLSv1.3\"]}" PL,
+	SVC_OPEN "\"tls\": {\"certificates\": [{\"cert\": \"/c\", "
+	    "\"key\": \"/k\"}]}" PL,
+	SVC_OPEN "\"tls\": {\"certificates\": [{\"cert\": \"/c\", "
+	    "\"key\": \"/k\", \"ocsp\": \"/o\"}]}" PL,
 	SVC_OPEN "\"routes\": [{\"host\": \"*\", \"pool\": \"p\"}]" LS,
 	SVC_OPEN "\"via\": \"a.b-c_d~1\"" PL,
 	POOL_OPEN "\"backends\": [\"127.0.0.1:8080\", \"[::1]:8080\"]}}}",
