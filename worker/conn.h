@@ -61,7 +61,6 @@ enum conn_end {
 
 struct conn {
 	struct ev		 cev;		/* client socket events */
-	struct ev		 bev;		/* backend socket events */
 	struct worker		*w;
 	struct conn		*next;		/* free or closing list */
 	struct conn		*qnext;		/* pool queue, while QUEUED */
@@ -121,7 +120,8 @@ struct conn {
 
 	/* the backend side */
 	const struct pool_conf	*pool;		/* borrowed */
-	int			 bfd;
+	struct bconn		*bc;		/* the backend connection */
+	int			 bfd;		/* bc->fd, or -1 */
 	int			 backend;	/* global index, -1 = none */
 	bool			 b_reused;
 	bool			 b_wrote;	/* a byte of this request went */

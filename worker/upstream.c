@@ -1,16 +1,15 @@
 /*
  * Backend sockets.  Idle keep-alive connections are parked per backend in
  * LIFO order (the warmest first) and watched for EOF so that one the
- * backend closed is dropped as soon as the loop hears of it; a last
- * MSG_PEEK before reuse catches the ones whose EOF is still in flight.
+ * backend closed is dropped as soon as the loop hears of it.
  */
 #include "worker/upstream.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -20,57 +19,118 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "worker/conn.h"
+
+static void	idle_expired(struct timer *t);
 
 int
-upstream_connect(const struct addr *a, int *done)
+upstream_init(struct worker *w, size_t n)
 {
-	int	fd, one = 1, saved;
+	size_t	i;
 
+	w->bconns = calloc(n, sizeof(*w->bconns));
+	if (w->bconns == NULL)
+		return -1;
+	w->nbconns = n;
+	for (i = n; i > 0; i--) {
+		struct bconn *bc = &w->bconns[i - 1];
+
+		bc->ev.kind = EV_BACKEND;
+		bc->w = w;
+		bc->fd = -1;
+		timer_init(&bc->timer, idle_expired);
+		bc->next = w->free_bconns;
+		w->free_bconns = bc;
+	}
+	return 0;
+}
+
+void
+upstream_free(struct worker *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nbconns; i++)
+		if (w->bconns[i].fd != -1)
+			close(w->bconns[i].fd);
+	free(w->bconns);
+	w->bconns = NULL;
+	w->nbconns = 0;
+}
+
+/* Closes <bc>'s socket (which also leaves the epoll set) and frees it. */
+static void
+destroy(struct bconn *bc)
+{
+	struct worker	*w = bc->w;
+
+	close(bc->fd);
+	bc->fd = -1;
+	bc->owner = NULL;
+	timer_cancel(&w->timers, &bc->timer);
+	bc->prev = NULL;
+	bc->next = w->free_bconns;
+	w->free_bconns = bc;
+}
+
+static void
+unlink_idle(struct bconn *bc)
+{
+	struct backend_rt	*b = &bc->w->backends[bc->backend];
+
+	if (bc->prev != NULL)
+		bc->prev->next = bc->next;
+	else
+		b->idle = bc->next;
+	if (bc->next != NULL)
+		bc->next->prev = bc->prev;
+	bc->next = bc->prev = NULL;
+	b->nidle--;
+	timer_cancel(&bc->w->timers, &bc->timer);
+}
+
+struct bconn *
+upstream_connect(struct worker *w, uint32_t backend, struct conn *owner,
+    int *done)
+{
+	const struct addr	*a = &w->backends[backend].conf->addr;
+	struct bconn		*bc = w->free_bconns;
+	struct epoll_event	 ee;
+	int			 fd, one = 1, saved;
+
+	if (bc == NULL) {
+		errno = EMFILE;
+		return NULL;
+	}
 	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
-		return -1;
+		return NULL;
 	/* Heads and small bodies must not wait for Nagle. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0) {
+	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0)
 		*done = 1;
-		return fd;
-	}
-	if (errno == EINPROGRESS) {
+	else if (errno == EINPROGRESS)
 		*done = 0;
-		return fd;
-	}
+	else
+		goto fail;
+	memset(&ee, 0, sizeof(ee));
+	/* Edge-triggered for life: the owner remembers readiness. */
+	ee.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ee.data.ptr = &bc->ev;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ee) == -1)
+		goto fail;
+	w->free_bconns = bc->next;
+	bc->next = bc->prev = NULL;
+	bc->fd = fd;
+	bc->backend = backend;
+	bc->owner = owner;
+	return bc;
+fail:
 	saved = errno;
 	close(fd);
 	errno = saved;
-	return -1;
-}
-
-static void
-unlink_idle(struct worker *w, struct idle_conn *ic)
-{
-	struct backend_rt	*b = &w->backends[ic->backend];
-
-	if (ic->prev != NULL)
-		ic->prev->next = ic->next;
-	else
-		b->idle = ic->next;
-	if (ic->next != NULL)
-		ic->next->prev = ic->prev;
-	b->nidle--;
-	timer_cancel(&w->timers, &ic->timer);
-	ic->next = w->free_idles;
-	ic->prev = NULL;
-	w->free_idles = ic;
-}
-
-static void
-discard(struct worker *w, struct idle_conn *ic)
-{
-	/* close() also removes the fd from the epoll set. */
-	close(ic->fd);
-	ic->fd = -1;
-	unlink_idle(w, ic);
+	return NULL;
 }
 
 /* True when the backend has not closed or sent anything since parking. */
@@ -84,84 +144,83 @@ still_open(int fd)
 	return n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-int
-upstream_take_idle(struct worker *w, uint32_t backend)
+struct bconn *
+upstream_take_idle(struct worker *w, uint32_t backend, struct conn *owner)
 {
-	struct backend_rt	*b = &w->backends[backend];
-	struct idle_conn	*ic;
-	int			 fd;
+	struct bconn	*bc;
 
-	while ((ic = b->idle) != NULL) {
-		if (!still_open(ic->fd)) {
-			discard(w, ic);
-			continue;
-		}
-		fd = ic->fd;
-		ic->fd = -1;
-		unlink_idle(w, ic);
-		/* The caller registers it again with its own cookie. */
-		(void)epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
-		return fd;
-	}
-	return -1;
+	/*
+	 * No MSG_PEEK here: a connection the backend closed has been dropped
+	 * on its EPOLLRDHUP, and the one whose FIN is still on the wire is
+	 * what the fresh-connection retry of idempotent requests is for.  A
+	 * peek per request would cost a system call to save almost nothing.
+	 */
+	if ((bc = w->backends[backend].idle) == NULL)
+		return NULL;
+	unlink_idle(bc);
+	bc->owner = owner;
+	return bc;
 }
 
 static void
 idle_expired(struct timer *t)
 {
-	struct idle_conn	*ic = (struct idle_conn *)((char *)t -
-	    offsetof(struct idle_conn, timer));
+	struct bconn	*bc = (struct bconn *)((char *)t -
+	    offsetof(struct bconn, timer));
 
-	discard(ic->w, ic);
+	unlink_idle(bc);
+	destroy(bc);
 }
 
 void
-upstream_put_idle(struct worker *w, uint32_t backend, int fd)
+upstream_release(struct bconn *bc, bool keep)
 {
-	struct backend_rt	*b = &w->backends[backend];
-	struct idle_conn	*ic = w->free_idles;
+	struct worker		*w = bc->w;
+	struct backend_rt	*b = &w->backends[bc->backend];
 
-	if (ic == NULL || b->nidle >= b->pool->max_idle ||
-	    w->is_draining) {
-		close(fd);
-		return;
-	}
-	w->free_idles = ic->next;
-	ic->ev.kind = EV_IDLE;
-	ic->w = w;
-	ic->fd = fd;
-	ic->backend = backend;
-	timer_init(&ic->timer, idle_expired);
-	if (worker_watch(w, fd, EPOLLIN | EPOLLRDHUP, &ic->ev) == -1 ||
-	    timer_arm(&w->timers, &ic->timer,
+	bc->owner = NULL;
+	if (!keep || b->nidle >= b->pool->max_idle || w->is_draining ||
+	    w->is_stopping || timer_arm(&w->timers, &bc->timer,
 	    clock_now_ms() + UPSTREAM_IDLE_MS) == -1) {
-		close(fd);
-		ic->next = w->free_idles;
-		w->free_idles = ic;
+		destroy(bc);
 		return;
 	}
-	ic->prev = NULL;
-	ic->next = b->idle;
+	bc->prev = NULL;
+	bc->next = b->idle;
 	if (b->idle != NULL)
-		b->idle->prev = ic;
-	b->idle = ic;
+		b->idle->prev = bc;
+	b->idle = bc;
 	b->nidle++;
 }
 
 void
-upstream_idle_event(struct idle_conn *ic)
+upstream_event(struct bconn *bc, uint32_t events)
 {
-	/* An idle backend connection says something only when it closes. */
-	if (ic->fd != -1)
-		discard(ic->w, ic);
+	if (bc->fd == -1)
+		return;		/* closed earlier in this batch */
+	if (bc->owner != NULL) {
+		conn_event(bc->owner, true, events);
+		return;
+	}
+	/* An idle backend connection says something only when it closes
+	   (or misbehaves); a stale writable edge is no reason to drop it. */
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
+	    !still_open(bc->fd)) {
+		unlink_idle(bc);
+		destroy(bc);
+	}
 }
 
 void
-upstream_close_all(struct worker *w)
+upstream_close_idle(struct worker *w)
 {
 	size_t	i;
 
 	for (i = 0; i < w->nbackends; i++)
-		while (w->backends[i].idle != NULL)
-			discard(w, w->backends[i].idle);
+		while (w->backends[i].idle != NULL) {
+			struct bconn *bc = w->backends[i].idle;
+
+			unlink_idle(bc);
+			destroy(bc);
+		}
 }

@@ -1,26 +1,30 @@
 /*
- * Backend connections: non-blocking connect, the per-worker pool of idle
- * keep-alive connections, and the checks that make reusing one safe.
+ * Backend connections.  Each is an object registered with epoll once, for
+ * the socket's whole life: it belongs to a request while one uses it and
+ * waits in its backend's idle list otherwise, and handing it from one to
+ * the other costs no system call.
  */
 #ifndef WEIR_WORKER_UPSTREAM_H
 #define WEIR_WORKER_UPSTREAM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/timer.h"
 #include "worker/worker.h"
 
 struct addr;
+struct conn;
 
-/* An idle keep-alive connection parked in its backend's list. */
-struct idle_conn {
-	struct ev		 ev;
+struct bconn {
+	struct ev		 ev;		/* EV_BACKEND */
 	struct worker		*w;
-	int			 fd;
-	uint32_t		 backend;
+	int			 fd;		/* -1 when the slot is free */
+	uint32_t		 backend;	/* global index */
+	struct conn		*owner;		/* borrowed; NULL while idle */
 	struct timer		 timer;		/* idle expiry */
-	struct idle_conn	*next;
-	struct idle_conn	*prev;
+	struct bconn		*next;		/* idle list or free list */
+	struct bconn		*prev;
 };
 
 /*
@@ -30,30 +34,35 @@ struct idle_conn {
  */
 #define UPSTREAM_IDLE_MS	4000
 
-/*
- * Starts a non-blocking connect to <a>.  Returns the socket with *done set
- * when it connected at once, the socket with *done clear when it is in
- * progress, or -1 with errno when it failed at once.
- */
-int	upstream_connect(const struct addr *a, int *done);
+/* Sets up <n> connection slots for <w>.  0, or -1 when out of memory. */
+int	upstream_init(struct worker *w, size_t n);
+void	upstream_free(struct worker *w);
 
 /*
- * Takes the most recently parked idle connection to <backend> that is still
- * open (one the backend closed is discarded on the way).  Returns its fd,
- * which the caller now owns, or -1 when none is left.
+ * Starts a non-blocking connect to backend <backend> for <owner>.  Returns
+ * the connection with *done set when it connected at once, clear when it
+ * is in progress; NULL with errno when it failed at once.
  */
-int	upstream_take_idle(struct worker *w, uint32_t backend);
+struct bconn	*upstream_connect(struct worker *w, uint32_t backend,
+		    struct conn *owner, int *done);
 
 /*
- * Parks <fd> (the caller gives up ownership) as idle for <backend>, or
- * closes it when that backend already has its pool's max_idle.
+ * Takes the most recently parked idle connection to <backend> and gives
+ * it to <owner>; NULL when none is left.
  */
-void	upstream_put_idle(struct worker *w, uint32_t backend, int fd);
+struct bconn	*upstream_take_idle(struct worker *w, uint32_t backend,
+		    struct conn *owner);
 
-/* Called by the loop when an idle connection's fd has an event. */
-void	upstream_idle_event(struct idle_conn *ic);
+/*
+ * The owner is done with <bc>: parked as idle when <keep> and its backend
+ * has room in the pool, otherwise closed.
+ */
+void		 upstream_release(struct bconn *bc, bool keep);
 
-/* Closes every idle connection (worker exit). */
-void	upstream_close_all(struct worker *w);
+/* Called by the loop for an event on <bc>'s socket. */
+void		 upstream_event(struct bconn *bc, uint32_t events);
+
+/* Closes every idle connection (draining or leaving). */
+void		 upstream_close_idle(struct worker *w);
 
 #endif

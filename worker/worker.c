@@ -187,7 +187,7 @@ start_draining(struct worker *w)
 		close(w->listeners[i].fd);
 		w->listeners[i].fd = -1;
 	}
-	upstream_close_all(w);
+	upstream_close_idle(w);
 	conn_drain_idle(w);
 }
 
@@ -229,11 +229,7 @@ dispatch(struct worker *w, struct epoll_event *e)
 		    offsetof(struct conn, cev)), false, e->events);
 		break;
 	case EV_BACKEND:
-		conn_event((struct conn *)((char *)ev -
-		    offsetof(struct conn, bev)), true, e->events);
-		break;
-	case EV_IDLE:
-		upstream_idle_event((struct idle_conn *)ev);
+		upstream_event((struct bconn *)ev, e->events);
 		break;
 	case EV_SIGNAL:
 		on_signal(w);
@@ -274,17 +270,13 @@ setup(struct worker *w, const struct listen_fd *fds, size_t nfds)
 		goto nomem;
 	timer_init(&w->resume_accept, resume_listeners);
 
-	w->idles = calloc(cfg->max_connections, sizeof(*w->idles));
 	w->nbackends = w->shm->hdr->nbackends;
 	w->backends = calloc(w->nbackends, sizeof(*w->backends));
 	w->listeners = calloc(nfds, sizeof(*w->listeners));
-	if (w->idles == NULL || w->backends == NULL || w->listeners == NULL)
+	/* One in use per connection at most, and as many parked idle. */
+	if (w->backends == NULL || w->listeners == NULL ||
+	    upstream_init(w, 2 * (size_t)cfg->max_connections) == -1)
 		goto nomem;
-	for (i = cfg->max_connections; i > 0; i--) {
-		w->idles[i - 1].fd = -1;
-		w->idles[i - 1].next = w->free_idles;
-		w->free_idles = &w->idles[i - 1];
-	}
 	for (i = 0, k = 0; i < cfg->npools; i++)
 		for (j = 0; j < cfg->pools[i].nbackends; j++, k++) {
 			w->backends[k].conf = &cfg->pools[i].backends[j];
@@ -319,7 +311,8 @@ teardown(struct worker *w)
 
 	conn_close_all(w);
 	conn_release_closed(w);
-	upstream_close_all(w);
+	upstream_close_idle(w);
+	upstream_free(w);
 	accesslog_close(&w->access);
 	for (i = 0; i < w->nlisteners; i++)
 		if (w->listeners[i].fd != -1)
@@ -327,7 +320,6 @@ teardown(struct worker *w)
 	conn_pool_free(w);
 	balance_free(w);
 	timer_heap_free(&w->timers);
-	free(w->idles);
 	free(w->backends);
 	free(w->listeners);
 	if (w->sigfd != -1)

@@ -18,7 +18,7 @@ struct config;
 struct shm;
 struct tls_set;
 struct conn;
-struct idle_conn;
+struct bconn;
 struct balance_pool;
 
 /* Requests of one pool waiting for a backend under its max_conns. */
@@ -33,7 +33,6 @@ enum ev_kind {
 	EV_LISTENER = 0,
 	EV_CLIENT,
 	EV_BACKEND,
-	EV_IDLE,
 	EV_SIGNAL,
 };
 
@@ -58,7 +57,7 @@ struct listener {
 struct backend_rt {
 	const struct backend_conf	*conf;	/* borrowed */
 	const struct pool_conf		*pool;	/* borrowed */
-	struct idle_conn		*idle;	/* LIFO list, most recent first */
+	struct bconn			*idle;	/* LIFO list, most recent first */
 	unsigned			 nidle;
 };
 
@@ -81,8 +80,9 @@ struct worker {
 	struct conn		*closing;	/* released at the turn's end */
 	size_t			 nactive;
 
-	struct idle_conn	*idles;		/* owned array, nconns long */
-	struct idle_conn	*free_idles;
+	struct bconn		*bconns;	/* owned: backend connections */
+	size_t			 nbconns;
+	struct bconn		*free_bconns;
 
 	struct backend_rt	*backends;	/* owned, shm->hdr->nbackends */
 	size_t			 nbackends;
