@@ -51,4 +51,11 @@ int	static_reply(const struct service_conf *svc, const struct h1_msg *req,
 	    bool keep_alive, const char *via, struct buf *head,
 	    struct static_reply *out);
 
+/*
+ * Closes the docroot directories kept open (one per docroot, reopened
+ * every second so a swapped docroot is seen).  For a worker's exit, and
+ * for tests that count descriptors.
+ */
+void	static_flush_cache(void);
+
 #endif

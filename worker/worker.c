@@ -25,6 +25,7 @@
 #include "common/shm.h"
 #include "worker/balance.h"
 #include "worker/conn.h"
+#include "worker/static.h"
 #include "worker/upstream.h"
 
 #define MAX_EVENTS	256
@@ -318,6 +319,7 @@ teardown(struct worker *w)
 		if (w->listeners[i].fd != -1)
 			close(w->listeners[i].fd);
 	conn_pool_free(w);
+	static_flush_cache();
 	balance_free(w);
 	timer_heap_free(&w->timers);
 	free(w->backends);

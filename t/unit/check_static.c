@@ -174,6 +174,8 @@ ask_cap(const char *raw, bool keep, const char *via, size_t cap)
 	memcpy(res.head, buf_head(&b), buf_len(&b));
 	res.head[buf_len(&b)] = '\0';
 	buf_free(&b);
+	/* The docroot kept open for the next request is not a leak. */
+	static_flush_cache();
 	if (res.r.fd == -1) {
 		ck_assert_uint_eq(res.r.length, 0);
 		ck_assert_int_eq(count_fds(), fds);
@@ -775,6 +777,7 @@ START_TEST(head_that_does_not_fit_leaves_buffer_and_fds_alone)
 		fds = count_fds();
 		ck_assert_int_eq(static_reply(&svc, &m, true, "weir", &b,
 		    &res.r), -1);
+		static_flush_cache();
 		ck_assert_int_eq(count_fds(), fds);
 		ck_assert_int_eq(res.r.status, 500);
 		ck_assert_int_eq(res.r.fd, -1);
