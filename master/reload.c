@@ -109,6 +109,7 @@ master_reload(struct master *m)
 	}
 
 	/* Committed: from here on the new generation serves. */
+	tls_set_adopt_keys(tls, old->tls);
 	g->shm.hdr->reload_ok = 1;
 	g->shm.hdr->reload_at_unix = (int64_t)time(NULL);
 	listen_close_unused(m->listeners, m->nlisteners, ls, nls);

@@ -57,4 +57,4 @@ need_packages()
 # Everything needed to build weir and run make check.
 BUILD_PACKAGES="build-essential autoconf automake pkg-config libssl-dev libjansson-dev check"
 # Everything the integration tests run.
-TEST_PACKAGES="lighttpd apache2 curl python3 procps iproute2 coreutils wrk openssl"
+TEST_PACKAGES="lighttpd apache2 curl python3 procps iproute2 coreutils wrk openssl testssl.sh"

@@ -95,9 +95,9 @@ struct tls_service {
 };
 
 struct tls_set {
-	struct tls_service	*svcs;		/* owned, like config->services */
+	struct tls_service	*svcs;	/* owned, like config->services */
 	size_t			 nsvcs;
-	struct tls_keys		*keys;		/* shared mapping; NULL = none */
+	struct tls_keys		*keys;	/* shared mapping; NULL = none */
 };
 
 /* Where a load error happened, for its message. */
@@ -950,6 +950,31 @@ tls_set_rotate_now(struct tls_set *ts)
 {
 	if (ts != NULL && ts->keys != NULL)
 		keys_rotate(ts->keys, mono_s());
+}
+
+/*
+ * Master only, on a reload: the new set takes the old set's keys (and
+ * their age), so tickets issued before the reload still resume after it.
+ * The old set's area is left as it was for its draining workers.
+ */
+void
+tls_set_adopt_keys(struct tls_set *to, const struct tls_set *from)
+{
+	struct tls_keys	copy;
+	uint64_t	seq;
+
+	if (to == NULL || from == NULL || to->keys == NULL ||
+	    from->keys == NULL)
+		return;
+	keys_read(from->keys, &copy);
+	seq = to->keys->seq;
+	__atomic_store_n(&to->keys->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	to->keys->cur = copy.cur;
+	to->keys->prev = copy.prev;
+	to->keys->created = copy.created;
+	__atomic_store_n(&to->keys->seq, seq + 2, __ATOMIC_RELEASE);
+	explicit_bzero(&copy, sizeof(copy));
 }
 
 /* Connections */

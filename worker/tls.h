@@ -49,6 +49,13 @@ unsigned	 tls_set_rotate(struct tls_set *ts);
  */
 void		 tls_set_rotate_now(struct tls_set *ts);
 
+/*
+ * Master, on a reload: <to> takes <from>'s ticket keys, so tickets issued
+ * before the reload resume after it.  Harmless when either has none.
+ */
+void		 tls_set_adopt_keys(struct tls_set *to,
+		    const struct tls_set *from);
+
 enum tls_io {
 	TLS_IO_OK = 0,
 	TLS_IO_WANT_READ,	/* wait for the socket to be readable */

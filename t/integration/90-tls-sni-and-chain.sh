@@ -44,7 +44,7 @@ for v in -tls1 -tls1_1; do
 done
 for v in 1.2 1.3; do
 	out=$(sclient "$P" -servername a.test "-tls${v/./_}" </dev/null)
-	assert_match "$out" "Protocol *: TLSv$v\$" "s_client -tls${v/./_}"
+	assert_match "$out" "^New, TLSv$v, Cipher is " "s_client -tls${v/./_}"
 	out=$(get "https://a.test:$P/" --cacert "$PKI/root.pem" \
 	    --resolve "a.test:$P:127.0.0.1" "--tlsv$v" --tls-max "$v" \
 	    -w 'status=%{http_code}\n')

@@ -12,13 +12,13 @@ make_tls_certs()
 	(
 		cd "$d"
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-		    -nodes -keyout root.key -out root.pem -days 2 \
+		    -nodes -keyout root.key -out root.pem -days 100 \
 		    -subj "/CN=weir test root"
 		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		    -keyout int.key -out int.csr -subj "/CN=weir test intermediate"
 		printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >int.ext
 		openssl x509 -req -in int.csr -CA root.pem -CAkey root.key \
-		    -CAcreateserial -days 2 -extfile int.ext -out int.pem
+		    -CAcreateserial -days 100 -extfile int.ext -out int.pem
 		for n in a b; do
 			if [ "$n" = a ]; then
 				kt=(-newkey rsa:2048)
@@ -30,7 +30,7 @@ make_tls_certs()
 			printf 'subjectAltName=DNS:%s.test,DNS:www.%s.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
 			    "$n" "$n" >"$n.ext"
 			openssl x509 -req -in "$n.csr" -CA int.pem -CAkey int.key \
-			    -CAcreateserial -days 2 -extfile "$n.ext" -out "$n.crt"
+			    -CAcreateserial -days 90 -extfile "$n.ext" -out "$n.crt"
 			cat "$n.crt" int.pem >"$n.pem"
 		done
 	) >"$T/pki.log" 2>&1 || { cat "$T/pki.log" >&2; fail "cannot make the test certificates"; }
