@@ -41,7 +41,7 @@
 #define FAST_STOP_MS		3000
 
 static volatile sig_atomic_t	got_chld, got_term, got_quit, got_hup,
-				got_usr1, got_alrm;
+				got_usr1, got_usr2, got_alrm;
 
 static void
 on_signal(int sig)
@@ -53,6 +53,7 @@ on_signal(int sig)
 	case SIGQUIT:	got_quit = 1; break;
 	case SIGHUP:	got_hup = 1; break;
 	case SIGUSR1:	got_usr1 = 1; break;
+	case SIGUSR2:	got_usr2 = 1; break;
 	case SIGALRM:	got_alrm = 1; break;
 	}
 }
@@ -61,7 +62,7 @@ static int
 install_handlers(void)
 {
 	static const int signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
-	    SIGHUP, SIGUSR1, SIGALRM };
+	    SIGHUP, SIGUSR1, SIGUSR2, SIGALRM };
 	struct sigaction	sa;
 	sigset_t		all;
 	size_t			i;
@@ -291,6 +292,11 @@ reap(struct master *m)
 	int			 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == m->upgrade_pid) {
+			if (master_upgrade_check(m, pid, status))
+				got_quit = 1;
+			continue;
+		}
 		if ((ch = find_child(m, pid, &g)) == NULL)
 			continue;
 		ch->pid = 0;
@@ -436,6 +442,9 @@ next_wakeup(struct master *m, struct timespec *ts)
 
 	if (m->cur->tls != NULL)
 		wait_ms = tls_set_rotate(m->cur->tls);
+	/* A binary upgrade is watched closely. */
+	if (m->upgrade_pid != 0 && wait_ms > 100)
+		wait_ms = 100;
 	for (g = m->retired; g != NULL; g = g->next)
 		if (g->retire_deadline_ms != UINT64_MAX)
 			wait_ms = g->retire_deadline_ms <= now ? 0 :
@@ -463,7 +472,7 @@ supervise(struct master *m)
 		/* ppoll unblocks the signals only while it waits, as
 		   sigsuspend would, and also wakes for weirctl. */
 		if (!got_chld && !got_term && !got_quit && !got_hup &&
-		    !got_usr1 && !got_alrm &&
+		    !got_usr1 && !got_usr2 && !got_alrm &&
 		    ppoll(&pfd, m->control_fd != -1 ? 1 : 0,
 		    next_wakeup(m, &ts), &none) > 0 &&
 		    (pfd.revents & POLLIN))
@@ -488,6 +497,12 @@ supervise(struct master *m)
 			got_hup = 0;
 			(void)master_reload(m);
 		}
+		if (got_usr2) {
+			got_usr2 = 0;
+			master_upgrade_start(m);
+		}
+		if (m->upgrade_pid != 0 && master_upgrade_check(m, 0, 0))
+			got_quit = 1;
 		enforce_deadlines(m);
 	}
 }
@@ -615,12 +630,30 @@ fail:
 static int
 start(struct master *m, struct config *cfg, struct tls_set *tls)
 {
-	char	*dir;
+	char			*dir;
+	struct listen_sock	*have;
+	struct shm		 old;
+	char			 err[512], exe[4096];
+	size_t			 nhave;
+	ssize_t			 n;
+	bool			 is_upgrade;
 
 	if (spawn_resolve_user(m, cfg) == -1)
 		return 1;
-	if (listen_bind_all(cfg, &m->listeners, &m->nlisteners) == -1)
+	/* The binary USR2 will run: this one's path, read while it exists. */
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		m->exe_path = strdup(exe);
+	}
+	if (master_inherited_listeners(&have, &nhave) == -1)
 		return 2;
+	is_upgrade = have != NULL;
+	if (listen_rebind(cfg, have, nhave, &m->listeners,
+	    &m->nlisteners) == -1) {
+		listen_close_all(have, nhave);
+		return 2;
+	}
+	listen_close_unused(have, nhave, m->listeners, m->nlisteners);
 	if (asprintf(&m->shm_path, "%s/%s", cfg->state_dir,
 	    SHM_FILE_NAME) == -1) {
 		m->shm_path = NULL;
@@ -646,8 +679,16 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 	/* The lock first: a second weir must not touch the first's segment. */
 	if ((m->pidfile_fd = pidfile_create(cfg->pidfile)) == -1)
 		return 2;
+	/* After a binary upgrade the counters go on from the old segment. */
+	memset(&old, 0, sizeof(old));
+	if (is_upgrade && shm_attach(&old, m->shm_path, err,
+	    sizeof(err)) == -1) {
+		log_warn("binary upgrade: counters start from zero: %s", err);
+		memset(&old, 0, sizeof(old));
+	}
 	m->cur = generation_new(m, cfg, tls, m->listeners, m->nlisteners,
-	    NULL);
+	    old.base != NULL ? &old : NULL);
+	shm_detach(&old);
 	if (m->cur == NULL)
 		return 2;
 	master_prepare_log_file(m, cfg->access_log);
@@ -697,13 +738,20 @@ master_run(struct config *cfg, struct tls_set *tls, bool foreground)
 		log_info("stopped");
 	}
 	state_dir = m.cur != NULL ? m.cur->cfg->state_dir : NULL;
-	if (m.control_fd != -1 && state_dir != NULL)
-		control_close(m.control_fd, state_dir);
-	if (m.cur != NULL && m.pidfile_fd != -1) {
-		(void)unlink(m.shm_path);
-		pidfile_remove(m.cur->cfg->pidfile, m.pidfile_fd);
-	} else if (m.pidfile_fd != -1)
-		pidfile_remove(cfg->pidfile, m.pidfile_fd);
+	if (m.is_upgraded) {
+		/* The pid file, segment and socket are the new master's. */
+		if (m.control_fd != -1)
+			close(m.control_fd);
+		pidfile_remove(m.oldbin_path, m.pidfile_fd);
+	} else {
+		if (m.control_fd != -1 && state_dir != NULL)
+			control_close(m.control_fd, state_dir);
+		if (m.cur != NULL && m.pidfile_fd != -1) {
+			(void)unlink(m.shm_path);
+			pidfile_remove(m.cur->cfg->pidfile, m.pidfile_fd);
+		} else if (m.pidfile_fd != -1)
+			pidfile_remove(cfg->pidfile, m.pidfile_fd);
+	}
 	while ((g = m.retired) != NULL) {
 		m.retired = g->next;
 		master_free_generation(g);
@@ -712,5 +760,7 @@ master_run(struct config *cfg, struct tls_set *tls, bool foreground)
 	listen_close_all(m.listeners, m.nlisteners);
 	free(m.shm_path);
 	free(m.config_path);
+	free(m.exe_path);
+	free(m.oldbin_path);
 	return rv;
 }

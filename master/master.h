@@ -68,6 +68,16 @@ struct master {
 	uid_t			 uid;
 	gid_t			 gid;
 	bool			 is_stopping;
+
+	/* binary upgrade (USR2) */
+	char			*exe_path;	/* owned: the binary at start */
+	pid_t			 upgrade_pid;	/* the new master (or its
+						   daemonizing parent), 0 */
+	uint64_t		 upgrade_deadline_ms;
+	char			*oldbin_path;	/* owned: our pid file, moved */
+	bool			 is_upgraded;	/* handed over: the pid file,
+						   segment and control socket
+						   are the new master's */
 };
 
 /*
@@ -102,6 +112,26 @@ void	master_free_generation(struct generation *g);
 
 /* Creates a log file as root and hands it to the children's user. */
 void	master_prepare_log_file(const struct master *m, const char *path);
+
+/*
+ * USR2: execs the binary weir was started from, handing it the listening
+ * sockets (WEIR_INHERIT); the old master stops gracefully once the new one
+ * serves, or keeps serving if it fails.
+ */
+void	master_upgrade_start(struct master *m);
+
+/*
+ * The upgrade's process <pid> ended with <status> (or, with <pid> 0, the
+ * supervision loop asks whether the new master is up yet).  Returns true
+ * when the old master should now stop gracefully.
+ */
+bool	master_upgrade_check(struct master *m, pid_t pid, int status);
+
+/*
+ * In a new master started by USR2: the listening sockets the old master
+ * handed over, as an owned array (NULL, 0 when there are none).
+ */
+int	master_inherited_listeners(struct listen_sock **out, size_t *n);
 
 /*
  * HUP: loads the configuration again; on success its generation serves

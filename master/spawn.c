@@ -88,7 +88,7 @@ static void
 reset_signals(void)
 {
 	static const int signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP,
-	    SIGUSR1, SIGCHLD, SIGALRM };
+	    SIGUSR1, SIGUSR2, SIGCHLD, SIGALRM };
 	struct sigaction	sa;
 	sigset_t		none;
 	size_t			i;

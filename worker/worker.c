@@ -251,11 +251,13 @@ setup(struct worker *w, const struct listen_fd *fds, size_t nfds)
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);	/* the master's; never fatal here */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return -1;
 	/* A peer that vanishes mid-write must cost a connection, not us. */
 	signal(SIGPIPE, SIG_IGN);
 	sigdelset(&set, SIGHUP);
+	sigdelset(&set, SIGUSR2);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (w->epfd == -1 || w->sigfd == -1) {
