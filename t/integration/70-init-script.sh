@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # etc/init.d/weir, run by dash with and without /lib/lsb/init-functions:
-# start/status/configtest/reload/rotate/restart/stop with LSB exit codes; a
+# start/status/configtest/reload/rotate/upgrade/restart/stop with LSB exit codes; a
 # bad configuration makes configtest name file:line:col and makes reload and
 # restart refuse while the running weir keeps serving with the same pid;
 # graceful-stop; a start that fails (port in use) says why; the pid file is
@@ -109,6 +109,14 @@ for MODE in /lib/lsb/init-functions none; do
 	serving "$pid"
 	expect_rc rotate 0
 	sleep 0.2
+	serving "$pid"
+
+	# upgrade: USR2, a new master on the same sockets, the old one gone.
+	expect_rc upgrade 0
+	newpid=$(master_pid)
+	[ "$newpid" != "$pid" ] || fail "upgrade kept pid $pid"
+	wait_gone "$pid" 5 || fail "old master $pid still running after upgrade"
+	pid=$newpid
 	serving "$pid"
 
 	expect_rc restart 0
