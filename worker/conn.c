@@ -1395,9 +1395,10 @@ begin_request(struct conn *c)
 	c->nrequests++;
 
 	if (method_is(m, "CONNECT")) {
-		/* weir is a reverse proxy, not a tunnel. */
+		/* weir is a reverse proxy, not a tunnel: the method is not
+		   one it implements (a 405 would have to name an Allow). */
 		buf_consume(&c->in, m->head_len);
-		return local_response(c, 405, false);
+		return local_response(c, 501, false);
 	}
 	if (svc->max_body_bytes != 0 && m->framing == H1_FRAME_LENGTH &&
 	    m->content_length > svc->max_body_bytes) {

@@ -35,8 +35,8 @@ static const struct {
 	    "weir: the request head is larger than this service accepts." },
 	{ 500, "Internal Server Error", "weir: internal error." },
 	{ 501, "Not Implemented",
-	    "weir: the request uses a transfer coding weir does not "
-	    "support." },
+	    "weir: the request uses a method or transfer coding weir does "
+	    "not support." },
 	{ 502, "Bad Gateway",
 	    "weir: the backend could not be reached or sent an invalid "
 	    "response." },

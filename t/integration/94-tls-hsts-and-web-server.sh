@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Over TLS, proxied responses carry Strict-Transport-Security when hsts_max_age is set, a web_server behind TLS sends files byte-exact without sendfile, and a session ticket issued before a reload still resumes after it.
+# Over TLS, proxied responses carry Strict-Transport-Security when hsts_max_age is set, a web_server behind TLS sends files byte-exact without sendfile, a session ticket issued before a reload still resumes after it, and a certificate replaced on disk is served after a reload.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tls-certs.sh"
 
@@ -40,4 +40,11 @@ sclient "$P" -servername a.test -tls1_2 -sess_out "$T/session" </dev/null >/dev/
 "$WEIRCTL" -s "$T/run" reload >/dev/null || fail "reload failed"
 out=$(sclient "$P" -servername a.test -tls1_2 -sess_in "$T/session" </dev/null 2>&1)
 assert_match "$out" '^Reused, TLSv1.2' "a ticket from before the reload resumes"
+
+# Renewed certificate: new files at the same paths, then HUP.
+assert_eq "$(peer_subject "$P" -servername a.test)" "subject=CN = a.test" "the certificate before"
+cp "$PKI/b.pem" "$PKI/a.pem"
+cp "$PKI/b.key" "$PKI/a.key"
+"$WEIRCTL" -s "$T/run" reload >/dev/null || fail "reload with the new certificate failed"
+assert_eq "$(peer_subject "$P" -servername a.test)" "subject=CN = b.test" "the certificate after the reload"
 pass

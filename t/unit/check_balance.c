@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -206,6 +207,37 @@ START_TEST(source_keeps_a_client_on_one_backend)
 }
 END_TEST
 
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+START_TEST(slowstart_ramps_a_returning_backend)
+{
+	int	i, count[2] = { 0, 0 };
+
+	setup_pool("{\"slowstart_ms\": 10000, \"backends\": ["
+	    "\"127.0.0.1:1\", \"127.0.0.1:2\"]}");
+	/* Up for a tenth of the ramp: about a tenth of its share. */
+	shm.backends[0].up_since_ms = mono_ms() - 1000;
+	for (i = 0; i < 2000; i++)
+		count[pick()]++;
+	ck_assert_msg(count[0] > 40 && count[0] < 200,
+	    "backend 1s into a 10 s ramp got %d of 2000", count[0]);
+	/* Past the ramp: its full share. */
+	shm.backends[0].up_since_ms = mono_ms() - 20000;
+	count[0] = count[1] = 0;
+	for (i = 0; i < 2000; i++)
+		count[pick()]++;
+	ck_assert_int_eq(count[0], 1000);
+	teardown();
+}
+END_TEST
+
 START_TEST(random_follows_weights_roughly)
 {
 	int	i, count[2] = { 0, 0 };
@@ -236,6 +268,7 @@ balance_suite(void)
 	tcase_add_test(tc, leastconn_takes_the_least_loaded_per_weight);
 	tcase_add_test(tc, source_keeps_a_client_on_one_backend);
 	tcase_add_test(tc, random_follows_weights_roughly);
+	tcase_add_test(tc, slowstart_ramps_a_returning_backend);
 	suite_add_tcase(s, tc);
 	return s;
 }
