@@ -797,6 +797,23 @@ local_response(struct conn *c, int status, bool keep)
 	return STEP_NEXT;
 }
 
+/*
+ * The response is out: on to the next request on this connection, or to
+ * its end when it is not kept (or the client half-closed and nothing of a
+ * next request is buffered).
+ */
+static enum step
+next_request(struct conn *c)
+{
+	if (!c->keep_client)
+		return start_linger(c);
+	reset_request(c);
+	if (c->c_eof && buf_empty(&c->in))
+		return STEP_CLOSE;
+	set_state(c, CONN_READ_HEAD);
+	return STEP_NEXT;
+}
+
 static enum step
 step_send_local(struct conn *c)
 {
@@ -804,11 +821,7 @@ step_send_local(struct conn *c)
 
 	if ((rv = flush_hdr(c)) != STEP_NEXT)
 		return rv;
-	if (!c->keep_client)
-		return start_linger(c);
-	reset_request(c);
-	set_state(c, CONN_READ_HEAD);
-	return STEP_NEXT;
+	return next_request(c);
 }
 
 /* ---- choosing and reaching a backend ---- */
@@ -1202,11 +1215,7 @@ finish_static(struct conn *c)
 	close(c->sfd);
 	c->sfd = -1;
 	end_request(c);
-	if (!c->keep_client)
-		return start_linger(c);
-	reset_request(c);
-	set_state(c, CONN_READ_HEAD);
-	return STEP_NEXT;
+	return next_request(c);
 }
 
 /*
@@ -1845,18 +1854,12 @@ finish_exchange(struct conn *c)
 	detach_backend(c, keep_b);
 	c->end = END_DONE;
 	end_request(c);
-	if (!c->keep_client)
-		return start_linger(c);
-	if (c->req_fwd > 0) {
+	if (c->keep_client && c->req_fwd > 0) {
 		/* The backend answered before taking all of the body. */
 		buf_consume(&c->in, c->req_fwd);
 		c->req_fwd = 0;
 	}
-	reset_request(c);
-	if (c->c_eof && buf_empty(&c->in))
-		return STEP_CLOSE;
-	set_state(c, CONN_READ_HEAD);
-	return STEP_NEXT;
+	return next_request(c);
 }
 
 static enum step

@@ -72,7 +72,7 @@ trap 'exit 130' INT TERM
 
 listening()
 {
-	ss -Htln "sport = :$1" | grep -q .
+	[ -n "$(ss -Htln "sport = :$1")" ]
 }
 
 # wait_port PORT PID: 0 once PORT listens, 1 if PID dies or 10 s pass.

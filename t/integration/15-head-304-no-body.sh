@@ -27,7 +27,7 @@ assert_eq "$(tail -n 1 <<<"$raw")" "backend 1" "the GET after HEAD gets its own 
 [ "${#raw}" -lt 2000 ] || fail "HEAD response carried a body (${#raw} bytes came back)"
 
 # 304: no body either, and the connection goes on.
-lm=$(sed -n 's/^Last-Modified: //p' <<<"$raw" | head -n 1)
+lm=$(sed -n '/^Last-Modified: /{s/^Last-Modified: //p;q}' <<<"$raw")
 [ -n "$lm" ] || fail "no Last-Modified from lighttpd through weir"
 out=$(printf '%s' \
     "GET /file.bin HTTP/1.1"$'\r\n'"Host: a"$'\r\n'"If-Modified-Since: $lm"$'\r\n\r\n' \

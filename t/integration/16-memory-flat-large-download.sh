@@ -14,7 +14,8 @@ $(conf_globals 1)
 }
 EOF
 start_weir "$T/weir.json"
-worker=$(weir_children | head -n 1)
+worker=$(weir_children)
+worker=${worker%%$'\n'*}
 [ -n "$worker" ] || fail "no worker process"
 
 peak_kb()

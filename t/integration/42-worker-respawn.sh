@@ -19,7 +19,7 @@ note "children of master $WEIR_PID: ${kids[*]}"
 
 victim=
 for k in "${kids[@]}"; do
-	if ps -o args= -p "$k" | grep -qi worker; then
+	if grep -qi worker <<<"$(ps -o args= -p "$k")"; then
 		victim=$k
 		break
 	fi
@@ -35,7 +35,7 @@ done
 ok=
 for i in $(seq 1 40); do
 	mapfile -t now < <(weir_children)
-	if [ "${#now[@]}" -eq "${#kids[@]}" ] && ! printf '%s\n' "${now[@]}" | grep -qx "$victim"; then
+	if [ "${#now[@]}" -eq "${#kids[@]}" ] && ! grep -qx "$victim" <<<"$(printf '%s\n' "${now[@]}")"; then
 		ok=1
 		break
 	fi

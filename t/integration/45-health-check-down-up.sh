@@ -46,7 +46,7 @@ wait_backend()
 	local addr=$1 re=$2 secs=$3 i line
 	for ((i = 0; i < secs * 20; i++)); do
 		line=$(backend "$addr")
-		if printf '%s\n' "$line" | grep -Eq -- "$re"; then
+		if grep -Eq -- "$re" <<<"$line"; then
 			echo "$line"
 			return 0
 		fi

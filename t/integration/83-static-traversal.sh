@@ -94,7 +94,7 @@ assert_contains "$page" '&lt;b&gt;&amp;x.txt' "the listing (escaped name)"
 assert_not_contains "$page" '<b>' "the listing (no raw markup from a file name)"
 assert_not_contains "$page" '&x.txt' "the listing (no raw '&' from a file name)"
 # The escaped link leads to the file.
-href=$(grep -o 'href="[^"]*x.txt"' <<<"$page" | head -n 1 | sed 's/^href="//; s/"$//')
+href=$(grep -o -m 1 'href="[^"]*x.txt"' <<<"$page" | sed 's/^href="//; s/"$//')
 [ -n "$href" ] || fail "no link to '<b>&x.txt' in the listing"
 assert_eq "$(get "http://127.0.0.1:$PL/noindex/$href")" listed "following the listing's link '$href'"
 # An index still wins over the listing.

@@ -42,7 +42,7 @@ for i in $(seq 1 20); do
 	sleep 0.05
 	ss -Htnp state established "( sport = :$P )" >"$T/ss.out" 2>&1 || true
 	for pid in $(grep -o 'pid=[0-9]*' "$T/ss.out" | cut -d= -f2); do
-		if weir_children | grep -qx "$pid"; then
+		if grep -qx "$pid" <<<"$(weir_children)"; then
 			issuer=$pid
 			break 2
 		fi

@@ -88,23 +88,27 @@ $1" ;;
 assert_match()
 {
 	# assert_match TEXT ERE WHAT: some line of TEXT matches ERE
-	printf '%s\n' "$1" | grep -Eq -- "$2" ||
+	# A here-string, not a pipe: under pipefail "printf | grep -q" fails
+	# when grep exits at its first match before printf is done writing.
+	grep -Eq -- "$2" <<<"$1" ||
 	    fail "${3:-output}: expected a line matching /$2/; got:
 $1"
 }
 
 assert_no_match()
 {
-	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+	if grep -Eq -- "$2" <<<"$1"; then
 		fail "${3:-output}: expected no line matching /$2/; got:
 $1"
 	fi
 }
 
 # field TEXT KEY: value of the first "KEY=value" line of TEXT (echo.cgi output).
+# (No pipes into "head" or "grep -q" here: under pipefail the writer's
+# SIGPIPE would fail the caller at random.)
 field()
 {
-	printf '%s\n' "$1" | sed -n "s/^$2=//p" | head -n 1
+	sed -n "/^$2=/{s/^$2=//p;q}" <<<"$1"
 }
 
 # header TEXT NAME: value of the first "HEADER Name: value" line of rawhttp
@@ -112,15 +116,15 @@ field()
 # (case-insensitive name).
 header()
 {
-	printf '%s\n' "$1" | tr -d '\r' |
-	    sed -n "s/^\(HEADER \)\{0,1\}$2: *//Ip" | head -n 1
+	tr -d '\r' <<<"$1" |
+	    sed -n "/^\(HEADER \)\{0,1\}$2: */I{s/^\(HEADER \)\{0,1\}$2: *//I;p;q}"
 }
 
 # is_listening PORT: something listens on 127.0.0.1:PORT. Uses ss rather than
 # connecting, so the probe is not a connection the proxy has to serve.
 is_listening()
 {
-	ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+	[ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]
 }
 
 # wait_port PORT [SECONDS] [PID]: wait until PORT listens; fail if it does not
