@@ -75,6 +75,8 @@ static const struct keydef pool_keys[] = {
 	{ "connect_timeout_ms", ROLE_ANY }, { "response_timeout_ms", ROLE_ANY },
 	{ "retries", ROLE_ANY }, { "max_idle", ROLE_ANY },
 	{ "slowstart_ms", ROLE_ANY }, { "queue_timeout_ms", ROLE_ANY },
+	{ "tls", ROLE_ANY }, { "tls_ca_file", ROLE_ANY },
+	{ "tls_verify", ROLE_ANY }, { "tls_server_name", ROLE_ANY },
 	{ "health", ROLE_ANY }, { NULL, 0 }
 };
 
@@ -871,6 +873,11 @@ parse_pool(struct ctx *x, const char *name, json_t *v, struct pool_conf *p)
 	opt_uint(x, v, "retries", 0, 16, &p->retries);
 	opt_uint(x, v, "max_idle", 0, 10000, &p->max_idle);
 	opt_uint(x, v, "slowstart_ms", 0, 3600000, &p->slowstart_ms);
+	opt_bool(x, v, "tls", &p->tls);
+	p->tls_verify = true;
+	opt_bool(x, v, "tls_verify", &p->tls_verify);
+	opt_string(x, v, "tls_ca_file", &p->tls_ca_file);
+	opt_string(x, v, "tls_server_name", &p->tls_server_name);
 	p->queue_timeout_ms = p->connect_timeout_ms;
 	opt_uint(x, v, "queue_timeout_ms", 1, 3600000, &p->queue_timeout_ms);
 	parse_health(x, v, &p->health);
@@ -1636,6 +1643,8 @@ free_pool(struct pool_conf *p)
 	size_t	i;
 
 	free(p->name);
+	free(p->tls_ca_file);
+	free(p->tls_server_name);
 	for (i = 0; i < p->nbackends; i++)
 		free(p->backends[i].address);
 	free(p->backends);

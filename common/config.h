@@ -74,6 +74,12 @@ struct pool_conf {
 	unsigned		 queue_timeout_ms;	/* wait for a backend
 						   under max_conns; default
 						   connect_timeout_ms */
+	bool			 tls;		/* TLS to the backends */
+	bool			 tls_verify;	/* default true */
+	char			*tls_ca_file;	/* owned; NULL = system CAs */
+	char			*tls_server_name;	/* owned: SNI and the name
+						   checked; NULL = the
+						   backend's address */
 	struct health_conf	 health;
 };
 

@@ -15,6 +15,9 @@
  *   QUEUED     -> SEND_LOCAL  queue_timeout_ms passed (503)
  *   SEND_STATIC-> READ_HEAD   file sent, connection kept (or LINGER)
  *   CONNECT    -> SEND_HEAD   connected
+ *   CONNECT    -> BACKEND_TLS connected, the pool speaks TLS to backends
+ *   BACKEND_TLS-> VERIFY      handshake done (or SEND_HEAD)
+ *   BACKEND_TLS-> CONNECT     handshake failed: another backend tried
  *   CONNECT    -> VERIFY      connected, the pool verifies new connections
  *   VERIFY     -> SEND_HEAD   OPTIONS * answered 2xx
  *   VERIFY     -> CONNECT     it did not: another backend tried
@@ -75,6 +78,7 @@ static enum step	step_send_local(struct conn *);
 static enum step	step_linger(struct conn *);
 static enum step	step_queued(struct conn *);
 static enum step	step_verify(struct conn *);
+static enum step	step_backend_tls(struct conn *);
 static enum step	connected(struct conn *);
 static enum step	read_backend(struct conn *, bool *);
 static enum step	verify_failed(struct conn *, const char *);
@@ -93,6 +97,7 @@ static const struct {
 	[CONN_LINGER] =		{ "linger", step_linger },
 	[CONN_QUEUED] =		{ "queued", step_queued },
 	[CONN_VERIFY] =		{ "verify", step_verify },
+	[CONN_BACKEND_TLS] =	{ "backend-tls", step_backend_tls },
 	[CONN_SEND_STATIC] =	{ "send-static", step_send_static },
 };
 
@@ -124,6 +129,7 @@ static enum step	local_response(struct conn *c, int status, bool keep);
 static enum step	backend_failed(struct conn *c);
 static void	passive_failure(struct conn *c, const char *what);
 static enum step	flush_hdr(struct conn *c);
+static bool	would_block(void);
 
 /*
  * Buffers: one size for heads (the largest max_header_bytes plus room for
@@ -271,6 +277,7 @@ set_state(struct conn *c, enum conn_state s)
 		    c->svc->request_header_timeout_ms);
 		break;
 	case CONN_CONNECT:
+	case CONN_BACKEND_TLS:
 	case CONN_VERIFY:
 		set_deadline(c, c->pool->connect_timeout_ms);
 		break;
@@ -360,6 +367,12 @@ conn_timeout(struct timer *t)
 		break;
 	case CONN_VERIFY:
 		rv = verify_failed(c, "no answer in time");
+		break;
+	case CONN_BACKEND_TLS:
+		log_warn("backend %s (pool %s): TLS handshake timed out after "
+		    "%u ms", c->w->backends[c->backend].conf->address,
+		    c->pool->name, c->pool->connect_timeout_ms);
+		rv = backend_failed(c);
 		break;
 	case CONN_QUEUED:
 		log_warn("pool %s: no backend slot within %u ms (every usable "
@@ -583,79 +596,105 @@ send_some(int fd, const char *p, size_t n)
 }
 
 /*
- * Client I/O, plain or through TLS.  On "would block" these return -1
- * with errno EAGAIN and have already cleared the readiness flag the
- * connection must wait for: with TLS a read may have to wait until the
- * socket is writable, and the other way round.
+ * Socket I/O, plain or through TLS, for either side of the connection.  On
+ * "would block" these return -1 with errno EAGAIN and have already cleared
+ * the readiness flag that side must wait for: with TLS a read may have to
+ * wait until the socket is writable, and the other way round.
  */
 static ssize_t
-client_read(struct conn *c, struct buf *b)
+io_read(int fd, SSL *ssl, struct buf *b, bool *readable, bool *writable)
 {
 	enum tls_io	st;
 	size_t		n;
 	ssize_t		rv;
 
-	if (c->ssl == NULL) {
-		rv = buf_read_fd(b, c->cfd);
+	if (ssl == NULL) {
+		rv = buf_read_fd(b, fd);
 		if (rv == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			c->c_readable = false;
+			*readable = false;
 		return rv;
 	}
 	if (b->cap - b->end == 0)
 		buf_compact(b);
-	n = tls_conn_read(c->ssl, buf_tail(b), b->cap - b->end, &st);
+	n = tls_conn_read(ssl, buf_tail(b), b->cap - b->end, &st);
 	if (n > 0) {
 		b->end += n;
 		return (ssize_t)n;
 	}
 	switch (st) {
 	case TLS_IO_WANT_READ:
-		c->c_readable = false;
+		*readable = false;
 		errno = EAGAIN;
 		return -1;
 	case TLS_IO_WANT_WRITE:
-		c->c_writable = false;
+		*writable = false;
 		errno = EAGAIN;
 		return -1;
 	case TLS_IO_CLOSED:
 		return 0;
 	default:
-		log_debug("client %s (service %s): TLS read: %s",
-		    c->peer_text, c->svc->name, tls_error_text());
 		errno = ECONNRESET;
 		return -1;
 	}
 }
 
 static ssize_t
-client_send(struct conn *c, const char *p, size_t len)
+io_send(int fd, SSL *ssl, const char *p, size_t len, bool *readable,
+    bool *writable)
 {
 	enum tls_io	st;
 	size_t		n;
 	ssize_t		rv;
 
-	if (c->ssl == NULL) {
-		rv = send_some(c->cfd, p, len);
+	if (ssl == NULL) {
+		rv = send_some(fd, p, len);
 		if (rv == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			c->c_writable = false;
+			*writable = false;
 		return rv;
 	}
-	n = tls_conn_write(c->ssl, p, len, &st);
+	n = tls_conn_write(ssl, p, len, &st);
 	if (n > 0)
 		return (ssize_t)n;
 	switch (st) {
 	case TLS_IO_WANT_WRITE:
-		c->c_writable = false;
+		*writable = false;
 		errno = EAGAIN;
 		return -1;
 	case TLS_IO_WANT_READ:
-		c->c_readable = false;
+		*readable = false;
 		errno = EAGAIN;
 		return -1;
 	default:
 		errno = EPIPE;
 		return -1;
 	}
+}
+
+static ssize_t
+client_read(struct conn *c, struct buf *b)
+{
+	return io_read(c->cfd, c->ssl, b, &c->c_readable, &c->c_writable);
+}
+
+static ssize_t
+client_send(struct conn *c, const char *p, size_t len)
+{
+	return io_send(c->cfd, c->ssl, p, len, &c->c_readable,
+	    &c->c_writable);
+}
+
+static ssize_t
+backend_read(struct conn *c, struct buf *b)
+{
+	return io_read(c->bfd, c->bc->ssl, b, &c->b_readable,
+	    &c->b_writable);
+}
+
+static ssize_t
+backend_send(struct conn *c, const char *p, size_t len)
+{
+	return io_send(c->bfd, c->bc->ssl, p, len, &c->b_readable,
+	    &c->b_writable);
 }
 
 static bool
@@ -895,15 +934,56 @@ start_backend(struct conn *c)
 	}
 }
 
-/* A new backend connection is up: verify it first if the pool asks. */
+/*
+ * A new backend connection is up: TLS first if the pool speaks it, then
+ * OPTIONS * if the pool verifies, then the request.
+ */
 static enum step
 connected(struct conn *c)
 {
+	char		 ip[ADDR_STRLEN];
+	SSL_CTX		*ctx;
+
+	if (c->pool->tls && c->bc->ssl == NULL) {
+		ctx = tls_set_pool_ctx(c->w->tls, c->pool->index);
+		addr_format_host((const struct sockaddr *)
+		    &c->w->backends[c->backend].conf->addr.ss, ip, sizeof(ip));
+		if (ctx == NULL || (c->bc->ssl = tls_client_new(ctx, c->bfd,
+		    c->pool->tls_server_name, ip)) == NULL) {
+			log_error("backend %s (pool %s): no TLS context",
+			    backend_name(c), c->pool->name);
+			return backend_failed(c);
+		}
+		set_state(c, CONN_BACKEND_TLS);
+		return STEP_NEXT;
+	}
 	if (c->pool->verify && !c->b_reused)
 		set_state(c, CONN_VERIFY);
 	else
 		set_state(c, CONN_SEND_HEAD);
 	return STEP_NEXT;
+}
+
+static enum step
+step_backend_tls(struct conn *c)
+{
+	switch (tls_conn_handshake(c->bc->ssl)) {
+	case TLS_IO_OK:
+		return connected(c);
+	case TLS_IO_WANT_READ:
+		c->b_readable = false;
+		return STEP_WAIT;
+	case TLS_IO_WANT_WRITE:
+		c->b_writable = false;
+		return STEP_WAIT;
+	default:
+		/* Nothing of the request went: another backend may take it. */
+		log_warn("backend %s (pool %s): TLS handshake failed: %s%s%s",
+		    backend_name(c), c->pool->name, tls_error_text(),
+		    *tls_verify_text(c->bc->ssl) != '\0' ? ": " : "",
+		    tls_verify_text(c->bc->ssl));
+		return backend_failed(c);
+	}
 }
 
 static enum step
@@ -937,9 +1017,10 @@ step_verify(struct conn *c)
 		if (!c->b_writable)
 			return STEP_WAIT;
 		/* A new socket's send buffer takes these bytes at once. */
-		if (send_some(c->bfd, probe, sizeof(probe) - 1) !=
+		if (backend_send(c, probe, sizeof(probe) - 1) !=
 		    (ssize_t)sizeof(probe) - 1)
-			return verify_failed(c, strerror(errno));
+			return verify_failed(c, would_block() ? "no room to "
+			    "send OPTIONS *" : strerror(errno));
 		c->b_wrote = true;
 		c->b_readable = true;
 	}
@@ -1042,12 +1123,10 @@ step_send_head(struct conn *c)
 	while (c->hdr_off < buf_len(&c->hdr)) {
 		if (!c->b_writable)
 			return STEP_WAIT;
-		n = send_some(c->bfd, buf_head(&c->hdr) + c->hdr_off,
+		n = backend_send(c, buf_head(&c->hdr) + c->hdr_off,
 		    buf_len(&c->hdr) - c->hdr_off);
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			c->b_writable = false;
+		if (n == -1 && would_block())
 			return STEP_WAIT;
-		}
 		if (n == -1) {
 			if (!c->b_wrote) {
 				log_info("backend %s (pool %s): %s connection "
@@ -1591,16 +1670,14 @@ pump_request(struct conn *c, bool *progress)
 		return local_response(c, 413, false);
 	}
 	if (c->req_fwd > 0 && c->b_writable) {
-		k = send_some(c->bfd, buf_head(&c->in), c->req_fwd);
+		k = backend_send(c, buf_head(&c->in), c->req_fwd);
 		if (k > 0) {
 			buf_consume(&c->in, (size_t)k);
 			c->req_fwd -= (size_t)k;
 			c->req_bytes += (uint64_t)k;
 			shm_add(&backend_stats(c)->bytes_out, (uint64_t)k);
 			*progress = true;
-		} else if (errno == EAGAIN || errno == EWOULDBLOCK)
-			c->b_writable = false;
-		else {
+		} else if (!would_block()) {
 			log_warn("backend %s (pool %s): send failed: %s",
 			    backend_name(c), c->pool->name, strerror(errno));
 			shm_add(&backend_stats(c)->errors, 1);
@@ -1701,16 +1778,14 @@ read_backend(struct conn *c, bool *progress)
 		return STEP_CLOSE;
 	if (buf_room(&c->bin) == 0)
 		return STEP_WAIT;
-	n = buf_read_fd(&c->bin, c->bfd);
+	n = backend_read(c, &c->bin);
 	if (n > 0) {
 		shm_add(&backend_stats(c)->bytes_in, (uint64_t)n);
 		*progress = true;
 	} else if (n == 0) {
 		c->b_eof = true;
 		*progress = true;
-	} else if (errno == EAGAIN || errno == EWOULDBLOCK)
-		c->b_readable = false;
-	else if (errno != EINTR) {
+	} else if (!would_block() && errno != EINTR) {
 		c->b_eof = true;
 		*progress = true;
 	}

@@ -27,6 +27,7 @@ enum conn_state {
 	CONN_TLS_ACCEPT = 0,	/* TLS handshake with the client */
 	CONN_READ_HEAD,		/* waiting for a complete request head */
 	CONN_CONNECT,		/* backend connect in progress */
+	CONN_BACKEND_TLS,	/* TLS handshake with a new backend conn */
 	CONN_VERIFY,		/* new backend conn answering OPTIONS * */
 	CONN_SEND_HEAD,		/* rewritten request head to the backend */
 	CONN_EXCHANGE,		/* request body up, response down */

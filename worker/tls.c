@@ -97,6 +97,9 @@ struct tls_service {
 struct tls_set {
 	struct tls_service	*svcs;	/* owned, like config->services */
 	size_t			 nsvcs;
+	SSL_CTX			**pools;	/* owned, like config->pools:
+					   client contexts, NULL = plain */
+	size_t			 npools;
 	struct tls_keys		*keys;	/* shared mapping; NULL = none */
 };
 
@@ -845,6 +848,45 @@ load_service(struct tls_set *ts, struct tls_service *svc,
  * one pass, then fails.  Called in the master before forking, so the
  * workers inherit the contexts and the shared key mapping.
  */
+/*
+ * The client context for a pool with "tls": TLS 1.2 and up, the peer
+ * verified against tls_ca_file (or the system's CAs) unless tls_verify is
+ * false, ALPN http/1.1.  Returns NULL after reporting on <errs>.
+ */
+static SSL_CTX *
+load_pool(const struct pool_conf *pc, const struct config *cfg, FILE *errs)
+{
+	static const unsigned char	alpn[] = "\x08http/1.1";
+	SSL_CTX				*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		fprintf(errs, "%s: pools.%s.tls: %s\n", cfg->path, pc->name,
+		    tls_error_text());
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	(void)SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
+	if (pc->tls_verify) {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+		if ((pc->tls_ca_file != NULL ?
+		    SSL_CTX_load_verify_locations(ctx, pc->tls_ca_file, NULL) :
+		    SSL_CTX_set_default_verify_paths(ctx)) != 1) {
+			fprintf(errs, "%s: pools.%s.tls_ca_file: cannot load "
+			    "%s: %s\n", cfg->path, pc->name,
+			    pc->tls_ca_file != NULL ? pc->tls_ca_file :
+			    "the system's CA certificates", tls_error_text());
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+	}
+	return ctx;
+}
+
 struct tls_set *
 tls_set_load(const struct config *cfg, FILE *errs)
 {
@@ -870,6 +912,16 @@ tls_set_load(const struct config *cfg, FILE *errs)
 	for (i = 0; i < cfg->nservices; i++)
 		if (cfg->services[i].tls != NULL && load_service(ts,
 		    &ts->svcs[i], &cfg->services[i], cfg, errs) == -1)
+			ok = false;
+	ts->pools = calloc(cfg->npools > 0 ? cfg->npools : 1,
+	    sizeof(*ts->pools));
+	if (ts->pools == NULL)
+		ok = false;
+	else
+		ts->npools = cfg->npools;
+	for (i = 0; ts->pools != NULL && i < cfg->npools; i++)
+		if (cfg->pools[i].tls && (ts->pools[i] =
+		    load_pool(&cfg->pools[i], cfg, errs)) == NULL)
 			ok = false;
 	ERR_clear_error();
 	if (!ok) {
@@ -907,6 +959,9 @@ tls_set_free(struct tls_set *ts)
 		free(svc->ctxs);
 	}
 	free(ts->svcs);
+	for (i = 0; i < ts->npools; i++)
+		SSL_CTX_free(ts->pools[i]);
+	free(ts->pools);
 	keys_destroy(ts->keys);
 	free(ts);
 }
@@ -1033,6 +1088,49 @@ io_status(SSL *ssl, int rv)
 }
 
 /* One step of the handshake on <ssl>; TLS_IO_OK when it is complete. */
+const char *
+tls_verify_text(SSL *ssl)
+{
+	long	rv = SSL_get_verify_result(ssl);
+
+	return rv == X509_V_OK ? "" : X509_verify_cert_error_string(rv);
+}
+
+SSL_CTX *
+tls_set_pool_ctx(const struct tls_set *ts, size_t index)
+{
+	if (ts == NULL || index >= ts->npools)
+		return NULL;
+	return ts->pools[index];
+}
+
+/* Backend socket <fd> in client mode; see tls.h.  The caller owns it. */
+SSL *
+tls_client_new(SSL_CTX *ctx, int fd, const char *server_name,
+    const char *ip)
+{
+	SSL			*ssl;
+	X509_VERIFY_PARAM	*vp;
+
+	if ((ssl = SSL_new(ctx)) == NULL)
+		return NULL;
+	if (SSL_set_fd(ssl, fd) != 1)
+		goto fail;
+	SSL_set_connect_state(ssl);
+	vp = SSL_get0_param(ssl);
+	if (server_name != NULL) {
+		if (SSL_set_tlsext_host_name(ssl, server_name) != 1 ||
+		    X509_VERIFY_PARAM_set1_host(vp, server_name, 0) != 1)
+			goto fail;
+	} else if (ip != NULL &&
+	    X509_VERIFY_PARAM_set1_ip_asc(vp, ip) != 1)
+		goto fail;
+	return ssl;
+fail:
+	SSL_free(ssl);
+	return NULL;
+}
+
 enum tls_io
 tls_conn_handshake(SSL *ssl)
 {

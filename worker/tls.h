@@ -64,6 +64,17 @@ enum tls_io {
 	TLS_IO_ERROR,		/* fatal: close the connection */
 };
 
+/* The client context for pool <index> (a pool with "tls"), or NULL. */
+SSL_CTX		*tls_set_pool_ctx(const struct tls_set *ts, size_t index);
+
+/*
+ * A client-side SSL on backend socket <fd>: SNI and the name verified are
+ * <server_name> when not NULL, else the certificate must name <ip> (the
+ * backend's address, no port).  NULL when out of memory.
+ */
+SSL		*tls_client_new(SSL_CTX *ctx, int fd, const char *server_name,
+		    const char *ip);
+
 /* A new server-side SSL for accepted socket <fd>; NULL when out of memory. */
 SSL		*tls_conn_new(SSL_CTX *ctx, int fd);
 
@@ -82,6 +93,9 @@ size_t		 tls_conn_write(SSL *ssl, const void *buf, size_t len,
 
 /* Best-effort close_notify (never blocks), then frees <ssl>. */
 void		 tls_conn_free(SSL *ssl);
+
+/* Why the peer's certificate was refused ("" when it was not). */
+const char	*tls_verify_text(SSL *ssl);
 
 /* The last OpenSSL error as text, for the log. */
 const char	*tls_error_text(void);

@@ -20,6 +20,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "worker/conn.h"
+#include "worker/tls.h"
 
 static void	idle_expired(struct timer *t);
 
@@ -64,6 +65,10 @@ destroy(struct bconn *bc)
 {
 	struct worker	*w = bc->w;
 
+	if (bc->ssl != NULL) {
+		tls_conn_free(bc->ssl);
+		bc->ssl = NULL;
+	}
 	close(bc->fd);
 	bc->fd = -1;
 	bc->owner = NULL;

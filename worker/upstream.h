@@ -20,6 +20,8 @@ struct bconn {
 	struct ev		 ev;		/* EV_BACKEND */
 	struct worker		*w;
 	int			 fd;		/* -1 when the slot is free */
+	struct ssl_st		*ssl;		/* owned; NULL = plain (or not
+						   yet handshaken) */
 	uint32_t		 backend;	/* global index */
 	struct conn		*owner;		/* borrowed; NULL while idle */
 	struct timer		 timer;		/* idle expiry */

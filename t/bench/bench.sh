@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# make bench: two sections under the same wrk load (-t2 -c64, keep-alive).
+# make bench: three sections; proxy and static run the same wrk load
+# (-t2 -c64, keep-alive).
 # Proxy: weir, HAProxy and nginx, each with one worker/thread, in front of
 # the same two lighttpd backends on 127.0.0.1. Static files: weir's
 # web_server role (1 worker), nginx (1 worker, sendfile on) and lighttpd (one
 # process) serving the same 1 KiB and 1 MiB files from one docroot. Prints
 # req/s and p50/p99 latency per server and weir's req/s as a ratio of each
-# other server's.
+# other server's. TLS: weir and HAProxy (one worker/thread each) terminating
+# TLS (1.2 and 1.3, default ciphers, the same ECDSA P-256 key and certificate)
+# in front of the same lighttpd backends: full and resumed handshakes per
+# second (one GET /small.txt per connection) and keep-alive req/s over TLS.
 #
 # Environment: top_builddir/top_srcdir (make sets them), BENCH_SECONDS
 # (seconds per run, default 10; BENCH_DURATION is an older name for it),
 # BENCH_CONNECTIONS (default 64), BENCH_PATHS (proxy section, default
 # "/1k.bin /small.txt"), BENCH_STATIC_PATHS (static section, default
-# "/1k.bin /1m.bin"), BENCH_SECTIONS (default "proxy static"), BENCH_PORT
-# (first of 9 ports, default 30080), BENCH_NO_INSTALL=1 to skip apt-get.
+# "/1k.bin /1m.bin"), BENCH_SECTIONS (default "proxy static tls"),
+# BENCH_TLS_PATH (tls section's keep-alive path, default /1k.bin),
+# BENCH_TLS_CLIENTS (tls section's parallel openssl s_time clients, default
+# 8), BENCH_PORT (first of 10 ports, default 30080), BENCH_NO_INSTALL=1 to
+# skip apt-get.
 # Exit status: 0 when every proxy ran cleanly, 1 otherwise (e.g. weir missing).
 
 set -euo pipefail
@@ -29,26 +36,30 @@ DUR=${BENCH_SECONDS:-${BENCH_DURATION:-10}}
 CONNS=${BENCH_CONNECTIONS:-64}
 PATHS=${BENCH_PATHS:-/1k.bin /small.txt}
 STATIC_PATHS=${BENCH_STATIC_PATHS:-/1k.bin /1m.bin}
-SECTIONS=${BENCH_SECTIONS:-proxy static}
+SECTIONS=${BENCH_SECTIONS:-proxy static tls}
+TLS_PATH=${BENCH_TLS_PATH:-/1k.bin}
+TLS_CLIENTS=${BENCH_TLS_CLIENTS:-8}
 BASE=${BENCH_PORT:-30080}
 B1=$BASE
 B2=$((BASE + 1))
-# BASE + 5 is left free.
 declare -A PORT=([weir]=$((BASE + 2)) [haproxy]=$((BASE + 3)) [nginx]=$((BASE + 4))
-    [ws_weir]=$((BASE + 6)) [ws_nginx]=$((BASE + 7)) [ws_lighttpd]=$((BASE + 8)))
+    [tls_weir]=$((BASE + 5)) [ws_weir]=$((BASE + 6)) [ws_nginx]=$((BASE + 7))
+    [ws_lighttpd]=$((BASE + 8)) [tls_haproxy]=$((BASE + 9)))
 PROXIES=
 STATICS=
+TLSS=
 for sec in $SECTIONS; do
 	case $sec in
 	proxy) PROXIES="weir haproxy nginx" ;;
 	static) STATICS="ws_weir ws_nginx ws_lighttpd" ;;
+	tls) TLSS="tls_weir tls_haproxy" ;;
 	*) echo "bench: unknown section '$sec' in BENCH_SECTIONS" >&2; exit 1 ;;
 	esac
 done
 
 if [ "${BENCH_NO_INSTALL:-0}" != 1 ]; then
 	. "$top_srcdir/t/deps.sh"
-	need_packages wrk haproxy nginx lighttpd curl iproute2 procps
+	need_packages wrk haproxy nginx lighttpd curl iproute2 procps openssl
 fi
 
 D=$(mktemp -d /tmp/weir-bench.XXXXXX)
@@ -126,33 +137,44 @@ EOF
 	done
 }
 
-start_weir()
+# weir_proxy NAME [SERVICE_JSON]: weir as NAME, proxying to the backends,
+# with SERVICE_JSON (e.g. "tls") added to its service.
+weir_proxy()
 {
-	mkdir -p "$D/weir/run"
-	cat >"$D/weir/weir.json" <<EOF
+	local px=$1 extra=${2:+, $2}
+	mkdir -p "$D/$px/run"
+	cat >"$D/$px/weir.json" <<EOF
 {
   "workers": 1,
-  "state_dir": "$D/weir/run",
-  "pidfile": "$D/weir/run/weir.pid",
+  "state_dir": "$D/$px/run",
+  "pidfile": "$D/$px/run/weir.pid",
   "log_level": "warn",
   "pools": {"web": {"balance": "roundrobin", "health": false, "persist": true,
                     "backends": ["127.0.0.1:$B1", "127.0.0.1:$B2"]}},
-  "services": {"bench": {"listen": "127.0.0.1:${PORT[weir]}", "pool": "web"}}
+  "services": {"bench": {"listen": "127.0.0.1:${PORT[$px]}", "pool": "web"$extra}}
 }
 EOF
 	if [ ! -x "$WEIR" ]; then
-		STATUS[weir]="not built ($WEIR missing)"
+		STATUS[$px]="not built ($WEIR missing)"
 		return 1
 	fi
-	"$WEIR" -c "$D/weir/weir.json" -f >"$D/weir/log" 2>&1 &
-	PROXY_PID[weir]=$!
+	"$WEIR" -c "$D/$px/weir.json" -f >"$D/$px/log" 2>&1 &
+	PROXY_PID[$px]=$!
 	pids+=($!)
 }
 
-start_haproxy()
+start_weir()
 {
-	mkdir -p "$D/haproxy"
-	cat >"$D/haproxy/haproxy.cfg" <<EOF
+	weir_proxy weir
+}
+
+# haproxy_proxy NAME [BIND_OPTIONS]: HAProxy as NAME, proxying to the
+# backends, with BIND_OPTIONS (e.g. "ssl crt FILE") on its bind line.
+haproxy_proxy()
+{
+	local px=$1 bindopts=${2:+ $2}
+	mkdir -p "$D/$px"
+	cat >"$D/$px/haproxy.cfg" <<EOF
 global
 	nbthread 1
 	maxconn 4096
@@ -167,7 +189,7 @@ defaults
 	http-reuse safe
 
 frontend bench
-	bind 127.0.0.1:${PORT[haproxy]}
+	bind 127.0.0.1:${PORT[$px]}$bindopts
 	default_backend web
 
 backend web
@@ -175,9 +197,39 @@ backend web
 	server b1 127.0.0.1:$B1
 	server b2 127.0.0.1:$B2
 EOF
-	haproxy -db -f "$D/haproxy/haproxy.cfg" >"$D/haproxy/log" 2>&1 &
-	PROXY_PID[haproxy]=$!
+	haproxy -db -f "$D/$px/haproxy.cfg" >"$D/$px/log" 2>&1 &
+	PROXY_PID[$px]=$!
 	pids+=($!)
+}
+
+start_haproxy()
+{
+	haproxy_proxy haproxy
+}
+
+# The tls section's certificate, for both servers: a self-signed ECDSA P-256
+# one for localhost; HAProxy reads it and its key from one file.
+TLS_DIR=$D/tls
+make_tls_cert()
+{
+	mkdir -p "$TLS_DIR"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" -days 2 \
+	    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+	    >"$TLS_DIR/openssl.log" 2>&1 || { cat "$TLS_DIR/openssl.log" >&2; exit 1; }
+	cat "$TLS_DIR/cert.pem" "$TLS_DIR/key.pem" >"$TLS_DIR/combined.pem"
+}
+
+# Both offer TLS 1.2 and 1.3 (weir's default) with their default ciphers, and
+# resume with tickets (their default; HAProxy also keeps a session cache).
+start_tls_weir()
+{
+	weir_proxy tls_weir "\"tls\": {\"certificates\": [{\"cert\": \"$TLS_DIR/cert.pem\", \"key\": \"$TLS_DIR/key.pem\"}]}"
+}
+
+start_tls_haproxy()
+{
+	haproxy_proxy tls_haproxy "ssl crt $TLS_DIR/combined.pem ssl-min-ver TLSv1.2"
 }
 
 start_nginx()
@@ -301,11 +353,21 @@ EOF
 	pids+=($!)
 }
 
+# url SERVER: the base URL of SERVER.
+url()
+{
+	case $1 in
+	tls_*) echo "https://127.0.0.1:${PORT[$1]}" ;;
+	*) echo "http://127.0.0.1:${PORT[$1]}" ;;
+	esac
+}
+
 # check_answer SERVER: "" when SERVER answers a test request correctly, else
 # what was wrong.
 check_answer()
 {
-	local px=$1 u=http://127.0.0.1:${PORT[$1]} body got want
+	local px=$1 u body got want
+	u=$(url "$px")
 	case $px in
 	ws_*)
 		got=$(curl -s --max-time 5 "$u/1m.bin" | md5sum | cut -d' ' -f1)
@@ -315,16 +377,18 @@ check_answer()
 		[ "$got" = "200 1024" ] || echo "wrong answer for /1k.bin: '$got'"
 		;;
 	*)
-		body=$(curl -s --max-time 5 "$u/small.txt" || true)
+		# Over TLS, curl checks that the bench's certificate is served.
+		body=$(curl -s --max-time 5 --cacert "$TLS_DIR/cert.pem" "$u/small.txt" || true)
 		[ "$body" = "hello from weir's bench" ] ||
 		    echo "wrong answer to a test request: '${body:0:80}'"
 		;;
 	esac
 }
 
-[ -z "$PROXIES" ] || start_backends
+[ -z "$PROXIES$TLSS" ] || start_backends
 [ -z "$STATICS" ] || make_static_root
-for px in $PROXIES $STATICS; do
+[ -z "$TLSS" ] || make_tls_cert
+for px in $PROXIES $STATICS $TLSS; do
 	STATUS[$px]=ok
 	"start_$px" || continue
 	if ! wait_port "${PORT[$px]}" "${PROXY_PID[$px]}"; then
@@ -362,7 +426,7 @@ measure()
 				continue
 			fi
 			out=$(timeout $((DUR + 20)) wrk -t2 -c"$CONNS" -d"${DUR}s" --latency \
-			    "http://127.0.0.1:${PORT[$px]}$path" 2>&1) || {
+			    "$(url "$px")$path" 2>&1) || {
 				STATUS[$px]="wrk failed or hung: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
 				RPS[$k]=-
 				continue
@@ -411,6 +475,158 @@ report()
 	done
 }
 
+HZ=$(getconf CLK_TCK)
+
+# cpu_ticks PID: the user and system CPU time so far of PID and of its
+# descendants (weir's workers), in clock ticks.
+cpu_ticks()
+{
+	local p st f kids t=0 todo=("$1")
+	while [ ${#todo[@]} -gt 0 ]; do
+		p=${todo[0]}
+		read -r -d '' -a kids < <(ps -o pid= --ppid "$p") || true
+		todo=("${todo[@]:1}" "${kids[@]}")
+		st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		read -r -a f <<<"${st##*) }"
+		t=$((t + f[11] + f[12]))
+	done
+	echo "$t"
+}
+
+# The tls section's figures, keyed by SERVER/METRIC: value, the server's CPU
+# use in % of one CPU, the % of connections resumed, per second of server CPU.
+declare -A TV TCPU TRES TPER
+
+# tls_handshakes SERVER MODE: handshakes per second with openssl s_time
+# -MODE (new or reuse), TLS_CLIENTS of them in parallel.
+#
+# Each s_time client makes one connection at a time (connect, handshake,
+# "GET /small.txt HTTP/1.0", read to the server's close): -new offers no
+# session, so every handshake is full; -reuse offers the session of its first
+# connection, so every one resumes if the server can (a ticket, read with
+# the response). s_time prints '*' per full handshake and 'r' per resumed
+# one: the "resumed" column counts them, so the table shows what happened.
+# Not wrk -H 'Connection: close': wrk keeps the session over its reconnects
+# (SSL_shutdown then SSL_clear keep it) and resumes whenever the server
+# issues tickets, so it cannot force full handshakes.
+#
+# A full handshake costs the client more than the server (it verifies the
+# ECDSA signature the server makes, and verifying is the dearer operation),
+# so on a small machine the clients, not the server, may set the rate. The
+# figure per second of the server's CPU (its processes' utime + stime from
+# /proc) measures the server whatever the clients manage; "srv cpu" shows how
+# busy the server was.
+tls_handshakes()
+{
+	local px=$1 mode=$2 k=$1/$2 i t0 t1 c0 c1 n marks reused rc=0 spids=()
+	TV[$k]=-
+	[ "${STATUS[$px]}" = ok ] || return 0
+	rm -f "$D/$px/s_time.$mode".*
+	c0=$(cpu_ticks "${PROXY_PID[$px]}")
+	t0=$EPOCHREALTIME
+	for ((i = 0; i < TLS_CLIENTS; i++)); do
+		timeout $((DUR + 20)) openssl s_time -connect "127.0.0.1:${PORT[$px]}" \
+		    "-$mode" -time "$DUR" -www /small.txt >"$D/$px/s_time.$mode.$i" 2>&1 &
+		spids+=($!)
+	done
+	for i in "${spids[@]}"; do
+		wait "$i" || rc=$?
+	done
+	t1=$EPOCHREALTIME
+	c1=$(cpu_ticks "${PROXY_PID[$px]}")
+	if [ "$rc" != 0 ]; then
+		STATUS[$px]="openssl s_time -$mode failed ($rc): $(cat "$D/$px/s_time.$mode".* |
+		    grep -v '^[*rt3]*$' | tail -n 2 | tr '\n' ' ')"
+		return 0
+	fi
+	n=$(awk '/ connections in .* real seconds/ {n += $1} END {print n + 0}' \
+	    "$D/$px/s_time.$mode".*)
+	marks=$(grep -hE '^[*rt3]+$' "$D/$px/s_time.$mode".* | tr -d '\n' || true)
+	reused=${marks//[^r]/}
+	TV[$k]=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')
+	TCPU[$k]=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v a="$t0" -v b="$t1" \
+	    'BEGIN {printf "%.0f", 100 * c / hz / (b - a)}')
+	TPER[$k]=$(awk -v n="$n" -v c=$((c1 - c0)) -v hz="$HZ" \
+	    'BEGIN {if (c > 0) printf "%.0f", n * hz / c; else print "-"}')
+	TRES[$k]=$(awk -v r=${#reused} -v m=${#marks} \
+	    'BEGIN {if (m > 0) printf "%.0f", 100 * r / m; else print "-"}')
+	if ! kill -0 "${PROXY_PID[$px]}" 2>/dev/null; then
+		STATUS[$px]="died during the run: $(tail -n 3 "$D/$px/log" | tr '\n' ' ')"
+	fi
+}
+
+# tls_keepalive SERVER: measure's keep-alive wrk run over TLS on TLS_PATH,
+# with the server's CPU use.
+tls_keepalive()
+{
+	local px=$1 k=$1/keepalive t0 t1 c0 c1
+	TV[$k]=-
+	[ "${STATUS[$px]}" = ok ] || return 0
+	c0=$(cpu_ticks "${PROXY_PID[$px]}")
+	t0=$EPOCHREALTIME
+	measure "$px" "$TLS_PATH"
+	t1=$EPOCHREALTIME
+	c1=$(cpu_ticks "${PROXY_PID[$px]}")
+	TV[$k]=${RPS[$px$TLS_PATH]}
+	TCPU[$k]=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v a="$t0" -v b="$t1" \
+	    'BEGIN {printf "%.0f", 100 * c / hz / (b - a)}')
+	TPER[$k]=$(awk -v v="${TV[$k]}" -v s="$DUR" -v c=$((c1 - c0)) -v hz="$HZ" \
+	    'BEGIN {if (c > 0 && v != "-") printf "%.0f", v * s * hz / c; else print "-"}')
+}
+
+# report_tls: one row per server and metric, with weir's value as a ratio of
+# HAProxy's on HAProxy's rows.
+report_tls()
+{
+	local m px k v label w fmt='%-9s %-28s %10s %8s %8s %11s\n'
+	echo
+	echo "tls: ECDSA P-256, TLS 1.3 negotiated (both offer 1.2 and 1.3); handshakes:"
+	echo "     $TLS_CLIENTS openssl s_time clients, one GET /small.txt per connection"
+	# shellcheck disable=SC2059
+	printf "$fmt" proxy metric value "srv cpu" resumed "weir ratio"
+	for m in new new/cpu reuse reuse/cpu keepalive keepalive/cpu; do
+		case $m in
+		new) label="full handshakes/s" ;;
+		new/cpu) label="full handshakes/cpu-s" ;;
+		reuse) label="resumed handshakes/s" ;;
+		reuse/cpu) label="resumed handshakes/cpu-s" ;;
+		keepalive) label="keep-alive req/s $TLS_PATH" ;;
+		keepalive/cpu) label="keep-alive req/cpu-s" ;;
+		esac
+		w=
+		for px in $TLSS; do
+			k=$px/${m%/cpu}
+			if [ "${TV[$k]:--}" = - ]; then
+				# shellcheck disable=SC2059
+				printf "$fmt" "${px#tls_}" "$label" - "" "" "FAILED: ${STATUS[$px]}"
+				continue
+			fi
+			case $m in
+			*/cpu) v=${TPER[$k]:--} ;;
+			*) v=${TV[$k]} ;;
+			esac
+			[ "$px" = tls_weir ] && w=$v
+			# shellcheck disable=SC2059
+			case $m in
+			*/cpu) printf "$fmt" "${px#tls_}" "$label" "$v" "" "" "$(ratio "$w" "$v" "$px")" ;;
+			keepalive) printf "$fmt" "${px#tls_}" "$label" "$v" "${TCPU[$k]}%" "" "$(ratio "$w" "$v" "$px")" ;;
+			*) printf "$fmt" "${px#tls_}" "$label" "$v" "${TCPU[$k]}%" "${TRES[$k]}%" "$(ratio "$w" "$v" "$px")" ;;
+			esac
+		done
+	done
+}
+
+# ratio WEIR OTHER SERVER: WEIR / OTHER, or nothing on weir's own row.
+ratio()
+{
+	[ "$3" != tls_weir ] || return 0
+	if [ -n "$1" ] && [ "$1" != - ] && [ "$2" != - ] && [ "$2" -gt 0 ]; then
+		awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'
+	else
+		echo n/a
+	fi
+}
+
 echo "bench: wrk -t2 -c$CONNS -d${DUR}s --latency"
 if [ -n "$PROXIES" ]; then
 	echo "bench: proxy section: weir, haproxy, nginx in front of lighttpd 127.0.0.1:$B1 and :$B2"
@@ -420,15 +636,38 @@ if [ -n "$STATICS" ]; then
 	echo "bench: static section: weir web_server, nginx, lighttpd (one worker each) serving $WS_ROOT"
 	measure "$STATICS" "$STATIC_PATHS"
 fi
+if [ -n "$TLSS" ]; then
+	echo "bench: tls section: weir, haproxy terminating TLS in front of lighttpd 127.0.0.1:$B1 and :$B2"
+	for px in $TLSS; do
+		tls_handshakes "$px" new
+		tls_handshakes "$px" reuse
+		tls_keepalive "$px"
+	done
+fi
 [ -z "$PROXIES" ] || report proxy "$PROXIES" "$PATHS" weir "haproxy nginx"
 [ -z "$STATICS" ] || report static "$STATICS" "$STATIC_PATHS" ws_weir "ws_nginx ws_lighttpd"
+[ -z "$TLSS" ] || report_tls
 
 echo
 failed=0
-for px in $PROXIES $STATICS; do
+for px in $PROXIES $STATICS $TLSS; do
 	label=${px#ws_}
 	paths=$PATHS
-	case $px in ws_*) label="$label (static)"; paths=$STATIC_PATHS ;; esac
+	case $px in
+	ws_*) label="$label (static)"; paths=$STATIC_PATHS ;;
+	tls_*)
+		label="${px#tls_} (tls)"
+		paths=$TLS_PATH
+		if [ "${TRES[$px/new]:-0}" != 0 ]; then
+			echo "bench: $label resumed ${TRES[$px/new]}% of the full handshakes (not comparable)"
+			failed=1
+		fi
+		if [ "${TV[$px/reuse]:--}" != - ] && [ "${TRES[$px/reuse]:-0}" != 100 ]; then
+			echo "bench: $label resumed only ${TRES[$px/reuse]}% of the resumed handshakes (not comparable)"
+			failed=1
+		fi
+		;;
+	esac
 	if [ "${STATUS[$px]}" != ok ]; then
 		echo "bench: $label FAILED: ${STATUS[$px]}"
 		failed=1

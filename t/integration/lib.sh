@@ -334,6 +334,8 @@ DocumentRoot "$docroot"
 	Require all granted
 </Directory>
 EOF
+	# APACHE_EXTRA: more configuration lines (mod_ssl for a TLS backend).
+	[ -z "${APACHE_EXTRA:-}" ] || printf '%s\n' "$APACHE_EXTRA" >>"$dir/apache2.conf"
 	apache2 -f "$dir/apache2.conf" -DFOREGROUND >>"$dir/stderr.log" 2>&1 &
 	LAST_PID=$!
 	track "$LAST_PID"

@@ -107,7 +107,8 @@ static const struct bad_case {
 	    "t.json:4:1: pools.p.retry: unknown key; expected one of: "
 	    "balance, backends, persist, verify, connect_timeout_ms, "
 	    "response_timeout_ms, retries, max_idle, slowstart_ms, "
-	    "queue_timeout_ms, health" },
+	    "queue_timeout_ms, tls, tls_ca_file, tls_verify, tls_server_name, "
+	    "health" },
 	{ "rejects_retries_over_16",
 	    POOL_OPEN "\"retries\": 17" BK,
 	    "t.json:4:12: pools.p.retries: expected an integer from 0 to 16" },
