@@ -14,6 +14,7 @@ $(conf_globals 1)
 }
 EOF
 start_weir "$T/weir.json"
+wait_children 1
 worker=$(weir_children)
 worker=${worker%%$'\n'*}
 [ -n "$worker" ] || fail "no worker process"

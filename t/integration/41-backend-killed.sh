@@ -15,6 +15,7 @@ $(conf_globals 2)
 }
 EOF
 start_weir "$T/weir.json"
+wait_children 2
 children_before=$(weir_children | sort | tr '\n' ' ')
 
 # Sequential requests, each on a new client connection; weir keeps idle

@@ -12,6 +12,7 @@ $(conf_globals 2)
 }
 EOF
 start_weir "$T/weir.json"
+wait_children 2
 sleep 0.3
 mapfile -t kids < <(weir_children)
 note "children of master $WEIR_PID: ${kids[*]}"

@@ -12,6 +12,7 @@ $(conf_globals 2)
 }
 EOF
 start_weir "$T/weir.json"
+wait_children 2
 assert_eq "$(get "http://127.0.0.1:$P/")" "backend 1" "request before TERM"
 [ -f "$T/run/weir.pid" ] || fail "no pid file at $T/run/weir.pid"
 assert_eq "$(tr -d ' \n' <"$T/run/weir.pid")" "$WEIR_PID" "pid file contents"

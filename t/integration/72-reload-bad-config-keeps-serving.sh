@@ -16,12 +16,8 @@ EOF
 }
 write_conf ""
 start_weir "$T/weir.json"
-for i in $(seq 1 50); do
-	[ "$(weir_children | wc -l)" -ge 2 ] && break
-	sleep 0.1
-done
+wait_children 2
 before=$(weir_children | sort | tr '\n' ' ')
-assert_eq "$(wc -w <<<"$before")" 2 "workers started"
 
 write_conf ', "max_header_bytes": "lots"'
 out=$("$WEIRCTL" -s "$T/run" reload 2>&1) && fail "weirctl reload succeeded on a bad config: $out"

@@ -401,6 +401,18 @@ weir_children()
 	pgrep -P "$WEIR_PID" || true
 }
 
+# wait_children N: until the master has N children (the port listens as
+# soon as the master binds, before it forks; under valgrind, well before).
+wait_children()
+{
+	local i
+	for i in $(seq 1 100); do
+		[ "$(weir_children | wc -l)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "weir has $(weir_children | wc -l) children, expected $1"
+}
+
 # get URL [curl args...]: body of a GET, failing the test on transport errors.
 get()
 {
