@@ -1839,10 +1839,22 @@ write_client_head(struct conn *c, bool *progress)
 
 	if (!c->hdr_is_resp || buf_empty(&c->hdr) || !c->c_writable)
 		return STEP_WAIT;
-	if (c->has_resp_head && c->ssl == NULL) {
+	if (c->has_resp_head) {
 		if (scan_response_body(c) == STEP_CLOSE)
 			return STEP_CLOSE;
 		body = c->resp_fwd;
+	}
+	if (body > 0 && c->ssl != NULL && buf_room(&c->hdr) >= body &&
+	    buf_append(&c->hdr, buf_head(&c->bin), body) == 0) {
+		/*
+		 * No writev under TLS: the body already here goes into the
+		 * head's buffer, so head and body leave as one record and
+		 * one system call instead of two.
+		 */
+		buf_consume(&c->bin, body);
+		c->resp_fwd = 0;
+		c->resp_bytes += body;
+		body = 0;
 	}
 	hlen = buf_len(&c->hdr);
 	if (body == 0)
