@@ -76,6 +76,44 @@ sys.exit(1 if errs else 0)
 EOF
     fail "weirctl stats --json: see above; output: $(cat "$T/stats.json")"
 
+# Prometheus text exposition format: every line parses, every sample's
+# family was declared with # TYPE first, and the counters add up.
+"$WEIRCTL" -s "$T/run" stats --prometheus >"$T/stats.prom" ||
+    fail "weirctl stats --prometheus failed"
+python3 - "$T/stats.prom" <<'EOF' ||
+import re, sys
+sample = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)'
+                    r'(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
+                    r'(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*)?\})?'
+                    r' (-?[0-9.e+-]+|NaN|[+-]Inf)( -?[0-9]+)?$')
+typed, errs, total = {}, [], 0.0
+for n, line in enumerate(open(sys.argv[1]), 1):
+    line = line.rstrip("\n")
+    if line.startswith("# TYPE "):
+        name, kind = line.split()[2:4]
+        if kind not in ("counter", "gauge", "summary", "histogram", "untyped"):
+            errs.append("line %d: type %s" % (n, kind))
+        typed[name] = kind
+        continue
+    if line.startswith("# HELP ") or line == "":
+        continue
+    m = sample.match(line)
+    if not m:
+        errs.append("line %d does not parse: %r" % (n, line))
+        continue
+    name = m.group(1)
+    family = re.sub(r'_(count|sum|bucket)$', '', name)
+    if name not in typed and family not in typed:
+        errs.append("line %d: %s has no # TYPE before it" % (n, name))
+    if name == "weir_backend_requests_total":
+        total += float(m.group(5))
+if total != 11:
+    errs.append("weir_backend_requests_total adds up to %s, not 11" % total)
+print("\n".join(errs))
+sys.exit(1 if errs else 0)
+EOF
+    fail "weirctl stats --prometheus: see above"
+
 stop_weir
 rc=0
 out=$("$WEIRCTL" -s "$T/run" status 2>&1) || rc=$?
