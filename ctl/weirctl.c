@@ -158,6 +158,20 @@ report_dead(const struct snapshot *snap)
 	    (long long)snap->hdr->master_pid);
 }
 
+/* take(), and refuse a segment whose master is gone. */
+static int
+take_live(struct ctl *ctl, struct snapshot *snap)
+{
+	if (take(ctl, snap) == -1)
+		return -1;
+	if (!snap->is_master_alive) {
+		report_dead(snap);
+		snapshot_free(snap);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 finish_output(void)
 {
@@ -212,13 +226,8 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 			return -1;
 		}
 	}
-	if (take(ctl, &snap) == -1)
+	if (take_live(ctl, &snap) == -1)
 		return -1;
-	if (!snap.is_master_alive) {
-		report_dead(&snap);
-		snapshot_free(&snap);
-		return -1;
-	}
 	switch (format) {
 	case FORMAT_JSON:
 		rv = render_stats_json(stdout, &snap);
@@ -409,13 +418,8 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "weirctl: usage: weirctl reload\n");
 		return -1;
 	}
-	if (take(ctl, &snap) == -1)
+	if (take_live(ctl, &snap) == -1)
 		return -1;
-	if (!snap.is_master_alive) {
-		report_dead(&snap);
-		snapshot_free(&snap);
-		return -1;
-	}
 	gen = snap.hdr->generation;
 	pid = snap.hdr->master_pid;
 	snapshot_free(&snap);

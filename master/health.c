@@ -25,6 +25,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/shm.h"
+#include "common/signals.h"
 #include "common/timer.h"
 #include "master/probe.h"
 
@@ -332,26 +333,14 @@ static int
 setup(struct health *h)
 {
 	struct epoll_event	ee;
-	sigset_t		set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
-		log_error("sigprocmask: %s", strerror(errno));
-		return -1;
-	}
-	/* send() uses MSG_NOSIGNAL; this covers anything else. */
-	signal(SIGPIPE, SIG_IGN);
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
-	h->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (h->epfd == -1 || h->sigfd == -1) {
-		log_error("epoll/signalfd: %s", strerror(errno));
+	if (h->epfd == -1) {
+		log_error("epoll_create1: %s", strerror(errno));
 		return -1;
 	}
+	if ((h->sigfd = signals_child_fd()) == -1)
+		return -1;
 	memset(&ee, 0, sizeof(ee));
 	ee.events = EPOLLIN;
 	ee.data.ptr = NULL;

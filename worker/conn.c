@@ -320,7 +320,7 @@ conn_event(struct conn *c, bool is_backend, uint32_t events)
 	if (c->is_closing)
 		return;
 	if (is_backend) {
-		if (c->bfd == -1)
+		if (c->bc == NULL)
 			return;
 		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 			c->b_readable = true;
@@ -485,7 +485,6 @@ static void
 attach_backend(struct conn *c, struct bconn *bc, bool is_reused)
 {
 	c->bc = bc;
-	c->bfd = bc->fd;
 	c->b_reused = is_reused;
 	c->b_wrote = false;
 	c->b_eof = false;
@@ -504,7 +503,6 @@ detach_backend(struct conn *c, bool keep)
 	shm_sub(&backend_stats(c)->active, 1);
 	upstream_release(c->bc, keep);
 	c->bc = NULL;
-	c->bfd = -1;
 	c->b_readable = c->b_writable = false;
 }
 
@@ -686,14 +684,14 @@ client_send(struct conn *c, const char *p, size_t len)
 static ssize_t
 backend_read(struct conn *c, struct buf *b)
 {
-	return io_read(c->bfd, c->bc->ssl, b, &c->b_readable,
+	return io_read(c->bc->fd, c->bc->ssl, b, &c->b_readable,
 	    &c->b_writable);
 }
 
 static ssize_t
 backend_send(struct conn *c, const char *p, size_t len)
 {
-	return io_send(c->bfd, c->bc->ssl, p, len, &c->b_readable,
+	return io_send(c->bc->fd, c->bc->ssl, p, len, &c->b_readable,
 	    &c->b_writable);
 }
 
@@ -948,7 +946,7 @@ connected(struct conn *c)
 		ctx = tls_set_pool_ctx(c->w->tls, c->pool->index);
 		addr_format_host((const struct sockaddr *)
 		    &c->w->backends[c->backend].conf->addr.ss, ip, sizeof(ip));
-		if (ctx == NULL || (c->bc->ssl = tls_client_new(ctx, c->bfd,
+		if (ctx == NULL || (c->bc->ssl = tls_client_new(ctx, c->bc->fd,
 		    c->pool->tls_server_name, ip)) == NULL) {
 			log_error("backend %s (pool %s): no TLS context",
 			    backend_name(c), c->pool->name);
@@ -1106,7 +1104,7 @@ step_connect(struct conn *c)
 
 	if (!c->b_writable)
 		return STEP_WAIT;
-	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+	if (getsockopt(c->bc->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err == 0)
 		return connected(c);
@@ -1772,7 +1770,7 @@ read_backend(struct conn *c, bool *progress)
 {
 	ssize_t	n;
 
-	if (c->resp_done || c->b_eof || !c->b_readable || c->bfd == -1)
+	if (c->resp_done || c->b_eof || !c->b_readable || c->bc == NULL)
 		return STEP_WAIT;
 	if (cache_get(&body_cache, &c->bin) == -1)
 		return STEP_CLOSE;
@@ -2036,7 +2034,6 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	c->w = w;
 	c->in_use = true;
 	c->cfd = fd;
-	c->bfd = -1;
 	c->sfd = -1;
 	c->backend = -1;
 	c->svc = svc;

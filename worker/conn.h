@@ -122,7 +122,6 @@ struct conn {
 	/* the backend side */
 	const struct pool_conf	*pool;		/* borrowed */
 	struct bconn		*bc;		/* the backend connection */
-	int			 bfd;		/* bc->fd, or -1 */
 	int			 backend;	/* global index, -1 = none */
 	bool			 b_reused;
 	bool			 b_wrote;	/* a byte of this request went */

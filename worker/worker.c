@@ -23,6 +23,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/shm.h"
+#include "common/signals.h"
 #include "worker/balance.h"
 #include "worker/conn.h"
 #include "worker/static.h"
@@ -242,28 +243,15 @@ static int
 setup(struct worker *w, const struct listen_fd *fds, size_t nfds)
 {
 	const struct config	*cfg = w->cfg;
-	sigset_t		 set;
 	size_t			 i, j, k;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR2);	/* the master's; never fatal here */
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		return -1;
-	/* A peer that vanishes mid-write must cost a connection, not us. */
-	signal(SIGPIPE, SIG_IGN);
-	sigdelset(&set, SIGHUP);
-	sigdelset(&set, SIGUSR2);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (w->epfd == -1 || w->sigfd == -1) {
-		log_error("epoll/signalfd: %s", strerror(errno));
+	if (w->epfd == -1) {
+		log_error("epoll_create1: %s", strerror(errno));
 		return -1;
 	}
+	if ((w->sigfd = signals_child_fd()) == -1)
+		return -1;
 	w->sig_ev.kind = EV_SIGNAL;
 	if (worker_watch(w, w->sigfd, EPOLLIN, &w->sig_ev) == -1)
 		return -1;
