@@ -789,7 +789,12 @@ parse_health(struct ctx *x, json_t *obj, struct health_conf *h)
 	h->timeout_ms = 1000;
 	h->rise = 2;
 	h->fall = 3;
-	h->expect_class_mask = 1u << 2;
+	/*
+	 * HAProxy's "option httpchk" without "http-check expect": "responses
+	 * 2xx and 3xx are considered valid, while all other ones indicate a
+	 * server failure".  A redirect to a login page is a live server.
+	 */
+	h->expect_class_mask = 1u << 2 | 1u << 3;
 	if ((v = enter(x, obj, "health")) == NULL)
 		return;
 	if (json_is_false(v))

@@ -51,7 +51,7 @@ struct health_conf {
 	unsigned	 rise;		/* default 2 */
 	unsigned	 fall;		/* default 3 */
 	/* Accepted status classes/codes: bit N of class_mask = "Nxx". */
-	unsigned	 expect_class_mask;	/* default 1 << 2 ("2xx") */
+	unsigned	 expect_class_mask;	/* default "2xx" and "3xx" */
 	int		*expect_codes;	/* owned: explicit codes, may be NULL */
 	size_t		 nexpect_codes;
 };

@@ -687,7 +687,8 @@ START_TEST(applies_defaults_to_a_minimal_config)
 	ck_assert_uint_eq(p->health.timeout_ms, 1000);
 	ck_assert_uint_eq(p->health.rise, 2);
 	ck_assert_uint_eq(p->health.fall, 3);
-	ck_assert_uint_eq(p->health.expect_class_mask, 1u << 2);
+	/* HAProxy's httpchk: a login redirect is a live server. */
+	ck_assert_uint_eq(p->health.expect_class_mask, 1u << 2 | 1u << 3);
 	ck_assert_uint_eq(p->health.nexpect_codes, 0);
 
 	s = &cfg->services[0];
