@@ -77,7 +77,7 @@ static const struct keydef pool_keys[] = {
 	{ "slowstart_ms", ROLE_ANY }, { "queue_timeout_ms", ROLE_ANY },
 	{ "tls", ROLE_ANY }, { "tls_ca_file", ROLE_ANY },
 	{ "tls_verify", ROLE_ANY }, { "tls_server_name", ROLE_ANY },
-	{ "health", ROLE_ANY }, { NULL, 0 }
+	{ "health", ROLE_ANY }, { "when_all_down", ROLE_ANY }, { NULL, 0 }
 };
 
 static const struct keydef backend_keys[] = {
@@ -123,6 +123,11 @@ static const struct keydef cert_keys[] = {
 /* Indexed by enum balance. */
 static const char *const balance_names[] = {
 	"roundrobin", "random", "leastconn", "source", "uri", NULL
+};
+
+/* Indexed by enum when_all_down. */
+static const char *const when_all_down_names[] = {
+	"fail", "panic", NULL
 };
 
 /* Indexed by enum log_level. */
@@ -789,7 +794,12 @@ parse_health(struct ctx *x, json_t *obj, struct health_conf *h)
 	h->timeout_ms = 1000;
 	h->rise = 2;
 	h->fall = 3;
-	h->expect_class_mask = 1u << 2;
+	/*
+	 * HAProxy's "option httpchk" without "http-check expect": "responses
+	 * 2xx and 3xx are considered valid, while all other ones indicate a
+	 * server failure".  A redirect to a login page is a live server.
+	 */
+	h->expect_class_mask = 1u << 2 | 1u << 3;
 	if ((v = enter(x, obj, "health")) == NULL)
 		return;
 	if (json_is_false(v))
@@ -845,7 +855,7 @@ check_name(struct ctx *x, const char *name)
 static void
 parse_pool(struct ctx *x, const char *name, json_t *v, struct pool_conf *p)
 {
-	int	balance = BALANCE_ROUNDROBIN;
+	int	balance = BALANCE_ROUNDROBIN, all_down = WHEN_ALL_DOWN_FAIL;
 
 	p->name = xstrdup(x, name);
 	p->balance = BALANCE_ROUNDROBIN;
@@ -881,6 +891,8 @@ parse_pool(struct ctx *x, const char *name, json_t *v, struct pool_conf *p)
 	p->queue_timeout_ms = p->connect_timeout_ms;
 	opt_uint(x, v, "queue_timeout_ms", 1, 3600000, &p->queue_timeout_ms);
 	parse_health(x, v, &p->health);
+	opt_enum(x, v, "when_all_down", when_all_down_names, &all_down);
+	p->when_all_down = (enum when_all_down)all_down;
 }
 
 static void

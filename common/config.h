@@ -29,6 +29,12 @@ enum access_format {
 	ACCESS_FORMAT_COMBINED,	/* Apache/nginx "combined" */
 };
 
+/* What a pool does while none of its backends is up and enabled. */
+enum when_all_down {
+	WHEN_ALL_DOWN_FAIL = 0,	/* answer 503 */
+	WHEN_ALL_DOWN_PANIC,	/* send to every enabled backend anyway */
+};
+
 enum role {
 	ROLE_REVERSE_PROXY = 0,
 	ROLE_WEB_SERVER,
@@ -51,7 +57,7 @@ struct health_conf {
 	unsigned	 rise;		/* default 2 */
 	unsigned	 fall;		/* default 3 */
 	/* Accepted status classes/codes: bit N of class_mask = "Nxx". */
-	unsigned	 expect_class_mask;	/* default 1 << 2 ("2xx") */
+	unsigned	 expect_class_mask;	/* default "2xx" and "3xx" */
 	int		*expect_codes;	/* owned: explicit codes, may be NULL */
 	size_t		 nexpect_codes;
 };
@@ -81,6 +87,7 @@ struct pool_conf {
 						   checked; NULL = the
 						   backend's address */
 	struct health_conf	 health;
+	enum when_all_down	 when_all_down;	/* default fail */
 };
 
 struct service_conf;

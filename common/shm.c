@@ -112,6 +112,7 @@ fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
 		s->pools[i].balance = (uint32_t)pc->balance;
 		s->pools[i].first_backend = next;
 		s->pools[i].nbackends = (uint32_t)pc->nbackends;
+		s->pools[i].when_all_down = (uint32_t)pc->when_all_down;
 		for (j = 0; j < pc->nbackends; j++, next++) {
 			sb = &s->backends[next];
 			if (pc->backends[j].address != NULL)

@@ -6,6 +6,7 @@
 #ifndef WEIR_COMMON_SHM_H
 #define WEIR_COMMON_SHM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,30 @@ shm_pool_backends(const struct shm *s, uint32_t pool)
 #define shm_sub(p, v)	__atomic_fetch_sub((p), (v), __ATOMIC_RELAXED)
 #define shm_load(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
 #define shm_store(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+/*
+ * True when <b> may be given new requests as the operator and the health
+ * checker see it: enabled and up.  A pool with none such is "all down" to
+ * the workers, the health checker and weirctl alike.
+ */
+static inline bool
+shm_backend_is_usable(const struct shm_backend *b)
+{
+	return shm_load(&b->admin_state) == SHM_ADMIN_ENABLED &&
+	    shm_load(&b->health_state) == SHM_HEALTH_UP;
+}
+
+/* True when none of the <n> backends from <b> on is usable. */
+static inline bool
+shm_none_usable(const struct shm_backend *b, uint32_t n)
+{
+	uint32_t	i;
+
+	for (i = 0; i < n; i++)
+		if (shm_backend_is_usable(&b[i]))
+			return false;
+	return true;
+}
 
 /* Upper bound (exclusive) of latency bucket <i>, in microseconds. */
 uint64_t	shm_latency_bound_us(unsigned i);

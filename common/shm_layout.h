@@ -79,7 +79,7 @@ struct shm_pool {
 	uint32_t	balance;	/* enum balance */
 	uint32_t	first_backend;	/* index into the backend array */
 	uint32_t	nbackends;
-	uint32_t	pad;
+	uint32_t	when_all_down;	/* enum when_all_down */
 	uint64_t	rr;		/* round-robin position */
 };
 

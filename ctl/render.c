@@ -17,9 +17,12 @@
 
 #include <jansson.h>
 
+#include "common/config.h"
 #include "common/shm.h"
 
 #define CELL_MAX	96
+/* A pool heading: the longest name, counts and the pool's state fit. */
+#define TITLE_MAX	160
 /* A check detail longer than this is cut, so the table stays readable. */
 #define CHECK_CELL_MAX	40
 
@@ -40,7 +43,7 @@ struct table {
 	const char	**heads;	/* borrowed */
 	const bool	 *is_right;	/* borrowed: right-align numbers */
 	struct row {
-		char	 title[CELL_MAX];
+		char	 title[TITLE_MAX];
 		char	(*cells)[CELL_MAX];	/* owned: ncols cells */
 	}		 *rows;		/* owned */
 	size_t		  nrows;
@@ -513,6 +516,21 @@ check_text(char *buf, size_t len, const struct shm_backend *b)
 		snprintf(buf, len, "%s", detail);
 }
 
+/*
+ * What a pool heading adds about a pool's backends as a whole: nothing
+ * while some backend is up and enabled in the default mode.
+ */
+static const char *
+pool_mode_text(const struct snapshot *snap, const struct shm_pool *p)
+{
+	bool	is_panic = p->when_all_down == WHEN_ALL_DOWN_PANIC;
+
+	if (strcmp(snapshot_pool_state(snap, p), "up") != 0)
+		return is_panic ? ", PANIC: no backend up, sending to all" :
+		    ", NO BACKEND UP: answering 503";
+	return is_panic ? ", panic when all down" : "";
+}
+
 static int
 stats_backends(FILE *out, const struct snapshot *snap,
     const struct snapshot *prev, bool has_rates)
@@ -522,7 +540,7 @@ stats_backends(FILE *out, const struct snapshot *snap,
 	struct cols		 cl;
 	struct table		 t;
 	struct row		*r;
-	char			 title[CELL_MAX];
+	char			 title[TITLE_MAX];
 	uint64_t		 dt_ms = rate_interval_ms(snap, prev);
 	uint32_t		 i, j, idx;
 	size_t			 c;
@@ -547,9 +565,9 @@ stats_backends(FILE *out, const struct snapshot *snap,
 	for (i = 0; i < snap->hdr->npools; i++) {
 		p = &snap->pools[i];
 		snprintf(title, sizeof(title), "pool %.*s (%s, %" PRIu32
-		    " backend%s)", SHM_NAME_MAX, p->name,
+		    " backend%s%s)", SHM_NAME_MAX, p->name,
 		    snapshot_balance_name(p->balance), p->nbackends,
-		    p->nbackends == 1 ? "" : "s");
+		    p->nbackends == 1 ? "" : "s", pool_mode_text(snap, p));
 		if (table_row(&t, title) == NULL)
 			goto nomem;
 		for (j = 0; j < p->nbackends; j++) {
@@ -713,9 +731,12 @@ json_pools(const struct snapshot *snap)
 				json_decref(backends);
 				goto fail;
 			}
-		o = json_pack("{s:s%, s:s, s:o}", "name", p->name,
+		o = json_pack("{s:s%, s:s, s:s, s:s, s:o}", "name", p->name,
 		    strnlen(p->name, SHM_NAME_MAX), "balance",
-		    snapshot_balance_name(p->balance), "backends", backends);
+		    snapshot_balance_name(p->balance), "state",
+		    snapshot_pool_state(snap, p), "when_all_down",
+		    snapshot_when_all_down_name(p->when_all_down),
+		    "backends", backends);
 		if (json_array_append_new(pools, o) == -1)
 			goto fail;
 	}

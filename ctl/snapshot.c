@@ -191,6 +191,29 @@ snapshot_balance_name(uint32_t balance)
 	}
 }
 
+/*
+ * The configuration name of <when_all_down>, a pool's mode.  Local, like
+ * snapshot_balance_name().
+ */
+const char *
+snapshot_when_all_down_name(uint32_t when_all_down)
+{
+	return when_all_down == WHEN_ALL_DOWN_PANIC ? "panic" : "fail";
+}
+
+/*
+ * The state word for pool <p>: "up" while some backend is enabled and up;
+ * otherwise what the workers do, "down" (503) or "panic" (every enabled
+ * backend).
+ */
+const char *
+snapshot_pool_state(const struct snapshot *snap, const struct shm_pool *p)
+{
+	if (!shm_none_usable(&snap->backends[p->first_backend], p->nbackends))
+		return "up";
+	return p->when_all_down == WHEN_ALL_DOWN_PANIC ? "panic" : "down";
+}
+
 /* Seconds the master has been up at the time of <snap>, never negative. */
 int64_t
 snapshot_uptime(const struct snapshot *snap)

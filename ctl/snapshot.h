@@ -46,6 +46,13 @@ const char	*snapshot_backend_state(const struct shm_backend *b);
 /* "roundrobin", ... for the enum balance value stored in a pool. */
 const char	*snapshot_balance_name(uint32_t balance);
 
+/* "fail" or "panic" for the enum when_all_down value stored in a pool. */
+const char	*snapshot_when_all_down_name(uint32_t when_all_down);
+
+/* "up", or with no backend enabled and up, "down" (503) or "panic". */
+const char	*snapshot_pool_state(const struct snapshot *snap,
+		    const struct shm_pool *p);
+
 /* Seconds from the master's start to when <snap> was taken. */
 int64_t		 snapshot_uptime(const struct snapshot *snap);
 

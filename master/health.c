@@ -4,7 +4,10 @@
  * that a hung backend delays nobody.  After each probe it applies rise/fall
  * and publishes the result under the backend's check_seq seqlock.  Workers
  * may mark a backend down on their own (passive checks); the checker
- * notices and asks for "rise" passes before it comes back.
+ * notices and asks for "rise" passes before it comes back.  The checker
+ * also says, once per change, when a pool has no usable backend left and
+ * why, and when it has one again: it sees every state change, active or
+ * passive, while each worker sees only its own.
  */
 #include "master/health.h"
 
@@ -30,11 +33,15 @@
 #include "master/probe.h"
 
 #define MAX_EVENTS	64
+/* Backends named in a "no backend up" line; more are counted.  A pool of
+   thousands must not make a line of thousands of reasons. */
+#define ALL_DOWN_NAMED	8
 
 _Static_assert(PROBE_DETAIL_MAX == sizeof(((struct shm_backend *)0)->
     check_detail), "probe detail and shm check_detail differ in size");
 
 struct health;
+struct watched;
 
 /* One checked backend. */
 struct checked {
@@ -43,6 +50,7 @@ struct checked {
 	struct timer			 deadline;	/* probe deadline */
 	struct health			*h;
 	struct shm_backend		*sb;	/* in the segment */
+	struct watched			*wp;	/* its pool */
 	const struct pool_conf		*pool;	/* borrowed from the config */
 	const struct backend_conf	*bc;	/* borrowed from the config */
 	uint32_t			 known;	/* enum shm_health we last
@@ -51,6 +59,17 @@ struct checked {
 	uint32_t			 fall_count;
 	int64_t				 state_since_unix;
 	uint64_t			 up_since_ms;
+	bool				 is_usable;	/* as counted in
+							   wp->nusable */
+};
+
+/* A checked pool as a whole: does it have a backend to send to? */
+struct watched {
+	const struct pool_conf	*pool;		/* borrowed from the config */
+	struct checked		*first;		/* its backends, consecutive */
+	size_t			 nusable;	/* enabled and up */
+	bool			 is_all_down;	/* logged, and not yet logged
+						   back in service */
 };
 
 struct health {
@@ -61,6 +80,8 @@ struct health {
 	struct timer_heap	 timers;
 	struct checked		*checked;	/* owned array */
 	size_t			 nchecked;
+	struct watched		*watched;	/* owned, per checked pool */
+	size_t			 nwatched;
 	bool			 is_stopping;
 };
 
@@ -125,6 +146,109 @@ notice_passive(struct checked *c, int64_t now_unix)
 	return true;
 }
 
+/* Why <c> takes no request now, for the "no backend up" line. */
+static void
+why_unusable(const struct checked *c, char *buf, size_t len)
+{
+	const struct shm_backend	*sb = c->sb;
+
+	switch (shm_load(&sb->admin_state)) {
+	case SHM_ADMIN_DISABLED:
+		(void)snprintf(buf, len, "disabled");
+		return;
+	case SHM_ADMIN_DRAINING:
+		(void)snprintf(buf, len, "draining");
+		return;
+	default:
+		break;
+	}
+	/* This process writes the check fields: no seqlock needed. */
+	if (sb->check_at_unix != 0 && !sb->check_ok)
+		(void)snprintf(buf, len, "%.*s", (int)sizeof(sb->check_detail),
+		    sb->check_detail);
+	else if (c->rise_count > 0)
+		(void)snprintf(buf, len, "down, %u of %u checks passed",
+		    c->rise_count, c->pool->health.rise);
+	else
+		(void)snprintf(buf, len, "marked down on live traffic");
+}
+
+/* One line naming the pool, what it does now, and each backend's reason. */
+static void
+log_all_down(const struct watched *wp)
+{
+	const struct pool_conf	*pc = wp->pool;
+	char			 line[1536], why[PROBE_DETAIL_MAX];
+	size_t			 i, off = 0;
+	int			 n;
+
+	line[0] = '\0';
+	for (i = 0; i < pc->nbackends && i < ALL_DOWN_NAMED; i++) {
+		why_unusable(&wp->first[i], why, sizeof(why));
+		n = snprintf(line + off, sizeof(line) - off, "%s%s %s",
+		    i == 0 ? "" : "; ", wp->first[i].bc->address, why);
+		if (n < 0 || (size_t)n >= sizeof(line) - off)
+			break;
+		off += (size_t)n;
+	}
+	if (pc->nbackends > ALL_DOWN_NAMED)
+		(void)snprintf(line + off, sizeof(line) - off,
+		    "; and %zu more", pc->nbackends - ALL_DOWN_NAMED);
+	if (pc->when_all_down == WHEN_ALL_DOWN_PANIC)
+		log_warn("pool %s: no backend up; panic (when_all_down): "
+		    "sending requests to every enabled backend: %s",
+		    pc->name, line);
+	else
+		log_error("pool %s: no backend up, answering 503: %s",
+		    pc->name, line);
+}
+
+/* Counts <c> again as usable or not from the segment. */
+static void
+count_usable(struct checked *c)
+{
+	bool	is_usable = shm_backend_is_usable(c->sb);
+
+	if (is_usable == c->is_usable)
+		return;
+	c->is_usable = is_usable;
+	if (is_usable)
+		c->wp->nusable++;
+	else
+		c->wp->nusable--;
+}
+
+/*
+ * Counts <c> again (the master may have changed its admin state, a worker
+ * its health), then logs the pool's change, if any: once when its last
+ * usable backend goes, once when one comes back.  The others were counted
+ * up to an interval ago, when they were last visited: before saying the
+ * pool has none, count them all again now.
+ */
+static void
+recount(struct checked *c)
+{
+	struct watched	*wp = c->wp;
+	size_t		 i;
+
+	count_usable(c);
+	if (wp->nusable == 0 && !wp->is_all_down) {
+		for (i = 0; i < wp->pool->nbackends; i++)
+			count_usable(&wp->first[i]);
+		if (wp->nusable == 0) {
+			wp->is_all_down = true;
+			log_all_down(wp);
+		}
+	} else if (wp->nusable > 0 && wp->is_all_down) {
+		/* Set the moment nusable reached 0: <c> brought it back. */
+		wp->is_all_down = false;
+		log_info("pool %s: backend %s back in service; %s",
+		    wp->pool->name, c->bc->address,
+		    wp->pool->when_all_down == WHEN_ALL_DOWN_PANIC ?
+		    "panic over" : "no longer answering 503");
+	}
+}
+
 /* Consecutive counts saturate rather than wrap back below rise/fall. */
 static void
 count(uint32_t *n)
@@ -174,6 +298,7 @@ finish(struct checked *c)
 		    o->detail);
 	}
 	publish(c, o, (uint32_t)(now_ms - c->probe.started_ms), now_unix);
+	recount(c);
 }
 
 static void
@@ -197,6 +322,7 @@ on_next_check(struct timer *t)
 	(void)timer_arm(&h->timers, &c->next_check, now + hc->interval_ms);
 	if (notice_passive(c, time(NULL)))
 		publish(c, NULL, 0, 0);
+	recount(c);
 	if (c->probe.state != PROBE_IDLE) {
 		/* Only when timeout_ms > interval_ms: one probe at a time. */
 		log_debug("backend %s (pool %s): previous check still "
@@ -278,15 +404,19 @@ setup_checked(struct health *h)
 	const struct config	*cfg = h->cfg;
 	const struct pool_conf	*pc;
 	struct checked		*c;
-	size_t			 i, j, n = 0, k;
+	struct watched		*wp;
+	size_t			 i, j, n = 0, k, npools = 0;
 	int64_t			 now_unix = time(NULL);
 	uint64_t		 now = clock_now_ms();
 
 	for (i = 0; i < cfg->npools; i++)
-		if (cfg->pools[i].health.enabled)
+		if (cfg->pools[i].health.enabled) {
 			n += cfg->pools[i].nbackends;
+			npools++;
+		}
 	h->checked = calloc(n == 0 ? 1 : n, sizeof(*h->checked));
-	if (h->checked == NULL ||
+	h->watched = calloc(npools == 0 ? 1 : npools, sizeof(*h->watched));
+	if (h->checked == NULL || h->watched == NULL ||
 	    timer_heap_init(&h->timers, 2 * n + 1) == -1) {
 		log_error("out of memory for %zu health checks", n);
 		return -1;
@@ -295,6 +425,9 @@ setup_checked(struct health *h)
 		pc = &cfg->pools[i];
 		if (!pc->health.enabled)
 			continue;
+		wp = &h->watched[h->nwatched++];
+		wp->pool = pc;
+		wp->first = &h->checked[k];
 		for (j = 0; j < pc->nbackends; j++, k++) {
 			c = &h->checked[k];
 			if (probe_init(&c->probe, &pc->health,
@@ -305,6 +438,7 @@ setup_checked(struct health *h)
 			}
 			h->nchecked = k + 1;
 			c->h = h;
+			c->wp = wp;
 			c->pool = pc;
 			c->bc = &pc->backends[j];
 			c->sb = &shm_pool_backends(h->shm, (uint32_t)i)[j];
@@ -318,11 +452,18 @@ setup_checked(struct health *h)
 			    c->sb->state_since_unix : now_unix;
 			c->up_since_ms = c->sb->up_since_ms;
 			publish(c, NULL, 0, 0);
+			count_usable(c);
 			timer_init(&c->next_check, on_next_check);
 			timer_init(&c->deadline, on_deadline);
 			/* Spread the first checks over the first interval. */
 			(void)timer_arm(&h->timers, &c->next_check, now +
 			    (uint64_t)pc->health.interval_ms * k / n);
+		}
+		/* A new checker (reload, respawn) may start on a pool the
+		   last one left with none up: say so once more. */
+		if (wp->nusable == 0) {
+			wp->is_all_down = true;
+			log_all_down(wp);
 		}
 	}
 	log_info("checking %zu backend(s)", n);
@@ -364,6 +505,8 @@ teardown(struct health *h)
 		probe_free(&h->checked[i].probe);
 	free(h->checked);
 	h->checked = NULL;
+	free(h->watched);
+	h->watched = NULL;
 	timer_heap_free(&h->timers);
 	if (h->sigfd != -1)
 		close(h->sigfd);

@@ -1,9 +1,9 @@
 /*
  * One HTTP health probe: connect, send, read, verdict.  Every way a probe
  * ends has a result and a detail written for the operator ("connect
- * refused", "status 500, expected 2xx").  The socket is edge-triggered, so
- * each state runs until its I/O would block.  Deadlines belong to the
- * caller, who calls probe_expire().
+ * refused", "status 500, expected 2xx or 3xx").  The socket is
+ * edge-triggered, so each state runs until its I/O would block.  Deadlines
+ * belong to the caller, who calls probe_expire().
  *
  *   from        to          on
  *   IDLE        CONNECTING  probe_start(), connect() in progress

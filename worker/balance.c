@@ -6,7 +6,8 @@
  * leastconn compares the shared active counts, source and uri walk a
  * consistent-hash ring from the key's point.  Every method passes over
  * what cannot take the request and falls back to backups only when no
- * primary is usable.
+ * primary is usable.  A pool in panic (when_all_down) is balanced the
+ * same way with the health state left out.
  */
 #include "worker/balance.h"
 
@@ -143,17 +144,23 @@ monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* One walk over a pool's primaries or backups for one request. */
+struct walk {
+	const struct balance_req *r;
+	bool			 is_panic;	/* health is not looked at */
+	bool			 any;		/* some backend was usable */
+};
+
 static bool
-usable(const struct shm_backend *sb, uint32_t idx,
-    const struct balance_req *r)
+usable(const struct shm_backend *sb, uint32_t idx, const struct walk *wk)
 {
 	size_t	i;
 
-	if (shm_load(&sb->admin_state) != SHM_ADMIN_ENABLED ||
-	    shm_load(&sb->health_state) != SHM_HEALTH_UP)
+	if (wk->is_panic ? shm_load(&sb->admin_state) != SHM_ADMIN_ENABLED :
+	    !shm_backend_is_usable(sb))
 		return false;
-	for (i = 0; i < r->ntried; i++)
-		if (r->tried[i] == idx)
+	for (i = 0; i < wk->r->ntried; i++)
+		if (wk->r->tried[i] == idx)
 			return false;
 	return true;
 }
@@ -190,8 +197,7 @@ slowstart_admits(struct worker *w, const struct pool_conf *pc,
 /* Walks <seq> from <start>; the first usable backend with room wins. */
 static int
 walk_order(struct worker *w, const struct pool_conf *pc,
-    const uint32_t *seq, size_t nseq, size_t start,
-    const struct balance_req *r, bool *any)
+    const uint32_t *seq, size_t nseq, size_t start, struct walk *wk)
 {
 	struct shm_backend	*sb;
 	int			 held = BALANCE_NONE;
@@ -201,9 +207,9 @@ walk_order(struct worker *w, const struct pool_conf *pc,
 		uint32_t idx = seq[(start + i) % nseq];
 
 		sb = &w->shm->backends[idx];
-		if (!usable(sb, idx, r))
+		if (!usable(sb, idx, wk))
 			continue;
-		*any = true;
+		wk->any = true;
 		if (!has_room(sb))
 			continue;
 		if (!slowstart_admits(w, pc, sb)) {
@@ -219,7 +225,7 @@ walk_order(struct worker *w, const struct pool_conf *pc,
 
 static int
 walk_ring(struct worker *w, const struct chash *ring, uint64_t key,
-    const struct balance_req *r, bool *any)
+    struct walk *wk)
 {
 	struct shm_backend	*sb;
 	size_t			 i, at;
@@ -231,9 +237,9 @@ walk_ring(struct worker *w, const struct chash *ring, uint64_t key,
 		uint32_t idx = ring->points[(at + i) % ring->npoints].backend;
 
 		sb = &w->shm->backends[idx];
-		if (!usable(sb, idx, r))
+		if (!usable(sb, idx, wk))
 			continue;
-		*any = true;
+		wk->any = true;
 		if (has_room(sb))
 			return (int)idx;
 	}
@@ -243,7 +249,7 @@ walk_ring(struct worker *w, const struct chash *ring, uint64_t key,
 /* Fewest active connections per unit of weight; ties rotate. */
 static int
 least_conn(struct worker *w, const struct balance_pool *bp, bool backups,
-    const struct balance_req *r, bool *any)
+    struct walk *wk)
 {
 	const struct pool_conf	*pc = bp->conf;
 	struct shm_pool		*sp = &w->shm->pools[pc->index];
@@ -259,9 +265,9 @@ least_conn(struct worker *w, const struct balance_pool *bp, bool backups,
 		struct shm_backend *sb = &w->shm->backends[idx];
 
 		if (pc->backends[i].is_backup != backups ||
-		    !usable(sb, idx, r))
+		    !usable(sb, idx, wk))
 			continue;
-		*any = true;
+		wk->any = true;
 		if (!has_room(sb))
 			continue;
 		active = shm_load(&sb->active);
@@ -291,13 +297,15 @@ request_key(const struct pool_conf *pc, const struct balance_req *r)
 	return 0;
 }
 
-int
-balance_pick(struct worker *w, const struct pool_conf *pool,
-    const struct balance_req *r)
+/* Primaries, then backups if no primary is usable. */
+static int
+pick(struct worker *w, const struct pool_conf *pool,
+    const struct balance_req *r, bool is_panic)
 {
 	struct balance_pool	*bp = &w->pools[pool->index];
 	struct shm_pool		*sp = &w->shm->pools[pool->index];
-	bool			 any = false, backups;
+	struct walk		 wk = { r, is_panic, false };
+	bool			 backups;
 	int			 pass, idx = BALANCE_NONE;
 	size_t			 start;
 
@@ -311,25 +319,46 @@ balance_pick(struct worker *w, const struct pool_conf *pool,
 		switch (pool->balance) {
 		case BALANCE_ROUNDROBIN:
 			start = (size_t)shm_add(&sp->rr, 1);
-			idx = walk_order(w, pool, seq, nseq, start, r, &any);
+			idx = walk_order(w, pool, seq, nseq, start, &wk);
 			break;
 		case BALANCE_RANDOM:
 			start = worker_rand(w);
-			idx = walk_order(w, pool, seq, nseq, start, r, &any);
+			idx = walk_order(w, pool, seq, nseq, start, &wk);
 			break;
 		case BALANCE_LEASTCONN:
-			idx = least_conn(w, bp, backups, r, &any);
+			idx = least_conn(w, bp, backups, &wk);
 			break;
 		case BALANCE_SOURCE:
 		case BALANCE_URI:
 			idx = walk_ring(w, backups ? &bp->bring : &bp->ring,
-			    request_key(pool, r), r, &any);
+			    request_key(pool, r), &wk);
 			break;
 		}
 		/* Backups stand in for primaries that are down, not for
 		   primaries that are busy. */
-		if (idx == BALANCE_NONE && any)
+		if (idx == BALANCE_NONE && wk.any)
 			return BALANCE_FULL;
 	}
 	return idx;
+}
+
+/*
+ * Panic is judged per request from the segment, so every worker enters
+ * and leaves it the moment a backend's state changes; the scan stops at
+ * the first usable backend, and only pools that opted in pay for it.  A
+ * request that has merely tried every up backend gets no panic.  In
+ * panic, primaries still come before backups: a check that fails
+ * everywhere (the case panic is for) says nothing about which group is
+ * healthier, and the primaries are the ones sized for the load.
+ */
+int
+balance_pick(struct worker *w, const struct pool_conf *pool,
+    const struct balance_req *r)
+{
+	bool	is_panic;
+
+	is_panic = pool->when_all_down == WHEN_ALL_DOWN_PANIC &&
+	    shm_none_usable(shm_pool_backends(w->shm, (uint32_t)pool->index),
+	    (uint32_t)pool->nbackends);
+	return pick(w, pool, r, is_panic);
 }

@@ -3,7 +3,9 @@
  * shm: one round-robin position per pool for all workers, and the admin
  * and health state every process sees.  Backends that are disabled,
  * draining, down or already tried by this request are passed over; backup
- * backends are used only when no primary is usable.
+ * backends are used only when no primary is usable.  A pool whose
+ * when_all_down is "panic" and that has no usable backend left treats its
+ * down backends as up.
  */
 #ifndef WEIR_WORKER_BALANCE_H
 #define WEIR_WORKER_BALANCE_H
@@ -49,7 +51,8 @@ void	balance_free(struct worker *w);
 /*
  * Returns the global backend index (as in the shm) chosen for a request
  * to <pool>, BALANCE_FULL when the usable backends are all at their
- * max_conns, or BALANCE_NONE.
+ * max_conns, or BALANCE_NONE.  In panic (see above) "usable" means
+ * enabled and not yet tried.
  */
 int	balance_pick(struct worker *w, const struct pool_conf *pool,
 	    const struct balance_req *r);

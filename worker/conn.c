@@ -896,7 +896,9 @@ start_backend(struct conn *c)
 		}
 		if (idx == BALANCE_NONE) {
 			if (c->ntried == 0) {
-				log_warn("pool %s: no backend available "
+				/* Per request, so debug only: the health
+				   checker says once why the pool is down. */
+				log_debug("pool %s: no backend available "
 				    "(service %s)", c->pool->name,
 				    c->svc->name);
 				c->end = END_NO_BACKEND;

@@ -20,41 +20,6 @@ $(conf_globals 2)
 EOF
 start_weir "$T/weir.json"
 
-# backend ADDR: "STATE OK AT_UNIX DETAIL" of ADDR from weirctl stats --json.
-backend()
-{
-	"$WEIRCTL" -s "$T/run" stats --json >"$T/stats.json" ||
-	    fail "weirctl stats --json exited $?"
-	python3 - "$T/stats.json" "$1" <<'PY' || fail "weirctl stats --json: $(cat "$T/stats.json")"
-import json, sys
-s = json.load(open(sys.argv[1]))
-for p in s["pools"]:
-    for b in p["backends"]:
-        if b["address"] == sys.argv[2]:
-            c = b["check"]
-            print(b["state"], "true" if c["ok"] else "false",
-                  c["at_unix"], c["detail"])
-            sys.exit(0)
-sys.exit("no backend %s" % sys.argv[2])
-PY
-}
-
-# wait_backend ADDR ERE SECONDS: poll until backend ADDR's line matches ERE;
-# prints the line; fails after SECONDS.
-wait_backend()
-{
-	local addr=$1 re=$2 secs=$3 i line
-	for ((i = 0; i < secs * 20; i++)); do
-		line=$(backend "$addr")
-		if grep -Eq -- "$re" <<<"$line"; then
-			echo "$line"
-			return 0
-		fi
-		sleep 0.05
-	done
-	fail "backend $addr: expected /$re/ within ${secs}s; last: $line"
-}
-
 # Both checked (at_unix set) and passing.
 wait_backend "$B1" '^up true [1-9][0-9]*( |$)' 3 >/dev/null
 wait_backend "$B2" '^up true [1-9][0-9]*( |$)' 3 >/dev/null
@@ -65,7 +30,7 @@ line=$(wait_backend "$B2" '^down ' 3)
 note "b2 after stop: $line"
 assert_contains "$line" "refused" "b2's check detail once down"
 assert_match "$(cat "$WEIR_LOG")" "backend $B2 \(pool web\): down after 2 failed checks: connect refused" "weir log"
-assert_match "$(backend "$B1")" '^up true ' "b1 while b2 is down"
+assert_match "$(backend_check "$B1")" '^up true ' "b1 while b2 is down"
 
 for i in $(seq 1 30); do
 	body=$(get "http://127.0.0.1:$P/")

@@ -429,6 +429,42 @@ status()
 	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$url" || true
 }
 
+# backend_check ADDR: "STATE OK AT_UNIX DETAIL" of backend ADDR from
+# weirctl stats --json (state under $T/run, as conf_globals sets it).
+backend_check()
+{
+	"$WEIRCTL" -s "$T/run" stats --json >"$T/stats.json" ||
+	    fail "weirctl stats --json exited $?"
+	python3 - "$T/stats.json" "$1" <<'PY' || fail "weirctl stats --json: $(cat "$T/stats.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+for p in s["pools"]:
+    for b in p["backends"]:
+        if b["address"] == sys.argv[2]:
+            c = b["check"]
+            print(b["state"], "true" if c["ok"] else "false",
+                  c["at_unix"], c["detail"])
+            sys.exit(0)
+sys.exit("no backend %s" % sys.argv[2])
+PY
+}
+
+# wait_backend ADDR ERE SECONDS: poll until backend ADDR's backend_check
+# line matches ERE; prints the line; fails after SECONDS.
+wait_backend()
+{
+	local addr=$1 re=$2 secs=$3 i line
+	for ((i = 0; i < secs * 20; i++)); do
+		line=$(backend_check "$addr")
+		if grep -Eq -- "$re" <<<"$line"; then
+			echo "$line"
+			return 0
+		fi
+		sleep 0.05
+	done
+	fail "backend $addr: expected /$re/ within ${secs}s; last: $line"
+}
+
 # make_file PATH MIB: PATH filled with MIB MiB of random bytes.
 make_file()
 {

@@ -1,7 +1,8 @@
 /*
  * Backend choice over the shared segment: the smooth weighted order, one
  * rotation whatever the number of callers, and what is passed over
- * (down, disabled, draining, tried, full) and what stands in (backups).
+ * (down, disabled, draining, tried, full) and what stands in (backups,
+ * and in panic, down backends).
  */
 #include <check.h>
 #include <arpa/inet.h>
@@ -252,6 +253,121 @@ START_TEST(random_follows_weights_roughly)
 }
 END_TEST
 
+START_TEST(all_down_pool_has_no_backend_by_default)
+{
+	setup_pool("{\"backends\": [\"127.0.0.1:1\", \"127.0.0.1:2\"]}");
+	shm.backends[0].health_state = SHM_HEALTH_DOWN;
+	shm.backends[1].health_state = SHM_HEALTH_DOWN;
+	ck_assert_int_eq(pick(), BALANCE_NONE);
+	ck_assert_int_eq(pick(), BALANCE_NONE);
+	teardown();
+}
+END_TEST
+
+START_TEST(panic_spreads_over_every_down_backend)
+{
+	int	i, count[2] = { 0, 0 };
+
+	setup_pool("{\"when_all_down\": \"panic\", \"backends\": "
+	    "[\"127.0.0.1:1\", \"127.0.0.1:2\"]}");
+	shm.backends[0].health_state = SHM_HEALTH_DOWN;
+	shm.backends[1].health_state = SHM_HEALTH_DOWN;
+	for (i = 0; i < 10; i++)
+		count[pick()]++;
+	ck_assert_int_eq(count[0], 5);
+	ck_assert_int_eq(count[1], 5);
+	teardown();
+}
+END_TEST
+
+START_TEST(panic_waits_until_no_backend_is_up)
+{
+	uint32_t		tried[1] = { 1 };
+	struct balance_req	r = { tried, 1, NULL, 0 };
+	int			i;
+
+	setup_pool("{\"when_all_down\": \"panic\", \"backends\": "
+	    "[\"127.0.0.1:1\", \"127.0.0.1:2\"]}");
+	shm.backends[0].health_state = SHM_HEALTH_DOWN;
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pick(), 1);
+	/* The up one was tried: a retry has nowhere to go, as without
+	   panic; the down one is not a fallback while another is up. */
+	ck_assert_int_eq(balance_pick(&w, &cfg->pools[0], &r), BALANCE_NONE);
+	teardown();
+}
+END_TEST
+
+START_TEST(panic_keeps_out_disabled_draining_and_tried)
+{
+	uint32_t		tried[1] = { 0 };
+	struct balance_req	r = { tried, 1, NULL, 0 };
+	int			i;
+
+	setup_pool("{\"when_all_down\": \"panic\", \"backends\": "
+	    "[\"127.0.0.1:1\", \"127.0.0.1:2\", \"127.0.0.1:3\","
+	    " \"127.0.0.1:4\"]}");
+	for (i = 0; i < 4; i++)
+		shm.backends[i].health_state = SHM_HEALTH_DOWN;
+	/* Up but disabled does not count as up: the pool is in panic. */
+	shm.backends[1].health_state = SHM_HEALTH_UP;
+	shm.backends[1].admin_state = SHM_ADMIN_DISABLED;
+	shm.backends[2].admin_state = SHM_ADMIN_DRAINING;
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(balance_pick(&w, &cfg->pools[0], &r), 3);
+	tried[0] = 3;
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(balance_pick(&w, &cfg->pools[0], &r), 0);
+	teardown();
+}
+END_TEST
+
+START_TEST(panic_takes_primaries_before_backups)
+{
+	uint32_t		tried[2] = { 0, 1 };
+	struct balance_req	r = { tried, 2, NULL, 0 };
+	int			i;
+
+	setup_pool("{\"when_all_down\": \"panic\", \"backends\": "
+	    "[\"127.0.0.1:1\", \"127.0.0.1:2\", {\"address\": "
+	    "\"127.0.0.1:3\", \"backup\": true}]}");
+	for (i = 0; i < 3; i++)
+		shm.backends[i].health_state = SHM_HEALTH_DOWN;
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(pick(), i % 2);
+	/* Once every primary was tried, the backup. */
+	ck_assert_int_eq(balance_pick(&w, &cfg->pools[0], &r), 2);
+	/* An up backup is used as usual: no panic. */
+	shm.backends[2].health_state = SHM_HEALTH_UP;
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pick(), 2);
+	teardown();
+}
+END_TEST
+
+/* Panic works whatever the method; full backends still mean waiting. */
+START_TEST(panic_applies_to_every_method)
+{
+	static const char *const methods[] = { "roundrobin", "random",
+	    "leastconn", "source", "uri" };
+	char	json[256];
+	int	idx;
+
+	snprintf(json, sizeof(json), "{\"balance\": \"%s\", "
+	    "\"when_all_down\": \"panic\", \"backends\": [{\"address\": "
+	    "\"127.0.0.1:1\", \"max_conns\": 1}]}", methods[_i]);
+	setup_pool(json);
+	shm.backends[0].health_state = SHM_HEALTH_DOWN;
+	idx = pick();
+	ck_assert_msg(idx == 0, "%s: picked %d", methods[_i], idx);
+	shm.backends[0].active = 1;
+	idx = pick();
+	ck_assert_msg(idx == BALANCE_FULL, "%s: full, picked %d",
+	    methods[_i], idx);
+	teardown();
+}
+END_TEST
+
 static Suite *
 balance_suite(void)
 {
@@ -269,6 +385,12 @@ balance_suite(void)
 	tcase_add_test(tc, source_keeps_a_client_on_one_backend);
 	tcase_add_test(tc, random_follows_weights_roughly);
 	tcase_add_test(tc, slowstart_ramps_a_returning_backend);
+	tcase_add_test(tc, all_down_pool_has_no_backend_by_default);
+	tcase_add_test(tc, panic_spreads_over_every_down_backend);
+	tcase_add_test(tc, panic_waits_until_no_backend_is_up);
+	tcase_add_test(tc, panic_keeps_out_disabled_draining_and_tried);
+	tcase_add_test(tc, panic_takes_primaries_before_backups);
+	tcase_add_loop_test(tc, panic_applies_to_every_method, 0, 5);
 	suite_add_tcase(s, tc);
 	return s;
 }

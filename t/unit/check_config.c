@@ -108,7 +108,7 @@ static const struct bad_case {
 	    "balance, backends, persist, verify, connect_timeout_ms, "
 	    "response_timeout_ms, retries, max_idle, slowstart_ms, "
 	    "queue_timeout_ms, tls, tls_ca_file, tls_verify, tls_server_name, "
-	    "health" },
+	    "health, when_all_down" },
 	{ "rejects_retries_over_16",
 	    POOL_OPEN "\"retries\": 17" BK,
 	    "t.json:4:12: pools.p.retries: expected an integer from 0 to 16" },
@@ -181,6 +181,15 @@ static const struct bad_case {
 	    "{\n" SVCS_LINE ",\n\"pools\": {\"a b\": {\"backends\": "
 	    "[\"127.0.0.1:8080\"]}}}",
 	    "t.json:3:11: pools.a b: expected a name of 1 to 63 letters" },
+
+	{ "rejects_unknown_when_all_down",
+	    POOL_OPEN "\"when_all_down\": \"retry\"" BK,
+	    "t.json:4:18: pools.p.when_all_down: expected one of: fail, "
+	    "panic" },
+	{ "rejects_boolean_for_when_all_down",
+	    POOL_OPEN "\"when_all_down\": true" BK,
+	    "t.json:4:18: pools.p.when_all_down: expected one of: fail, "
+	    "panic" },
 
 	/* health */
 	{ "rejects_health_true",
@@ -473,6 +482,8 @@ END_TEST
 static const char *const good_cases[] = {
 	TOP_OPEN "\"workers\": 256\n}",
 	POOL_OPEN "\"balance\": \"uri\"" BK,
+	POOL_OPEN "\"when_all_down\": \"panic\"" BK,
+	POOL_OPEN "\"when_all_down\": \"fail\"" BK,
 	SVC_OPEN WEB "\"index\": []" LS,
 	SVC_OPEN "\"tls\": {" CERT ", \"protocols\": [\"TLSv1.3\"]}" PL,
 	SVC_OPEN "\"tls\": {\"certificates\": [{\"cert\": \"/c\", "
@@ -687,8 +698,10 @@ START_TEST(applies_defaults_to_a_minimal_config)
 	ck_assert_uint_eq(p->health.timeout_ms, 1000);
 	ck_assert_uint_eq(p->health.rise, 2);
 	ck_assert_uint_eq(p->health.fall, 3);
-	ck_assert_uint_eq(p->health.expect_class_mask, 1u << 2);
+	/* HAProxy's httpchk: a login redirect is a live server. */
+	ck_assert_uint_eq(p->health.expect_class_mask, 1u << 2 | 1u << 3);
 	ck_assert_uint_eq(p->health.nexpect_codes, 0);
+	ck_assert_int_eq(p->when_all_down, WHEN_ALL_DOWN_FAIL);
 
 	s = &cfg->services[0];
 	ck_assert_int_eq(s->role, ROLE_REVERSE_PROXY);
@@ -719,6 +732,7 @@ START_TEST(takes_explicit_values_over_defaults)
 	    "\"pools\": {\"p\": {\"balance\": \"leastconn\", \"health\": false,"
 	    " \"backends\": [{\"address\": \"[::1]:81\", \"backup\": true}]},"
 	    " \"h\": {\"backends\": [\"127.0.0.1:82\"],"
+	    " \"when_all_down\": \"panic\","
 	    " \"health\": {\"expect\": [\"3XX\", 200, 204]}}},"
 	    "\"services\": {\"s\": {\"listen\": \"*:80\", \"via\": false,"
 	    " \"max_body_bytes\": 10000000000, \"routes\": [{\"host\":"
@@ -736,7 +750,9 @@ START_TEST(takes_explicit_values_over_defaults)
 	ck_assert(!p->health.enabled);
 	ck_assert(p->backends[0].is_backup);
 	ck_assert_int_eq(p->backends[0].addr.ss.ss_family, AF_INET6);
+	ck_assert_int_eq(p->when_all_down, WHEN_ALL_DOWN_FAIL);
 	p = &cfg->pools[1];
+	ck_assert_int_eq(p->when_all_down, WHEN_ALL_DOWN_PANIC);
 	ck_assert_uint_eq(p->health.expect_class_mask, 1u << 3);
 	ck_assert_uint_eq(p->health.nexpect_codes, 2);
 	ck_assert_int_eq(p->health.expect_codes[0], 200);

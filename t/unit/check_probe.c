@@ -224,6 +224,56 @@ START_TEST(prefix_verdict_is_pending_or_final)
 }
 END_TEST
 
+/* A pool without "expect", as the configuration loader builds it. */
+static const struct dcase {
+	const char		*name;
+	const char		*raw;
+	enum probe_result	 result;
+	const char		*detail;
+} dcases[] = {
+	{ "200", "HTTP/1.1 200 OK\r\n\r\n", PROBE_OK, "ok: status 200" },
+	{ "204", "HTTP/1.1 204 No Content\r\n\r\n", PROBE_OK,
+	  "ok: status 204" },
+	{ "302 to a login page",
+	  "HTTP/1.1 302 Found\r\nLocation: /login\r\n\r\n", PROBE_OK,
+	  "ok: status 302" },
+	{ "301", "HTTP/1.1 301 Moved Permanently\r\n\r\n", PROBE_OK,
+	  "ok: status 301" },
+	{ "304", "HTTP/1.1 304 Not Modified\r\n\r\n", PROBE_OK,
+	  "ok: status 304" },
+	{ "403 of lighttpd without an index file",
+	  "HTTP/1.1 403 Forbidden\r\n\r\n", PROBE_BAD_STATUS,
+	  "status 403, expected 2xx or 3xx" },
+	{ "404", "HTTP/1.1 404 Not Found\r\n\r\n", PROBE_BAD_STATUS,
+	  "status 404, expected 2xx or 3xx" },
+	{ "500", "HTTP/1.1 500 Internal Server Error\r\n\r\n",
+	  PROBE_BAD_STATUS, "status 500, expected 2xx or 3xx" },
+	{ "503", "HTTP/1.1 503 Service Unavailable\r\n\r\n",
+	  PROBE_BAD_STATUS, "status 503, expected 2xx or 3xx" },
+};
+
+/* HAProxy's httpchk default: 2xx and 3xx pass, everything else fails. */
+START_TEST(default_expect_passes_2xx_and_3xx_only)
+{
+	const struct dcase	*dc = &dcases[_i];
+	struct config		*cfg;
+	struct probe_outcome	 o;
+
+	cfg = config_load_string("{\"pools\": {\"p\": {\"backends\": "
+	    "[\"127.0.0.1:8080\"]}}, \"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\"}}}", "t.json", stderr);
+	ck_assert_ptr_nonnull(cfg);
+	memset(&o, 0, sizeof(o));
+	ck_assert(probe_verdict(&cfg->pools[0].health, dc->raw,
+	    strlen(dc->raw), false, &o));
+	ck_assert_msg(o.result == dc->result && strcmp(o.detail, dc->detail)
+	    == 0, "%s: %s \"%s\", expected %s \"%s\"", dc->name,
+	    probe_result_str(o.result), o.detail,
+	    probe_result_str(dc->result), dc->detail);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(head_over_16k_is_invalid_not_pending)
 {
 	static char		 raw[PROBE_MAX_HEAD];
@@ -478,6 +528,8 @@ probe_suite(void)
 	tcase_add_loop_test(tc, judges_whole_answers, 0, NCASES(vcases));
 	tcase_add_loop_test(tc, prefix_verdict_is_pending_or_final, 0,
 	    NCASES(vcases));
+	tcase_add_loop_test(tc, default_expect_passes_2xx_and_3xx_only, 0,
+	    NCASES(dcases));
 	tcase_add_test(tc, head_over_16k_is_invalid_not_pending);
 	tcase_add_test(tc, every_result_has_a_distinct_name);
 	suite_add_tcase(s, tc);
