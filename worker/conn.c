@@ -33,7 +33,8 @@
  *   EXCHANGE   -> LINGER      response done, client not kept
  *   SEND_LOCAL -> READ_HEAD   sent, connection kept
  *   SEND_LOCAL -> LINGER      sent, connection not kept
- * Any state may close on a client reset or a timeout.
+ * Any state may close on a client reset or a timeout; a close with a
+ * response under way resets the client connection (is_cut_short()).
  */
 #include "worker/conn.h"
 
@@ -703,15 +704,36 @@ would_block(void)
 
 /* ---- closing ---- */
 
+/*
+ * A response already under way when its connection closes is cut short,
+ * and must not end the way a whole one does: after a close-delimited body
+ * (de-chunked for an HTTP/1.0 client) a FIN, or a TLS close_notify, is the
+ * end of the body, and a client or cache would keep what it got as the
+ * complete response.  A reset (RST, no close_notify) cannot be mistaken;
+ * HAProxy ends such a response the same way.  The same holds for a file
+ * sent by a web_server service.
+ */
+static bool
+is_cut_short(const struct conn *c)
+{
+	return (c->has_resp_head && !c->resp_done) ||
+	    (c->state == CONN_SEND_STATIC && c->sleft > 0);
+}
+
 static void
 conn_close(struct conn *c)
 {
 	struct worker	*w = c->w;
+	bool		 is_reset;
 
 	if (c->is_closing)
 		return;
-	if (c->has_request && !c->is_logged)
+	is_reset = is_cut_short(c);
+	if (c->has_request && !c->is_logged) {
+		/* The exchange ended before its end: the log says why. */
+		c->is_cut = true;
 		end_request(c);
+	}
 	if (c->end != END_NONE && c->end != END_DONE)
 		log_debug("client %s (service %s): closed: %s", c->peer_text,
 		    c->svc->name, conn_end_str(c->end));
@@ -722,8 +744,17 @@ conn_close(struct conn *c)
 		c->sfd = -1;
 	}
 	timer_cancel(&w->timers, &c->timer);
+	if (is_reset) {
+		struct linger	lg = { .l_onoff = 1, .l_linger = 0 };
+
+		(void)setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof(lg));
+	}
 	if (c->ssl != NULL) {
-		tls_conn_free(c->ssl);
+		if (is_reset)
+			tls_conn_abort(c->ssl);
+		else
+			tls_conn_free(c->ssl);
 		c->ssl = NULL;
 	}
 	close(c->cfd);
@@ -1484,7 +1515,8 @@ take_request_body(struct conn *c)
  * The request body is bad (<status> from take_request_body): the backend
  * connection is closed with the message incomplete (it never gets the last
  * chunk, and is never reused), and the client gets <status> unless a
- * response is already under way.
+ * response is already under way, which is then cut short (conn_close()
+ * resets it).
  */
 static enum step
 refuse_body(struct conn *c, int status)
