@@ -1512,22 +1512,25 @@ take_request_body(struct conn *c)
 }
 
 /*
- * The request body is bad (<status> from take_request_body): the backend
- * connection is closed with the message incomplete (it never gets the last
- * chunk, and is never reused), and the client gets <status> unless a
- * response is already under way, which is then cut short (conn_close()
- * resets it).
+ * The request body is bad (<status> from take_request_body).  Before the
+ * head went out nothing reaches a backend: the client gets <status>.
+ * After it, the backend connection is closed with the message incomplete
+ * (it never gets the last chunk, and is never reused), and the client gets
+ * <status> unless a response is already under way, which is then cut
+ * short (conn_close() resets it).
  */
 static enum step
 refuse_body(struct conn *c, int status)
 {
 	if (status == 413)
 		log_info("client %s (service %s): chunked body over "
-		    "max_body_bytes %llu", c->peer_text, c->svc->name,
-		    (unsigned long long)c->svc->max_body_bytes);
+		    "max_body_bytes %llu%s", c->peer_text, c->svc->name,
+		    (unsigned long long)c->svc->max_body_bytes,
+		    c->bc != NULL ? ": request aborted" : "");
 	else
-		log_info("client %s (service %s): bad chunked body",
-		    c->peer_text, c->svc->name);
+		log_info("client %s (service %s): bad chunked body%s",
+		    c->peer_text, c->svc->name, c->bc != NULL ?
+		    ": request aborted" : "");
 	c->end = END_BAD_REQUEST;
 	if (c->has_resp_head)
 		return STEP_CLOSE;
@@ -1540,6 +1543,7 @@ begin_request(struct conn *c)
 	const struct h1_msg	*m = &c->req;
 	const struct service_conf *svc = c->svc;
 	struct rewrite_req	 rr;
+	int			 status;
 
 	copy_text(c->method, sizeof(c->method), m->method, m->method_len);
 	copy_text(c->path, sizeof(c->path), m->target, m->target_len);
@@ -1631,6 +1635,10 @@ begin_request(struct conn *c)
 	/* From here on the head's bytes are gone: only the scalars of
 	   c->req (framing, lengths, flags) may be used. */
 	buf_consume(&c->in, m->head_len);
+	/* What of the body came with the head is checked before a backend
+	   is chosen: a bad body then costs no backend a byte. */
+	if ((status = take_request_body(c)) != 0)
+		return refuse_body(c, status);
 	return start_backend(c);
 }
 
