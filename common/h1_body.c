@@ -1,17 +1,20 @@
 /*
  * Body framing scanner (RFC 9112 6.3, 7.1): counts Content-Length bytes,
  * walks chunked framing one byte at a time so any split of the input works,
- * and passes read-until-close through.  It never copies or buffers; moving
- * the bytes, and deciding what to do with framing, is the caller's.
+ * and passes read-until-close through.  The re-framer rewrites chunk framing
+ * inside the caller's buffer; it never allocates or buffers on its own.
+ * Moving the bytes, and reading more, is the caller's.
  */
 #include "common/h1_body.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /*
- * Chunked states.  Chunk framing is forwarded verbatim, so unlike the head
- * (which is re-serialised) it gets no lone-LF leniency: a peer that reads
- * "5;x\nhello" as one long extension would see different chunks than we do.
+ * Chunked states.  Unlike the head there is no lone-LF leniency: what came
+ * before weir (a cache, a WAF, another proxy) may read "5;x\nhello" as one
+ * long extension and so see different chunks than we do; refusing it is
+ * what keeps the two readings from ever differing.
  */
 enum chunk_state {
 	CS_SIZE_FIRST = 0,	/* first HEXDIG of a chunk-size */
@@ -244,6 +247,7 @@ h1_body_init(struct h1_body *b, enum h1_framing framing, uint64_t length)
 	b->framing = framing;
 	b->remaining = framing == H1_FRAME_LENGTH ? length : 0;
 	b->total = 0;
+	b->held = 0;
 	b->state = CS_SIZE_FIRST;
 	b->line_len = 0;
 	b->done = framing == H1_FRAME_NONE ||
@@ -284,4 +288,123 @@ h1_body_step(struct h1_body *b, const char *in, size_t len, size_t *n,
 		return H1_AGAIN;
 	}
 	return H1_BAD;
+}
+
+/* Writes the canonical chunk-size line of <size> at <p>; returns its length. */
+static size_t
+put_size_line(char *p, uint64_t size)
+{
+	static const char	hex[] = "0123456789abcdef";
+	char			digits[16];
+	size_t			n = 0, i;
+
+	do {
+		digits[n++] = hex[size & 15];
+		size >>= 4;
+	} while (size != 0);
+	for (i = 0; i < n; i++)
+		p[i] = digits[n - 1 - i];
+	p[n] = '\r';
+	p[n + 1] = '\n';
+	return n + 2;
+}
+
+/*
+ * Output is compacted at the front of <p> while reading goes on behind it:
+ * w <= r always, and p[w..r) is free.  Each framing line is written out
+ * whole at its LF, over the bytes it replaces, and is never longer than
+ * them: a canonical size line has at most the received line's significant
+ * digits, and "0\r\n\r\n" is no longer than a last-chunk line and the
+ * final CRLF.  Between calls up to H1_REFRAME_HOLD of the free bytes are
+ * kept back (b->held) so that a line split across reads still has its
+ * room; the rest are dropped at once, so an extension or a trailer section
+ * of any length costs no buffer space.
+ *
+ * Chunk extensions go: RFC 9112 7.1.1 lets a recipient ignore the ones it
+ * does not understand, and weir understands none.  Trailer fields go too:
+ * RFC 9112 7.1.2 lets a recipient that removes the chunked coding (weir
+ * decodes and encodes again) discard them, and RFC 9110 6.5.1 says that is
+ * what intermediaries mostly do.  Keeping them would let a client put
+ * fields past the head's rewriting (X-Forwarded-For, Host) into any backend
+ * that merges trailers into the header section, as Apache's MergeTrailers
+ * did by default before CVE-2013-5704; weir already drops the Trailer field
+ * that would announce them.
+ */
+static enum h1_result
+reframe_chunked(struct h1_body *b, char *p, size_t len, bool dechunk,
+    size_t *out, size_t *used)
+{
+	size_t	r = b->held, w = 0, k;
+	int	prev;
+
+	b->held = 0;
+	while (r < len) {
+		if (b->state == CS_DATA) {
+			k = len - r < b->remaining ? len - r :
+			    (size_t)b->remaining;
+			if (w != r)
+				memmove(p + w, p + r, k);
+			w += k;
+			r += k;
+			b->remaining -= k;
+			b->total += k;
+			if (b->remaining == 0)
+				b->state = CS_DATA_CR;
+			continue;
+		}
+		prev = b->state;
+		switch (chunk_byte(b, (unsigned char)p[r++])) {
+		case CB_MORE:
+			/* the LF after chunk-data */
+			if (prev == CS_DATA_LF && !dechunk) {
+				memcpy(p + w, "\r\n", 2);
+				w += 2;
+			}
+			continue;
+		case CB_DATA:
+			if (!dechunk)
+				w += put_size_line(p + w, b->remaining);
+			continue;
+		case CB_DONE:
+			if (!dechunk) {
+				memcpy(p + w, "0\r\n\r\n", 5);
+				w += 5;
+			}
+			b->done = true;
+			*out = w;
+			*used = r;
+			return H1_DONE;
+		case CB_BAD:
+			b->state = CS_BAD;
+			return H1_BAD;
+		}
+	}
+	if (b->state != CS_DATA && !dechunk)
+		b->held = r - w < H1_REFRAME_HOLD ? r - w : H1_REFRAME_HOLD;
+	*out = w;
+	*used = r - b->held;
+	return H1_AGAIN;
+}
+
+/* See h1_body.h. */
+enum h1_result
+h1_body_reframe(struct h1_body *b, char *p, size_t len, bool dechunk,
+    size_t *out, size_t *used)
+{
+	enum h1_result	r;
+	size_t		n;
+	bool		is_data;
+
+	*out = *used = 0;
+	if (b->framing != H1_FRAME_CHUNKED) {
+		r = h1_body_step(b, p, len, &n, &is_data);
+		*out = *used = n;
+		return r;
+	}
+	if (b->done)
+		return H1_DONE;
+	/* The caller did not give back what was kept: a broken contract. */
+	if (b->state == CS_BAD || b->held > len)
+		return H1_BAD;
+	return reframe_chunked(b, p, len, dechunk, out, used);
 }

@@ -1,7 +1,9 @@
 /*
  * Access log lines, weir's own format:
  *   CLIENT [TIME] "METHOD PATH HTTP/1.x" STATUS BYTES service=S
- *   backend=ADDR|- total_ms=T backend_ms=B tries=N
+ *   backend=ADDR|- total_ms=T backend_ms=B tries=N [error="WHY"]
+ * (error= when the exchange ended before the response did: STATUS is what
+ * the client was told, BYTES what it got),
  * or Apache's and nginx's "combined", which existing log tools read:
  *   CLIENT - - [TIME] "METHOD PATH HTTP/1.x" STATUS BYTES|- "REFERER" "UA"
  * What comes from the request is escaped (\" \\ \xHH), so a client
@@ -136,10 +138,12 @@ format_weir(char *out, size_t cap, const struct conn *c, const char *path)
 		backend_ms = (double)(now - c->t_backend_us) / 1000.0;
 	return snprintf(out, cap,
 	    "%s [%s] \"%s %s HTTP/1.%d\" %d %" PRIu64 " service=%s "
-	    "backend=%s total_ms=%.3f backend_ms=%.3f tries=%u\n",
+	    "backend=%s total_ms=%.3f backend_ms=%.3f tries=%u%s%s%s\n",
 	    c->peer_text, time_text(), c->method, path,
 	    c->client_is_10 ? 0 : 1, c->status, c->resp_bytes,
-	    c->svc->name, backend, total_ms, backend_ms, c->ntried);
+	    c->svc->name, backend, total_ms, backend_ms, c->ntried,
+	    c->is_cut ? " error=\"" : "", c->is_cut ? conn_end_str(c->end) :
+	    "", c->is_cut ? "\"" : "");
 }
 
 static int

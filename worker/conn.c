@@ -33,7 +33,8 @@
  *   EXCHANGE   -> LINGER      response done, client not kept
  *   SEND_LOCAL -> READ_HEAD   sent, connection kept
  *   SEND_LOCAL -> LINGER      sent, connection not kept
- * Any state may close on a client reset or a timeout.
+ * Any state may close on a client reset or a timeout; a close with a
+ * response under way resets the client connection (is_cut_short()).
  */
 #include "worker/conn.h"
 
@@ -703,15 +704,36 @@ would_block(void)
 
 /* ---- closing ---- */
 
+/*
+ * A response already under way when its connection closes is cut short,
+ * and must not end the way a whole one does: after a close-delimited body
+ * (de-chunked for an HTTP/1.0 client) a FIN, or a TLS close_notify, is the
+ * end of the body, and a client or cache would keep what it got as the
+ * complete response.  A reset (RST, no close_notify) cannot be mistaken;
+ * HAProxy ends such a response the same way.  The same holds for a file
+ * sent by a web_server service.
+ */
+static bool
+is_cut_short(const struct conn *c)
+{
+	return (c->has_resp_head && !c->resp_done) ||
+	    (c->state == CONN_SEND_STATIC && c->sleft > 0);
+}
+
 static void
 conn_close(struct conn *c)
 {
 	struct worker	*w = c->w;
+	bool		 is_reset;
 
 	if (c->is_closing)
 		return;
-	if (c->has_request && !c->is_logged)
+	is_reset = is_cut_short(c);
+	if (c->has_request && !c->is_logged) {
+		/* The exchange ended before its end: the log says why. */
+		c->is_cut = true;
 		end_request(c);
+	}
 	if (c->end != END_NONE && c->end != END_DONE)
 		log_debug("client %s (service %s): closed: %s", c->peer_text,
 		    c->svc->name, conn_end_str(c->end));
@@ -722,8 +744,17 @@ conn_close(struct conn *c)
 		c->sfd = -1;
 	}
 	timer_cancel(&w->timers, &c->timer);
+	if (is_reset) {
+		struct linger	lg = { .l_onoff = 1, .l_linger = 0 };
+
+		(void)setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof(lg));
+	}
 	if (c->ssl != NULL) {
-		tls_conn_free(c->ssl);
+		if (is_reset)
+			tls_conn_abort(c->ssl);
+		else
+			tls_conn_free(c->ssl);
 		c->ssl = NULL;
 	}
 	close(c->cfd);
@@ -1452,12 +1483,69 @@ redirect_https(struct conn *c)
 	return STEP_NEXT;
 }
 
+/* ---- the request body ---- */
+
+/*
+ * Takes in what of the request body is buffered past req_fwd: chunk
+ * framing is re-written canonically in place (h1_body_reframe) and the
+ * bytes ready to go are counted into req_fwd.  Returns 0, or the status
+ * the request must be refused with: 400 for bad framing, 413 for a
+ * chunked body over max_body_bytes.
+ */
+static int
+take_request_body(struct conn *c)
+{
+	enum h1_result	r;
+	size_t		out, used;
+
+	if (!c->req_scan_done) {
+		r = h1_body_reframe(&c->reqb, buf_head(&c->in) + c->req_fwd,
+		    buf_len(&c->in) - c->req_fwd, false, &out, &used);
+		if (r == H1_BAD)
+			return 400;
+		buf_cut(&c->in, c->req_fwd + out, used - out);
+		c->req_fwd += out;
+		c->req_scan_done = r == H1_DONE;
+	}
+	if (c->svc->max_body_bytes != 0 &&
+	    c->reqb.total > c->svc->max_body_bytes)
+		return 413;
+	return 0;
+}
+
+/*
+ * The request body is bad (<status> from take_request_body).  Before the
+ * head went out nothing reaches a backend: the client gets <status>.
+ * After it, the backend connection is closed with the message incomplete
+ * (it never gets the last chunk, and is never reused), and the client gets
+ * <status> unless a response is already under way, which is then cut
+ * short (conn_close() resets it).
+ */
+static enum step
+refuse_body(struct conn *c, int status)
+{
+	if (status == 413)
+		log_info("client %s (service %s): chunked body over "
+		    "max_body_bytes %llu%s", c->peer_text, c->svc->name,
+		    (unsigned long long)c->svc->max_body_bytes,
+		    c->bc != NULL ? ": request aborted" : "");
+	else
+		log_info("client %s (service %s): bad chunked body%s",
+		    c->peer_text, c->svc->name, c->bc != NULL ?
+		    ": request aborted" : "");
+	c->end = END_BAD_REQUEST;
+	if (c->has_resp_head)
+		return STEP_CLOSE;
+	return local_response(c, status, false);
+}
+
 static enum step
 begin_request(struct conn *c)
 {
 	const struct h1_msg	*m = &c->req;
 	const struct service_conf *svc = c->svc;
 	struct rewrite_req	 rr;
+	int			 status;
 
 	copy_text(c->method, sizeof(c->method), m->method, m->method_len);
 	copy_text(c->path, sizeof(c->path), m->target, m->target_len);
@@ -1549,6 +1637,10 @@ begin_request(struct conn *c)
 	/* From here on the head's bytes are gone: only the scalars of
 	   c->req (framing, lengths, flags) may be used. */
 	buf_consume(&c->in, m->head_len);
+	/* What of the body came with the head is checked before a backend
+	   is chosen: a bad body then costs no backend a byte. */
+	if ((status = take_request_body(c)) != 0)
+		return refuse_body(c, status);
 	return start_backend(c);
 }
 
@@ -1637,38 +1729,11 @@ step_read_head(struct conn *c)
 static enum step
 pump_request(struct conn *c, bool *progress)
 {
-	enum h1_result	r;
-	size_t		n;
 	ssize_t		k;
-	bool		is_data;
+	int		status;
 
-	while (!c->req_scan_done && c->req_fwd < buf_len(&c->in)) {
-		r = h1_body_step(&c->reqb, buf_head(&c->in) + c->req_fwd,
-		    buf_len(&c->in) - c->req_fwd, &n, &is_data);
-		if (r == H1_BAD) {
-			log_info("client %s (service %s): bad chunked body",
-			    c->peer_text, c->svc->name);
-			c->end = END_BAD_REQUEST;
-			if (c->has_resp_head)
-				return STEP_CLOSE;
-			return local_response(c, 400, false);
-		}
-		c->req_fwd += n;
-		if (r == H1_DONE)
-			c->req_scan_done = true;
-		else if (n == 0)
-			break;
-	}
-	if (c->svc->max_body_bytes != 0 &&
-	    c->reqb.total > c->svc->max_body_bytes) {
-		log_info("client %s (service %s): chunked body over "
-		    "max_body_bytes %llu", c->peer_text, c->svc->name,
-		    (unsigned long long)c->svc->max_body_bytes);
-		c->end = END_BAD_REQUEST;
-		if (c->has_resp_head)
-			return STEP_CLOSE;
-		return local_response(c, 413, false);
-	}
+	if ((status = take_request_body(c)) != 0)
+		return refuse_body(c, status);
 	if (c->req_fwd > 0 && c->b_writable) {
 		k = backend_send(c, buf_head(&c->in), c->req_fwd);
 		if (k > 0) {
@@ -1693,7 +1758,8 @@ pump_request(struct conn *c, bool *progress)
 	}
 	/* More body to come: read only once every buffered byte is body, so
 	   that a pipelined next request stays where it is. */
-	if (!c->req_scan_done && c->req_fwd == buf_len(&c->in) &&
+	if (!c->req_scan_done &&
+	    c->req_fwd + c->reqb.held == buf_len(&c->in) &&
 	    c->c_readable && !c->c_eof && buf_room(&c->in) > 0) {
 		k = client_read(c, &c->in);
 		if (k > 0) {
@@ -1794,34 +1860,29 @@ read_backend(struct conn *c, bool *progress)
 
 /*
  * Walks the response body buffered in bin: how much of it belongs to the
- * message (resp_fwd), cutting chunk framing out for an HTTP/1.0 client.
+ * message (resp_fwd), with chunk framing re-written canonically, or cut
+ * out for an HTTP/1.0 client.
  */
 static enum step
 scan_response_body(struct conn *c)
 {
 	enum h1_result	r;
-	size_t		n;
-	bool		is_data;
+	size_t		out, used;
 
-	while (!c->resp_scan_done) {
-		r = h1_body_step(&c->respb, buf_head(&c->bin) + c->resp_fwd,
-		    buf_len(&c->bin) - c->resp_fwd, &n, &is_data);
-		if (r == H1_BAD) {
-			log_warn("backend %s (pool %s): bad response body "
-			    "framing", backend_name(c), c->pool->name);
-			shm_add(&backend_stats(c)->errors, 1);
-			c->end = END_BACKEND_BAD;
-			return STEP_CLOSE;
-		}
-		if (!is_data && c->resp_dechunk)
-			buf_cut(&c->bin, c->resp_fwd, n);
-		else
-			c->resp_fwd += n;
-		if (r == H1_DONE)
-			c->resp_scan_done = true;
-		else if (n == 0)
-			break;
+	if (c->resp_scan_done)
+		return STEP_WAIT;
+	r = h1_body_reframe(&c->respb, buf_head(&c->bin) + c->resp_fwd,
+	    buf_len(&c->bin) - c->resp_fwd, c->resp_dechunk, &out, &used);
+	if (r == H1_BAD) {
+		log_warn("backend %s (pool %s): bad response body framing",
+		    backend_name(c), c->pool->name);
+		shm_add(&backend_stats(c)->errors, 1);
+		c->end = END_BACKEND_BAD;
+		return STEP_CLOSE;
 	}
+	buf_cut(&c->bin, c->resp_fwd + out, used - out);
+	c->resp_fwd += out;
+	c->resp_scan_done = r == H1_DONE;
 	return STEP_WAIT;
 }
 

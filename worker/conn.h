@@ -97,6 +97,7 @@ struct conn {
 	bool			 keep_client;	/* persist after this one */
 	bool			 is_head;
 	bool			 client_is_10;
+	bool			 is_cut;	/* closed before it ended */
 	char			 method[16];
 	char			 path[256];
 	char			 referer[128];	/* for the combined log */

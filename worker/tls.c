@@ -1202,6 +1202,14 @@ tls_conn_free(SSL *ssl)
 	SSL_free(ssl);
 }
 
+void
+tls_conn_abort(SSL *ssl)
+{
+	/* SSL_free() alone sends nothing; the session leaves the cache. */
+	ERR_clear_error();
+	SSL_free(ssl);
+}
+
 /*
  * The last error queued by OpenSSL in this process, as text, or "" when
  * there is none.  Valid until the next call.

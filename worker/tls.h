@@ -94,6 +94,12 @@ size_t		 tls_conn_write(SSL *ssl, const void *buf, size_t len,
 /* Best-effort close_notify (never blocks), then frees <ssl>. */
 void		 tls_conn_free(SSL *ssl);
 
+/*
+ * Frees <ssl> without close_notify, for a connection that is being reset:
+ * a clean TLS closure would tell the peer that what it got was whole.
+ */
+void		 tls_conn_abort(SSL *ssl);
+
 /* Why the peer's certificate was refused ("" when it was not). */
 const char	*tls_verify_text(SSL *ssl);
 

@@ -354,6 +354,19 @@ start_blackhole()
 	wait_port "$1" 10 "$LAST_PID"
 }
 
+# start_recorder PORT DIR [recorder.py options]: a backend that writes each
+# connection's received bytes to DIR/N.req and how it ended to DIR/ends, and
+# answers with canned bytes (see backends/recorder.py).
+start_recorder()
+{
+	local p=$1
+	shift
+	python3 "$FIXTURES/recorder.py" "$p" "$@" >>"$T/recorder-$p.log" 2>&1 &
+	LAST_PID=$!
+	track "$LAST_PID"
+	wait_port "$p" 10 "$LAST_PID"
+}
+
 # listen_ports CONFIG: the ports of every service's "listen" in CONFIG.
 listen_ports()
 {
