@@ -1222,6 +1222,14 @@ normalize_path(struct conn *c)
 
 	if (c->npath != NULL)
 		return 0;
+	if (c->req.target_len == 1 && c->req.target[0] == '*') {
+		/* OPTIONS * names the server, no path: only routes
+		   without a path rule match it. */
+		c->npath = path_scratch;
+		c->npath_len = 1;
+		memcpy(path_scratch, "*", 2);
+		return 0;
+	}
 	n = path_normalize(c->req.target, c->req.target_len, path_scratch,
 	    path_scratch_len, &why);
 	if (n < 0) {
@@ -1430,8 +1438,11 @@ redirect_https(struct conn *c)
 		return local_response(c, 400, false);
 	}
 	hlen = route_host_len(host, hlen);
-	n = snprintf(location, sizeof(location), "https://%.*s%.*s",
-	    (int)hlen, host, plen > 0 ? (int)plen : 1, plen > 0 ? path : "/");
+	if (plen == 1 && path[0] == '*')
+		plen = 0;
+	n = snprintf(location, sizeof(location), "https://%.*s%s%.*s",
+	    (int)hlen, host, plen == 0 || path[0] != '/' ? "/" : "",
+	    (int)plen, path);
 	buf_consume(&c->in, m->head_len);
 	if (n < 0 || (size_t)n >= sizeof(location))
 		return local_response(c, 414, false);
@@ -1444,6 +1455,37 @@ redirect_https(struct conn *c)
 	    c->svc->via) == -1)
 		return STEP_CLOSE;
 	c->status = 301;
+	c->keep_client = keep;
+	end_request(c);
+	set_state(c, CONN_SEND_LOCAL);
+	return STEP_NEXT;
+}
+
+/*
+ * RFC 9110 7.6.2: an OPTIONS or TRACE whose Max-Forwards is 0 must not be
+ * forwarded; weir answers it as the final recipient.
+ */
+static enum step
+answer_max_forwards(struct conn *c)
+{
+	const struct h1_msg	*m = &c->req;
+	bool			 keep;
+	int			 rv;
+
+	keep = c->keep_client && c->req_scan_done && !c->w->is_draining;
+	if (cache_get(&head_cache, &c->hdr) == -1)
+		return STEP_CLOSE;
+	c->hdr.start = c->hdr.end = 0;
+	c->hdr_is_resp = true;
+	/* TRACE reflects the head, which lives in c->in until consumed. */
+	rv = method_is(m, "TRACE") ? respond_trace(&c->hdr, m, keep,
+	    c->svc->via) : respond_options(&c->hdr, keep, c->svc->via);
+	buf_consume(&c->in, m->head_len);
+	if (rv == -1) {
+		c->hdr.start = c->hdr.end = 0;
+		return local_response(c, 500, false);
+	}
+	c->status = 200;
 	c->keep_client = keep;
 	end_request(c);
 	set_state(c, CONN_SEND_LOCAL);
@@ -1524,6 +1566,9 @@ begin_request(struct conn *c)
 		buf_consume(&c->in, m->head_len);
 		return local_response(c, 404, true);
 	}
+	if (m->max_forwards == 0 && (method_is(m, "OPTIONS") ||
+	    method_is(m, "TRACE")))
+		return answer_max_forwards(c);
 	if (c->pool->balance == BALANCE_URI) {
 		if (normalize_path(c) == -1) {
 			buf_consume(&c->in, m->head_len);

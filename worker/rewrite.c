@@ -184,24 +184,58 @@ put_xff(struct out *o, const struct rewrite_req *r,
 	put(o, "\r\n", 2);
 }
 
+static bool
+method_is(const struct h1_msg *m, const char *name)
+{
+	return m->method_len == strlen(name) &&
+	    memcmp(m->method, name, m->method_len) == 0;
+}
+
+/*
+ * The origin-form of the target (RFC 9112 3.2.1).  An absolute-form target
+ * loses its authority; an empty path becomes "/" ("http://h?q" is "/?q"),
+ * except for OPTIONS without a query, which RFC 9112 3.2.4 has the last
+ * proxy send as "*".
+ */
+static void
+put_target(struct out *o, const struct h1_msg *m)
+{
+	const char	*auth, *path;
+	size_t		 alen, plen;
+
+	if (!rewrite_split_absolute(m->target, m->target_len, &auth, &alen,
+	    &path, &plen)) {
+		put(o, m->target, m->target_len);
+		return;
+	}
+	if (plen == 0 && method_is(m, "OPTIONS")) {
+		put(o, "*", 1);
+		return;
+	}
+	if (plen == 0 || path[0] != '/')
+		put(o, "/", 1);
+	put(o, path, plen);
+}
+
 int
 rewrite_request(struct buf *outb, const struct rewrite_req *r)
 {
 	const struct h1_msg	*m = r->msg;
 	struct out		 o = { outb, false };
 	struct nominated	 nm;
-	const char		*auth = NULL, *path = m->target;
-	size_t			 alen = 0, plen = m->target_len, i;
+	const char		*auth = NULL, *path;
+	size_t			 alen = 0, plen, i;
+	bool			 has_max_forwards = m->max_forwards > 0 &&
+				    (method_is(m, "OPTIONS") ||
+				    method_is(m, "TRACE"));
 
-	if (rewrite_split_absolute(m->target, m->target_len, &auth, &alen,
-	    &path, &plen) && plen == 0) {
-		path = "/";
-		plen = 1;
-	}
 	put(&o, m->method, m->method_len);
 	put(&o, " ", 1);
-	put(&o, path, plen);
+	put_target(&o, m);
 	puts_(&o, " HTTP/1.1\r\n");
+
+	(void)rewrite_split_absolute(m->target, m->target_len, &auth, &alen,
+	    &path, &plen);
 
 	if (auth != NULL)
 		put_field(&o, "Host", 4, auth, alen);
@@ -217,9 +251,18 @@ rewrite_request(struct buf *outb, const struct rewrite_req *r)
 
 		if (is_hop_or_framing(h) || is_nominated(&nm, h) ||
 		    is_named(h, "host") || is_named(h, "x-forwarded-for") ||
-		    is_named(h, "x-forwarded-proto"))
+		    is_named(h, "x-forwarded-proto") ||
+		    (has_max_forwards && is_named(h, "max-forwards")))
 			continue;
 		put_field(&o, h->name, h->name_len, h->value, h->value_len);
+	}
+	if (has_max_forwards) {
+		/* RFC 9110 7.6.2: one less for each hop. */
+		char	num[16];
+		int	n = snprintf(num, sizeof(num), "%" PRId64,
+		    m->max_forwards - 1);
+
+		put_field(&o, "Max-Forwards", 12, num, (size_t)n);
 	}
 	put_xff(&o, r, &nm);
 	puts_(&o, r->is_tls ? "X-Forwarded-Proto: https\r\n" :
