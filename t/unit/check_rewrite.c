@@ -27,6 +27,48 @@ static const struct rcase {
 	const char	*want[MAXLINES];	/* whole lines, without CRLF */
 	const char	*absent[MAXLINES];	/* field names, any case */
 } cases[] = {
+	/* forwarding fields: what a client cannot make a backend believe */
+	{ "xff_underscore_lookalikes_dropped_untrusted",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 6.6.6.6\r\n"
+	  "x-forwarded_for: 6.6.6.7\r\nX-Forwarded-For: 6.6.6.8\r\n\r\n",
+	  false,
+	  { "X-Forwarded-For: 192.0.2.7" },
+	  { "X_Forwarded_For", "x-forwarded_for" } },
+	{ "xff_lookalikes_dropped_trusted_exact_kept",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX_FORWARDED_FOR: 6.6.6.6\r\n"
+	  "x-forwarded-for: 1.2.3.4\r\n\r\n",
+	  true,
+	  { "X-Forwarded-For: 1.2.3.4, 10.1.2.3" },
+	  { "X_FORWARDED_FOR" } },
+	{ "xfp_and_lookalikes_replaced",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\n"
+	  "X_Forwarded_Proto: https\r\n\r\n",
+	  true,
+	  { "X-Forwarded-Proto: http" },
+	  { "X_Forwarded_Proto" } },
+	{ "client_fields_dropped_untrusted",
+	  "GET / HTTP/1.1\r\nHost: a\r\nForwarded: for=9.9.9.9\r\n"
+	  "X-Real-IP: 8.8.8.8\r\nX_Real_IP: 8.8.8.7\r\n"
+	  "X-Forwarded-Host: evil.example\r\nX-Forwarded-Port: 1\r\n"
+	  "X-Client-IP: 7.7.7.7\r\nX-Forwarded-Server: s\r\n\r\n",
+	  false,
+	  { "Host: a" },
+	  { "Forwarded", "X-Real-IP", "X_Real_IP", "X-Forwarded-Host",
+	    "X-Forwarded-Port", "X-Client-IP", "X-Forwarded-Server" } },
+	{ "client_fields_kept_trusted_lookalikes_dropped",
+	  "GET / HTTP/1.1\r\nHost: a\r\nForwarded: for=9.9.9.9\r\n"
+	  "x-real-ip: 8.8.8.8\r\nX_Real_IP: 8.8.8.7\r\n"
+	  "X-Forwarded-Host: www.example\r\nX_Forwarded_Host: evil\r\n\r\n",
+	  true,
+	  { "Forwarded: for=9.9.9.9", "x-real-ip: 8.8.8.8",
+	    "X-Forwarded-Host: www.example" },
+	  { "X_Real_IP", "X_Forwarded_Host" } },
+	{ "other_underscore_fields_pass",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX_Custom_Thing: 1\r\n"
+	  "X-Forwarded-Fore: 2\r\n\r\n",
+	  false,
+	  { "X_Custom_Thing: 1", "X-Forwarded-Fore: 2" },
+	  { NULL } },
 	/* request-target: RFC 9112 3.2 */
 	{ "absolute_form_empty_path_with_query",
 	  "GET http://h.example?q=1 HTTP/1.1\r\nHost: x\r\n\r\n",
