@@ -98,6 +98,8 @@ static const struct keydef service_keys[] = {
 	{ "request_header_timeout_ms", ROLE_ANY },
 	{ "max_header_bytes", ROLE_ANY }, { "max_body_bytes", ROLE_ANY },
 	{ "trusted_proxies", ROLE_PROXY }, { "via", ROLE_PROXY },
+	{ "client_body_timeout_ms", ROLE_PROXY },
+	{ "client_body_min_rate", ROLE_PROXY },
 	{ "tls", ROLE_ANY }, { "docroot", ROLE_WEB }, { "index", ROLE_WEB },
 	{ "dirindex", ROLE_WEB }, { "follow_symlinks", ROLE_WEB },
 	{ "redirect_https", ROLE_ANY },
@@ -1297,6 +1299,10 @@ parse_service_proxy(struct ctx *x, struct config *cfg, json_t *v,
 		    "reverse_proxy service");
 	parse_trusted(x, v, s);
 	parse_via(x, v, s);
+	opt_uint(x, v, "client_body_timeout_ms", 1, 3600000,
+	    &s->client_body_timeout_ms);
+	opt_uint(x, v, "client_body_min_rate", 0, 1073741824,
+	    &s->client_body_min_rate);
 }
 
 static void
@@ -1327,6 +1333,8 @@ parse_service(struct ctx *x, struct config *cfg, const char *name,
 	s->persist_client = true;
 	s->client_idle_timeout_ms = 30000;
 	s->request_header_timeout_ms = 10000;
+	s->client_body_timeout_ms = 30000;
+	s->client_body_min_rate = 500;
 	s->max_header_bytes = 32768;
 	s->via = xstrdup(x, "weir");
 	check_name(x, name);

@@ -133,6 +133,9 @@ struct service_conf {
 	size_t			 max_header_bytes;	/* default 32768,
 							   1024..1048576 */
 	uint64_t		 max_body_bytes;	/* 0 = unlimited */
+	unsigned		 client_body_timeout_ms;	/* default 30000 */
+	unsigned		 client_body_min_rate;	/* bytes/s, default 500,
+							   0 = no rate rule */
 	struct cidr		*trusted_proxies;	/* owned array */
 	size_t			 ntrusted_proxies;
 	char			*via;	/* owned; default "weir"; NULL = omit */

@@ -35,6 +35,7 @@ struct ctx {
 	bool		 is_response;
 	bool		 is_head_request;
 	size_t		 nhost;
+	size_t		 nmax_forwards;
 	bool		 has_cl;
 	bool		 has_te;
 	unsigned int	 te_chunked;	/* times "chunked" was listed */
@@ -133,6 +134,8 @@ scan_head(struct h1_msg *m, const char *buf, size_t len, size_t max_head,
 			i++;
 			continue;
 		}
+		if (m->line_end == 0)
+			m->line_end = i + 1;
 		if (i + 1 >= lim)
 			break;
 		if (buf[i + 1] == '\n') {
@@ -175,6 +178,8 @@ next_line(const char *buf, size_t end, size_t *p, size_t *n)
 /*
  * Parses HTTP-version (RFC 9112 2.3).  Returns the minor version, -1 when
  * <v> is not an HTTP-version at all, -2 for a version we do not speak.
+ * RFC 9110 2.5: a higher minor of a major we speak is taken as the highest
+ * minor we know, so HTTP/1.2 is HTTP/1.1.
  */
 static int
 parse_version(const char *v, size_t n)
@@ -182,9 +187,9 @@ parse_version(const char *v, size_t n)
 	if (n != 8 || memcmp(v, "HTTP/", 5) != 0 || !is_digit(v[5]) ||
 	    v[6] != '.' || !is_digit(v[7]))
 		return -1;
-	if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
+	if (v[5] != '1')
 		return -2;
-	return v[7] - '0';
+	return v[7] == '0' ? 0 : 1;
 }
 
 /*
@@ -232,10 +237,23 @@ absolute_form_ok(const char *t, size_t n)
 		a = 8;
 	else
 		return false;
-	for (i = a; i < n && t[i] != '/' && t[i] != '?' && t[i] != '#'; i++)
+	/*
+	 * The authority ends where rewrite_split_absolute() ends it; a '#'
+	 * (no fragment in a request-target, RFC 9112 3.2) makes it invalid
+	 * rather than a second opinion on where the host stops.
+	 */
+	for (i = a; i < n && t[i] != '/' && t[i] != '?'; i++)
 		continue;
 	/* RFC 9110 4.2.1: an empty host "MUST" be rejected as invalid. */
 	return authority_ok(t + a, i - a, false);
+}
+
+/* RFC 9110 9.1: method names are case-sensitive. */
+static bool
+method_is(const struct h1_msg *m, const char *name)
+{
+	return m->method_len == strlen(name) &&
+	    memcmp(m->method, name, m->method_len) == 0;
 }
 
 static enum h1_result
@@ -244,9 +262,8 @@ check_target(struct ctx *x)
 	struct h1_msg	*m = x->m;
 	bool		 is_connect, is_options;
 
-	/* RFC 9110 9.1: method names are case-sensitive. */
-	is_connect = m->method_len == 7 && memcmp(m->method, "CONNECT", 7) == 0;
-	is_options = m->method_len == 7 && memcmp(m->method, "OPTIONS", 7) == 0;
+	is_connect = method_is(m, "CONNECT");
+	is_options = method_is(m, "OPTIONS");
 	/* RFC 9112 3.2.3: CONNECT takes the authority-form, and only it. */
 	if (is_connect) {
 		if (!authority_ok(m->target, m->target_len, true))
@@ -283,7 +300,9 @@ parse_request_line(struct ctx *x, const char *l, size_t n)
 	for (t = ++i; i < n; i++)
 		if ((unsigned char)l[i] <= 0x20 || (unsigned char)l[i] >= 0x7f)
 			break;
-	if (i == t || i == n || l[i] != ' ')
+	if (i == n)
+		return reject(x, 400, "request line without an HTTP version");
+	if (i == t || l[i] != ' ')
 		return reject(x, 400, "malformed request-target");
 	m->target = l + t;
 	m->target_len = i - t;
@@ -440,6 +459,34 @@ expect_token(const char *tok, size_t len, void *arg)
 	return true;
 }
 
+/*
+ * RFC 9110 7.6.2: Max-Forwards = 1*DIGIT, which a proxy must check and
+ * decrement on OPTIONS and TRACE; a value it cannot read, or two, would
+ * leave it guessing.  Values past INT32_MAX are read as INT32_MAX, the
+ * largest weir supports (it forwards the lesser of that and the value
+ * minus one).
+ */
+static enum h1_result
+field_max_forwards(struct ctx *x, const char *v, size_t n)
+{
+	struct h1_msg	*m = x->m;
+	int64_t		 val = 0;
+	size_t		 i;
+
+	if (++x->nmax_forwards > 1)
+		return reject(x, 400, "more than one Max-Forwards");
+	if (n == 0)
+		return reject(x, 400, "Max-Forwards is not a number");
+	for (i = 0; i < n; i++) {
+		if (!is_digit(v[i]))
+			return reject(x, 400, "Max-Forwards is not a number");
+		if (val < INT32_MAX)
+			val = val * 10 + (v[i] - '0');
+	}
+	m->max_forwards = val < INT32_MAX ? val : INT32_MAX;
+	return H1_DONE;
+}
+
 /* What a field means to the parser itself, once it is syntactically fine. */
 static enum h1_result
 field_meaning(struct ctx *x, const struct h1_header *h)
@@ -470,6 +517,9 @@ field_meaning(struct ctx *x, const struct h1_header *h)
 		m->host_len = h->value_len;
 		return H1_DONE;
 	}
+	if (h1_token_eq(h->name, h->name_len, "max-forwards") &&
+	    (method_is(m, "OPTIONS") || method_is(m, "TRACE")))
+		return field_max_forwards(x, h->value, h->value_len);
 	/* RFC 9110 10.1.1: 100-continue in HTTP/1.0 "MUST" be ignored. */
 	if (h1_token_eq(h->name, h->name_len, "expect") &&
 	    m->version_minor == 1)
@@ -612,6 +662,7 @@ parse_head(struct ctx *x)
 	m->has_upgrade = false;
 	m->host = NULL;
 	m->host_len = 0;
+	m->max_forwards = -1;
 
 	/*
 	 * RFC 9112 2.2: empty lines before the start line are ignored;
@@ -632,6 +683,29 @@ parse_head(struct ctx *x)
 			return rv;
 	}
 	return x->is_response ? response_framing(x) : request_framing(x);
+}
+
+/*
+ * Judges the request line once its LF is here, before the fields are: a
+ * request line without a version (an HTTP/0.9 "GET /") or with a version
+ * we do not speak is answered at once, not after the client's next bytes
+ * or a timeout.  The full parse checks it again, from the same bytes.
+ */
+static enum h1_result
+check_request_line(struct h1_msg *m, const char *buf)
+{
+	struct ctx	 x;
+	const char	*l;
+	size_t		 p = 0, n;
+
+	memset(&x, 0, sizeof(x));
+	x.m = m;
+	x.buf = buf;
+	m->is_line_checked = true;
+	while (buf[p] == '\r' || buf[p] == '\n')
+		p++;
+	l = next_line(buf, m->line_end, &p, &n);
+	return parse_request_line(&x, l, n);
 }
 
 /*
@@ -656,7 +730,14 @@ h1_parse_request(struct h1_msg *m, const char *buf, size_t len,
 	struct ctx	 x;
 	enum h1_result	 rv;
 
-	if ((rv = scan_head(m, buf, len, max_head, false)) != H1_DONE)
+	/* A rejected request stays rejected, however it is called again. */
+	if (m->error_status != 0)
+		return H1_BAD;
+	rv = scan_head(m, buf, len, max_head, false);
+	if (m->line_end != 0 && !m->is_line_checked &&
+	    check_request_line(m, buf) == H1_BAD)
+		return H1_BAD;
+	if (rv != H1_DONE)
 		return rv;
 	memset(&x, 0, sizeof(x));
 	x.m = m;

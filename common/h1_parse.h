@@ -45,7 +45,7 @@ struct h1_msg {
 	const char	*reason;
 	size_t		 reason_len;
 
-	int		 version_minor;	/* HTTP/1.<minor>: 0 or 1 */
+	int		 version_minor;	/* 0 or 1: HTTP/1.2 and up read as 1 */
 	struct h1_header headers[H1_MAX_HEADERS];
 	size_t		 nheaders;
 	size_t		 head_len;	/* bytes up to and including the
@@ -60,6 +60,8 @@ struct h1_msg {
 	bool		 has_upgrade;		/* Connection: upgrade */
 	const char	*host;		/* Host value, NULL if absent */
 	size_t		 host_len;
+	int64_t		 max_forwards;	/* OPTIONS and TRACE: the
+					   Max-Forwards value, -1 if absent */
 
 	/* set on H1_BAD */
 	int		 error_status;	/* 400, 431, 501, 505; 502 for responses */
@@ -67,6 +69,9 @@ struct h1_msg {
 
 	/* resume state: private to the parser */
 	size_t		 scanned;
+	size_t		 line_end;	/* past the start line's LF, 0 = not
+					   seen yet */
+	bool		 is_line_checked;
 };
 
 /* Prepares <m> for a new message.  Must be called before the first parse. */
@@ -84,9 +89,13 @@ void	h1_msg_reset(struct h1_msg *m);
  * Host in HTTP/1.1 or more than one Host, Content-Length with
  * Transfer-Encoding, several Content-Lengths that differ or are not all
  * digits, a Transfer-Encoding whose last coding is not chunked or that
- * repeats chunked, a malformed request line or version.  More than
+ * repeats chunked, a malformed request line or version, an OPTIONS or
+ * TRACE whose Max-Forwards is not one decimal number.  More than
  * H1_MAX_HEADERS fields is 431.  Transfer-Encoding with a coding other
- * than chunked is 501.  An HTTP version other than 1.0/1.1 is 505.
+ * than chunked is 501.  A major version other than 1 is 505; HTTP/1.2 and
+ * later minors are HTTP/1.1 (RFC 9110 2.5).  The request line is judged as
+ * soon as it is complete, so a bad one is H1_BAD without waiting for the
+ * rest of the head.
  */
 enum h1_result	h1_parse_request(struct h1_msg *m, const char *buf, size_t len,
 		    size_t max_head);

@@ -209,6 +209,7 @@ carry_over(struct shm *to, const struct shm *from)
 			ns->responses[j] = shm_load(&os->responses[j]);
 		ns->bytes_in = shm_load(&os->bytes_in);
 		ns->bytes_out = shm_load(&os->bytes_out);
+		ns->body_timeouts = shm_load(&os->body_timeouts);
 	}
 	for (i = 0; i < to->hdr->npools; i++) {
 		struct shm_pool *np = &to->pools[i];

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	1
+#define SHM_LAYOUT_VERSION	2
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -143,6 +143,8 @@ struct shm_service {
 	uint64_t	responses[SHM_NCLASSES];
 	uint64_t	bytes_in;	/* from clients */
 	uint64_t	bytes_out;	/* to clients */
+	uint64_t	body_timeouts;	/* request bodies cut off as too slow
+					   (client_body_timeout_ms/_min_rate) */
 };
 
 #endif

@@ -770,6 +770,8 @@ json_services(const struct snapshot *snap)
 		    json_classes(sv->responses));
 		json_object_set_new(o, "bytes_in", jint(sv->bytes_in));
 		json_object_set_new(o, "bytes_out", jint(sv->bytes_out));
+		json_object_set_new(o, "body_timeouts",
+		    jint(sv->body_timeouts));
 		if (json_array_append_new(services, o) == -1)
 			goto fail;
 	}
@@ -1020,6 +1022,12 @@ prom_services(FILE *out, const struct snapshot *snap)
 		prom_service(out, &snap->services[i],
 		    "weir_service_bytes_out_total", NULL,
 		    snap->services[i].bytes_out);
+	prom_help(out, "weir_service_body_timeouts_total", "counter",
+	    "Request bodies cut off as too slow.");
+	for (i = 0; i < snap->hdr->nservices; i++)
+		prom_service(out, &snap->services[i],
+		    "weir_service_body_timeouts_total", NULL,
+		    snap->services[i].body_timeouts);
 }
 
 static void

@@ -29,7 +29,8 @@
  *   EXCHANGE   -> SEND_HEAD   reused conn closed with no answer, idempotent
  *                             bodiless request: once more on a new conn to
  *                             the same backend
- *   EXCHANGE   -> SEND_LOCAL  backend failed before the response head
+ *   EXCHANGE   -> SEND_LOCAL  backend failed before the response head, or
+ *                             the request body came too slowly (408)
  *   EXCHANGE   -> LINGER      response done, client not kept
  *   SEND_LOCAL -> READ_HEAD   sent, connection kept
  *   SEND_LOCAL -> LINGER      sent, connection not kept
@@ -129,6 +130,7 @@ static void	conn_timeout(struct timer *t);
 static enum step	local_response(struct conn *c, int status, bool keep);
 static enum step	backend_failed(struct conn *c);
 static void	passive_failure(struct conn *c, const char *what);
+static enum step	body_too_slow(struct conn *c);
 static enum step	flush_hdr(struct conn *c);
 static bool	would_block(void);
 
@@ -349,6 +351,14 @@ conn_timeout(struct timer *t)
 		(void)timer_arm(&c->w->timers, &c->timer, c->deadline_ms);
 		return;
 	}
+	if (c->state == CONN_EXCHANGE && c->body_pace.is_waiting) {
+		rv = body_too_slow(c);
+		if (rv == STEP_CLOSE)
+			conn_close(c);
+		else if (rv == STEP_NEXT)
+			conn_run(c);
+		return;
+	}
 	c->end = END_CLIENT_TIMEOUT;
 	switch (c->state) {
 	case CONN_READ_HEAD:
@@ -450,6 +460,8 @@ reset_request(struct conn *c)
 	c->is_logged = false;
 	c->req_fwd = 0;
 	c->req_body_done = c->req_scan_done = false;
+	min_rate_start(&c->body_pace);
+	c->has_interim = false;
 	c->is_head = false;
 	c->t_start_us = c->t_backend_us = 0;
 	c->pool = NULL;
@@ -1255,6 +1267,14 @@ normalize_path(struct conn *c)
 
 	if (c->npath != NULL)
 		return 0;
+	if (c->req.target_len == 1 && c->req.target[0] == '*') {
+		/* OPTIONS * names the server, no path: only routes
+		   without a path rule match it. */
+		c->npath = path_scratch;
+		c->npath_len = 1;
+		memcpy(path_scratch, "*", 2);
+		return 0;
+	}
 	n = path_normalize(c->req.target, c->req.target_len, path_scratch,
 	    path_scratch_len, &why);
 	if (n < 0) {
@@ -1463,8 +1483,11 @@ redirect_https(struct conn *c)
 		return local_response(c, 400, false);
 	}
 	hlen = route_host_len(host, hlen);
-	n = snprintf(location, sizeof(location), "https://%.*s%.*s",
-	    (int)hlen, host, plen > 0 ? (int)plen : 1, plen > 0 ? path : "/");
+	if (plen == 1 && path[0] == '*')
+		plen = 0;
+	n = snprintf(location, sizeof(location), "https://%.*s%s%.*s",
+	    (int)hlen, host, plen == 0 || path[0] != '/' ? "/" : "",
+	    (int)plen, path);
 	buf_consume(&c->in, m->head_len);
 	if (n < 0 || (size_t)n >= sizeof(location))
 		return local_response(c, 414, false);
@@ -1537,6 +1560,37 @@ refuse_body(struct conn *c, int status)
 	if (c->has_resp_head)
 		return STEP_CLOSE;
 	return local_response(c, status, false);
+}
+
+/*
+ * RFC 9110 7.6.2: an OPTIONS or TRACE whose Max-Forwards is 0 must not be
+ * forwarded; weir answers it as the final recipient.
+ */
+static enum step
+answer_max_forwards(struct conn *c)
+{
+	const struct h1_msg	*m = &c->req;
+	bool			 keep;
+	int			 rv;
+
+	keep = c->keep_client && c->req_scan_done && !c->w->is_draining;
+	if (cache_get(&head_cache, &c->hdr) == -1)
+		return STEP_CLOSE;
+	c->hdr.start = c->hdr.end = 0;
+	c->hdr_is_resp = true;
+	/* TRACE reflects the head, which lives in c->in until consumed. */
+	rv = method_is(m, "TRACE") ? respond_trace(&c->hdr, m, keep,
+	    c->svc->via) : respond_options(&c->hdr, keep, c->svc->via);
+	buf_consume(&c->in, m->head_len);
+	if (rv == -1) {
+		c->hdr.start = c->hdr.end = 0;
+		return local_response(c, 500, false);
+	}
+	c->status = 200;
+	c->keep_client = keep;
+	end_request(c);
+	set_state(c, CONN_SEND_LOCAL);
+	return STEP_NEXT;
 }
 
 static enum step
@@ -1614,6 +1668,9 @@ begin_request(struct conn *c)
 		buf_consume(&c->in, m->head_len);
 		return local_response(c, 404, true);
 	}
+	if (m->max_forwards == 0 && (method_is(m, "OPTIONS") ||
+	    method_is(m, "TRACE")))
+		return answer_max_forwards(c);
 	if (c->pool->balance == BALANCE_URI) {
 		if (normalize_path(c) == -1) {
 			buf_consume(&c->in, m->head_len);
@@ -1726,6 +1783,113 @@ step_read_head(struct conn *c)
 
 /* ---- the exchange: request body up, response down ---- */
 
+/* Request body bytes received so far: forwarded, or waiting in c->in. */
+static uint64_t
+body_received(const struct conn *c)
+{
+	return c->req_bytes + buf_len(&c->in);
+}
+
+/*
+ * Whether weir is waiting on the client for request body bytes, so that the
+ * time counts against it (client_body_timeout_ms, client_body_min_rate).
+ * Not once the body is complete; not while c->in is full because the
+ * backend does not take what weir holds; not while a client that sent
+ * "Expect: 100-continue" waits for the backend's answer.
+ */
+static bool
+waits_on_body(const struct conn *c)
+{
+	if (c->state != CONN_EXCHANGE || c->req_scan_done || c->c_eof ||
+	    c->req_fwd + c->reqb.held != buf_len(&c->in) ||
+	    buf_room(&c->in) == 0)
+		return false;
+	return !c->req.has_expect_continue || c->has_interim ||
+	    c->has_resp_head || body_received(c) > 0;
+}
+
+/*
+ * Called each time an exchange step waits.  While weir waits on the
+ * client's body, the deadline is the body's; once it stops (body complete,
+ * or the backend not reading), the backend's response_timeout_ms counts
+ * from then.
+ */
+static void
+body_pace_update(struct conn *c)
+{
+	bool	was_waiting = c->body_pace.is_waiting;
+	bool	is_waiting = waits_on_body(c);
+
+	min_rate_update(&c->body_pace, clock_now_ms(), body_received(c),
+	    is_waiting);
+	if (is_waiting)
+		set_deadline(c, (unsigned)min_rate_left_ms(&c->body_pace,
+		    c->svc->client_body_timeout_ms,
+		    c->svc->client_body_min_rate));
+	else if (was_waiting)
+		set_deadline(c, c->pool->response_timeout_ms);
+}
+
+/* Lines a second each worker writes about slow bodies, so that 2,000 slow
+   clients do not flood the log (weirctl counts every one). */
+#define BODY_LOG_PER_S	10
+
+static void
+log_body_too_slow(const struct conn *c)
+{
+	static uint64_t	second;
+	static unsigned	nlogged, nskipped;
+	const struct min_rate *p = &c->body_pace;
+
+	if (clock_now_ms() / 1000 != second) {
+		if (nskipped > 0)
+			log_info("%u more request bodies were cut off as too "
+			    "slow in the previous second (not logged one by "
+			    "one)", nskipped);
+		second = clock_now_ms() / 1000;
+		nlogged = nskipped = 0;
+	}
+	if (nlogged++ >= BODY_LOG_PER_S) {
+		nskipped++;
+		return;
+	}
+	log_info("client %s (service %s): request body too slow: %llu bytes "
+	    "in %llu ms, %llu B/s, nothing for the last %llu ms "
+	    "(client_body_min_rate %u, client_body_timeout_ms %u)",
+	    c->peer_text, c->svc->name, (unsigned long long)p->bytes,
+	    (unsigned long long)p->waited_ms,
+	    (unsigned long long)min_rate_seen(p),
+	    (unsigned long long)p->gap_ms, c->svc->client_body_min_rate,
+	    c->svc->client_body_timeout_ms);
+}
+
+/*
+ * The body deadline passed.  When the client really is below the limits,
+ * the exchange is abandoned: 408 if no response has begun, else the
+ * connection just closes; either way the backend connection is closed, not
+ * reused, since the request it holds is incomplete.
+ */
+static enum step
+body_too_slow(struct conn *c)
+{
+	uint64_t	left;
+
+	min_rate_update(&c->body_pace, clock_now_ms(), body_received(c),
+	    true);
+	left = min_rate_left_ms(&c->body_pace, c->svc->client_body_timeout_ms,
+	    c->svc->client_body_min_rate);
+	if (left > 0) {
+		set_deadline(c, (unsigned)left);
+		return STEP_WAIT;
+	}
+	log_body_too_slow(c);
+	shm_add(&svc_stats(c)->body_timeouts, 1);
+	c->end = END_CLIENT_TIMEOUT;
+	if (c->has_resp_head)
+		return STEP_CLOSE;
+	return local_response(c, 408, false);
+}
+
 static enum step
 pump_request(struct conn *c, bool *progress)
 {
@@ -1797,6 +1961,7 @@ take_response_head(struct conn *c)
 		}
 		if (!c->client_is_10 && rewrite_interim(&c->hdr, m) == -1)
 			return local_response(c, 502, false);
+		c->has_interim = true;
 		buf_consume(&c->bin, m->head_len);
 		h1_msg_reset(m);
 		return STEP_WAIT;
@@ -2061,8 +2226,10 @@ step_exchange(struct conn *c)
 			return rv;
 		if (c->resp_done)
 			return finish_exchange(c);
-		if (!progress)
+		if (!progress) {
+			body_pace_update(c);
 			return STEP_WAIT;
+		}
 		set_deadline(c, c->pool->response_timeout_ms);
 	}
 }

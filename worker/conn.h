@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "common/h1_body.h"
 #include "common/h1_parse.h"
+#include "common/min_rate.h"
 #include "common/timer.h"
 #include "worker/worker.h"
 
@@ -95,6 +96,9 @@ struct conn {
 	bool			 req_body_done;	/* all of it forwarded */
 	bool			 req_scan_done;	/* its end was seen */
 	bool			 keep_client;	/* persist after this one */
+	struct min_rate		 body_pace;	/* the client's, while weir
+						   waits for its body */
+	bool			 has_interim;	/* a 1xx came back for it */
 	bool			 is_head;
 	bool			 client_is_10;
 	bool			 is_cut;	/* closed before it ended */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/h1_parse.h"
+
 const char respond_503_full[] =
     "HTTP/1.1 503 Service Unavailable\r\n"
     "Content-Type: text/plain\r\n"
@@ -27,7 +29,7 @@ static const struct {
 	{ 404, "Not Found", "weir: no route for this request." },
 	{ 405, "Method Not Allowed", "weir: method not allowed." },
 	{ 408, "Request Timeout",
-	    "weir: the request head did not arrive in time." },
+	    "weir: the request did not arrive in time." },
 	{ 413, "Content Too Large",
 	    "weir: the request body is larger than this service accepts." },
 	{ 414, "URI Too Long", "weir: the request target is too long." },
@@ -126,4 +128,109 @@ respond_redirect(struct buf *out, int status, const char *location,
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	return buf_append(out, head, (size_t)n);
+}
+
+/*
+ * What weir, as the final recipient of OPTIONS, says the target allows:
+ * the methods it forwards (CONNECT is refused with 501).
+ */
+#define ALLOW	"GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE"
+
+int
+respond_options(struct buf *out, bool keep, const char *via)
+{
+	char	head[512];
+	int	n;
+
+	n = snprintf(head, sizeof(head),
+	    "HTTP/1.1 200 OK\r\n"
+	    "Allow: " ALLOW "\r\n"
+	    "Content-Length: 0\r\n"
+	    "%s%s%s"
+	    "%s"
+	    "\r\n",
+	    via != NULL ? "Via: 1.1 " : "", via != NULL ? via : "",
+	    via != NULL ? "\r\n" : "",
+	    keep ? "" : "Connection: close\r\n");
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	return buf_append(out, head, (size_t)n);
+}
+
+/*
+ * RFC 9110 9.3.8: the final recipient "SHOULD exclude any request fields
+ * that are likely to contain sensitive data" from the reflected message.
+ */
+static bool
+is_sensitive(const struct h1_header *h)
+{
+	static const char *const names[] = {
+		"authorization", "proxy-authorization", "cookie",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (h1_token_eq(h->name, h->name_len, names[i]))
+			return true;
+	return false;
+}
+
+/* Appends (or, with <out> NULL, only measures) the reflected head. */
+static size_t
+put_reflection(struct buf *out, const struct h1_msg *m, bool *is_full)
+{
+	char	line[32];
+	size_t	len = 0, i;
+	int	n;
+
+#define PUT(p, k) do {							\
+		if (out != NULL && buf_append(out, (p), (k)) == -1)	\
+			*is_full = true;				\
+		len += (k);						\
+	} while (0)
+	PUT(m->method, m->method_len);
+	PUT(" ", 1);
+	PUT(m->target, m->target_len);
+	n = snprintf(line, sizeof(line), " HTTP/1.%d\r\n", m->version_minor);
+	PUT(line, (size_t)n);
+	for (i = 0; i < m->nheaders; i++) {
+		const struct h1_header *h = &m->headers[i];
+
+		if (is_sensitive(h))
+			continue;
+		PUT(h->name, h->name_len);
+		PUT(": ", 2);
+		PUT(h->value, h->value_len);
+		PUT("\r\n", 2);
+	}
+	PUT("\r\n", 2);
+#undef PUT
+	return len;
+}
+
+int
+respond_trace(struct buf *out, const struct h1_msg *m, bool keep,
+    const char *via)
+{
+	char	head[512];
+	bool	is_full = false;
+	int	n;
+
+	n = snprintf(head, sizeof(head),
+	    "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: message/http\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "%s%s%s"
+	    "%s"
+	    "\r\n",
+	    put_reflection(NULL, m, &is_full),
+	    via != NULL ? "Via: 1.1 " : "", via != NULL ? via : "",
+	    via != NULL ? "\r\n" : "",
+	    keep ? "" : "Connection: close\r\n");
+	if (n < 0 || (size_t)n >= sizeof(head) ||
+	    buf_append(out, head, (size_t)n) == -1)
+		return -1;
+	(void)put_reflection(out, m, &is_full);
+	return is_full ? -1 : 0;
 }

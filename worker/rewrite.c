@@ -118,6 +118,67 @@ is_named(const struct h1_header *h, const char *name)
 	return h1_token_eq(h->name, h->name_len, name);
 }
 
+/*
+ * Fields that tell a backend about the client or the path to it.  weir
+ * writes the first two itself; the others only a trusted proxy may send
+ * (trusted_proxies), since a backend that trusts weir would believe them.
+ */
+static const struct {
+	const char	*name;
+	bool		 is_set_by_weir;
+} fwd_fields[] = {
+	{ "x-forwarded-for", true },
+	{ "x-forwarded-proto", true },
+	{ "forwarded", false },
+	{ "x-real-ip", false },
+	{ "x-forwarded-host", false },
+	{ "x-forwarded-port", false },
+	{ "x-forwarded-server", false },
+	{ "x-client-ip", false },
+};
+
+/* <a> equals <name> ignoring case, '-' and '_' taken as one character. */
+static bool
+is_lookalike(const char *a, size_t alen, const char *name)
+{
+	size_t	i;
+	char	x, y;
+
+	for (i = 0; i < alen; i++) {
+		if (name[i] == '\0')
+			return false;
+		x = a[i] == '_' ? '-' : a[i];
+		y = name[i] == '_' ? '-' : name[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 'a' - 'A';
+		if (x != y)
+			return false;
+	}
+	return name[alen] == '\0';
+}
+
+/*
+ * Whether a received forwarding field goes to the backend.  CGI and PHP
+ * turn '-' into '_' and read X_Forwarded_For as X-Forwarded-For, so every
+ * spelling that differs from a forwarding field's name only in '-'/'_' is
+ * dropped; a field weir writes is always replaced; the others pass only
+ * from a trusted peer.  Other fields are not forwarding fields: true.
+ */
+static bool
+fwd_field_passes(const struct h1_header *h, bool is_trusted)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(fwd_fields) / sizeof(fwd_fields[0]); i++) {
+		if (!is_lookalike(h->name, h->name_len, fwd_fields[i].name))
+			continue;
+		if (!is_named(h, fwd_fields[i].name))
+			return false;
+		return is_trusted && !fwd_fields[i].is_set_by_weir;
+	}
+	return true;
+}
+
 /* RFC 9112 3.2.2: an absolute-form target's authority replaces Host. */
 bool
 rewrite_split_absolute(const char *t, size_t len, const char **auth,
@@ -154,6 +215,18 @@ put_framing(struct out *o, const struct h1_msg *m)
 	}
 }
 
+static bool
+peer_is_trusted(const struct rewrite_req *r)
+{
+	const struct service_conf *svc = r->svc;
+	size_t			 i;
+
+	for (i = 0; i < svc->ntrusted_proxies; i++)
+		if (cidr_match(&svc->trusted_proxies[i], r->peer))
+			return true;
+	return false;
+}
+
 /*
  * X-Forwarded-For: a trusted peer (trusted_proxies) passes its list on and
  * we append the address we saw; anyone else could forge the list, so it is
@@ -161,15 +234,11 @@ put_framing(struct out *o, const struct h1_msg *m)
  */
 static void
 put_xff(struct out *o, const struct rewrite_req *r,
-    const struct nominated *nm)
+    const struct nominated *nm, bool is_trusted)
 {
 	const struct h1_msg	*m = r->msg;
-	const struct service_conf *svc = r->svc;
-	bool			 is_trusted = false;
 	size_t			 i;
 
-	for (i = 0; i < svc->ntrusted_proxies && !is_trusted; i++)
-		is_trusted = cidr_match(&svc->trusted_proxies[i], r->peer);
 	puts_(o, "X-Forwarded-For: ");
 	for (i = 0; is_trusted && i < m->nheaders; i++) {
 		const struct h1_header *h = &m->headers[i];
@@ -184,24 +253,59 @@ put_xff(struct out *o, const struct rewrite_req *r,
 	put(o, "\r\n", 2);
 }
 
+static bool
+method_is(const struct h1_msg *m, const char *name)
+{
+	return m->method_len == strlen(name) &&
+	    memcmp(m->method, name, m->method_len) == 0;
+}
+
+/*
+ * The origin-form of the target (RFC 9112 3.2.1).  An absolute-form target
+ * loses its authority; an empty path becomes "/" ("http://h?q" is "/?q"),
+ * except for OPTIONS without a query, which RFC 9112 3.2.4 has the last
+ * proxy send as "*".
+ */
+static void
+put_target(struct out *o, const struct h1_msg *m)
+{
+	const char	*auth, *path;
+	size_t		 alen, plen;
+
+	if (!rewrite_split_absolute(m->target, m->target_len, &auth, &alen,
+	    &path, &plen)) {
+		put(o, m->target, m->target_len);
+		return;
+	}
+	if (plen == 0 && method_is(m, "OPTIONS")) {
+		put(o, "*", 1);
+		return;
+	}
+	if (plen == 0 || path[0] != '/')
+		put(o, "/", 1);
+	put(o, path, plen);
+}
+
 int
 rewrite_request(struct buf *outb, const struct rewrite_req *r)
 {
 	const struct h1_msg	*m = r->msg;
 	struct out		 o = { outb, false };
 	struct nominated	 nm;
-	const char		*auth = NULL, *path = m->target;
-	size_t			 alen = 0, plen = m->target_len, i;
+	const char		*auth = NULL, *path;
+	size_t			 alen = 0, plen, i;
+	bool			 is_trusted = peer_is_trusted(r);
+	bool			 has_max_forwards = m->max_forwards > 0 &&
+				    (method_is(m, "OPTIONS") ||
+				    method_is(m, "TRACE"));
 
-	if (rewrite_split_absolute(m->target, m->target_len, &auth, &alen,
-	    &path, &plen) && plen == 0) {
-		path = "/";
-		plen = 1;
-	}
 	put(&o, m->method, m->method_len);
 	put(&o, " ", 1);
-	put(&o, path, plen);
+	put_target(&o, m);
 	puts_(&o, " HTTP/1.1\r\n");
+
+	(void)rewrite_split_absolute(m->target, m->target_len, &auth, &alen,
+	    &path, &plen);
 
 	if (auth != NULL)
 		put_field(&o, "Host", 4, auth, alen);
@@ -216,12 +320,20 @@ rewrite_request(struct buf *outb, const struct rewrite_req *r)
 		const struct h1_header *h = &m->headers[i];
 
 		if (is_hop_or_framing(h) || is_nominated(&nm, h) ||
-		    is_named(h, "host") || is_named(h, "x-forwarded-for") ||
-		    is_named(h, "x-forwarded-proto"))
+		    is_named(h, "host") || !fwd_field_passes(h, is_trusted) ||
+		    (has_max_forwards && is_named(h, "max-forwards")))
 			continue;
 		put_field(&o, h->name, h->name_len, h->value, h->value_len);
 	}
-	put_xff(&o, r, &nm);
+	if (has_max_forwards) {
+		/* RFC 9110 7.6.2: one less for each hop. */
+		char	num[16];
+		int	n = snprintf(num, sizeof(num), "%" PRId64,
+		    m->max_forwards - 1);
+
+		put_field(&o, "Max-Forwards", 12, num, (size_t)n);
+	}
+	put_xff(&o, r, &nm, is_trusted);
 	puts_(&o, r->is_tls ? "X-Forwarded-Proto: https\r\n" :
 	    "X-Forwarded-Proto: http\r\n");
 	if (r->svc->via != NULL) {

@@ -3,7 +3,9 @@
  * response head for the client, from parsed messages.  Hop-by-hop fields go
  * (RFC 9110 7.6.1), framing fields are re-emitted from the parsed framing
  * so that both ends agree on where a message stops, and X-Forwarded-For,
- * X-Forwarded-Proto and Via are added.
+ * X-Forwarded-Proto and Via are added.  Forwarding fields a client could
+ * forge (Forwarded, X-Real-IP, ...) pass only from trusted_proxies, and
+ * their '_' spellings never.
  */
 #ifndef WEIR_WORKER_REWRITE_H
 #define WEIR_WORKER_REWRITE_H

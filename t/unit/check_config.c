@@ -329,6 +329,26 @@ static const struct bad_case {
 	    SVC_OPEN "\"request_header_timeout_ms\": 3600001" PL,
 	    "t.json:4:30: services.s.request_header_timeout_ms: expected an "
 	    "integer from 1 to 3600000" },
+	{ "rejects_zero_client_body_timeout",
+	    SVC_OPEN "\"client_body_timeout_ms\": 0" PL,
+	    "t.json:4:27: services.s.client_body_timeout_ms: expected an "
+	    "integer from 1 to 3600000" },
+	{ "rejects_client_body_timeout_over_an_hour",
+	    SVC_OPEN "\"client_body_timeout_ms\": 3600001" PL,
+	    "t.json:4:27: services.s.client_body_timeout_ms: expected an "
+	    "integer from 1 to 3600000" },
+	{ "rejects_negative_client_body_min_rate",
+	    SVC_OPEN "\"client_body_min_rate\": -1" PL,
+	    "t.json:4:25: services.s.client_body_min_rate: expected an "
+	    "integer from 0 to 1073741824" },
+	{ "rejects_client_body_min_rate_as_a_string",
+	    SVC_OPEN "\"client_body_min_rate\": \"500B\"" PL,
+	    "t.json:4:25: services.s.client_body_min_rate: expected an "
+	    "integer from 0 to 1073741824" },
+	{ "rejects_client_body_timeout_on_web_server",
+	    SVC_OPEN WEB "\"client_body_timeout_ms\": 1000" LS,
+	    "services.s.client_body_timeout_ms: not allowed for role "
+	    "web_server; expected one of: " },
 	{ "rejects_number_for_persist_client",
 	    SVC_OPEN "\"persist_client\": 1" PL,
 	    "t.json:4:19: services.s.persist_client: expected true or false" },
@@ -492,6 +512,8 @@ static const char *const good_cases[] = {
 	    "\"key\": \"/k\", \"ocsp\": \"/o\"}]}" PL,
 	SVC_OPEN "\"routes\": [{\"host\": \"*\", \"pool\": \"p\"}]" LS,
 	SVC_OPEN "\"via\": \"a.b-c_d~1\"" PL,
+	SVC_OPEN "\"client_body_timeout_ms\": 3600000, "
+	    "\"client_body_min_rate\": 0" PL,
 	POOL_OPEN "\"backends\": [\"127.0.0.1:8080\", \"[::1]:8080\"]}}}",
 };
 
@@ -711,6 +733,8 @@ START_TEST(applies_defaults_to_a_minimal_config)
 	ck_assert_uint_eq(s->request_header_timeout_ms, 10000);
 	ck_assert_uint_eq(s->max_header_bytes, 32768);
 	ck_assert_uint_eq(s->max_body_bytes, 0);
+	ck_assert_uint_eq(s->client_body_timeout_ms, 30000);
+	ck_assert_uint_eq(s->client_body_min_rate, 500);
 	ck_assert_uint_eq(s->ntrusted_proxies, 0);
 	ck_assert_str_eq(s->via, "weir");
 	ck_assert_ptr_null(s->tls);
@@ -735,7 +759,8 @@ START_TEST(takes_explicit_values_over_defaults)
 	    " \"when_all_down\": \"panic\","
 	    " \"health\": {\"expect\": [\"3XX\", 200, 204]}}},"
 	    "\"services\": {\"s\": {\"listen\": \"*:80\", \"via\": false,"
-	    " \"max_body_bytes\": 10000000000, \"routes\": [{\"host\":"
+	    " \"max_body_bytes\": 10000000000, \"client_body_timeout_ms\":"
+	    " 120000, \"client_body_min_rate\": 1024, \"routes\": [{\"host\":"
 	    " \"Static.Example.COM\", \"service\": \"f\"}]},"
 	    " \"f\": {\"role\": \"web_server\", \"listen\": \"127.0.0.1:81\","
 	    " \"docroot\": \"/srv\", \"index\": [\"a.htm\", \"b.htm\"],"
@@ -762,6 +787,8 @@ START_TEST(takes_explicit_values_over_defaults)
 	ck_assert_ptr_null(s->via);
 	ck_assert_ptr_null(s->pool);
 	ck_assert(s->max_body_bytes == 10000000000ull);
+	ck_assert_uint_eq(s->client_body_timeout_ms, 120000);
+	ck_assert_uint_eq(s->client_body_min_rate, 1024);
 	ck_assert_str_eq(s->routes[0].host, "static.example.com");
 	ck_assert_ptr_eq(s->routes[0].service, f);
 	ck_assert_ptr_null(s->routes[0].pool);

@@ -51,6 +51,8 @@ static const struct hcase {
 	size_t		 nh;		/* 0: not checked */
 	const char	*hname;		/* a field to look up, and its value */
 	const char	*hvalue;
+	bool		 has_mf;	/* check max_forwards against mf */
+	int64_t		 mf;
 } requests_ok[] = {
 	{ "get_1_1_minimal",
 	  RAW("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"),
@@ -216,6 +218,41 @@ static const struct hcase {
 	{ "expect_other_value_is_not_continue",
 	  RAW("GET / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n"),
 	  .method = "GET", .target = "/", .host = "a", .minor = 1, .nh = 2 },
+	/* RFC 9110 2.5: a higher minor version is the highest we know. */
+	{ "http_1_2_is_read_as_1_1",
+	  RAW("GET / HTTP/1.2\r\nHost: a\r\n\r\n"),
+	  .method = "GET", .target = "/", .host = "a", .minor = 1, .nh = 1 },
+	{ "http_1_9_is_read_as_1_1_and_needs_host",
+	  RAW("POST / HTTP/1.9\r\nHost: a\r\nContent-Length: 2\r\n\r\n"),
+	  .method = "POST", .target = "/", .host = "a", .minor = 1,
+	  .framing = H1_FRAME_LENGTH, .cl = 2, .nh = 2 },
+	{ "absolute_form_empty_path_with_query",
+	  RAW("GET http://example.com?q=1 HTTP/1.1\r\nHost: x\r\n\r\n"),
+	  .method = "GET", .target = "http://example.com?q=1", .host = "x",
+	  .minor = 1, .nh = 1 },
+	/* RFC 9110 7.6.2: Max-Forwards, read for OPTIONS and TRACE only */
+	{ "options_max_forwards_zero",
+	  RAW("OPTIONS * HTTP/1.1\r\nHost: a\r\nMax-Forwards: 0\r\n\r\n"),
+	  .method = "OPTIONS", .target = "*", .host = "a", .minor = 1,
+	  .nh = 2, .has_mf = true, .mf = 0 },
+	{ "trace_max_forwards_leading_zeros",
+	  RAW("TRACE / HTTP/1.1\r\nHost: a\r\nmax-forwards: 007\r\n\r\n"),
+	  .method = "TRACE", .target = "/", .host = "a", .minor = 1,
+	  .nh = 2, .has_mf = true, .mf = 7 },
+	{ "max_forwards_over_int32_is_int32_max",
+	  RAW("OPTIONS / HTTP/1.1\r\nHost: a\r\n"
+	      "Max-Forwards: 99999999999999999999999\r\n\r\n"),
+	  .method = "OPTIONS", .target = "/", .host = "a", .minor = 1,
+	  .nh = 2, .has_mf = true, .mf = INT32_MAX },
+	{ "options_without_max_forwards",
+	  RAW("OPTIONS / HTTP/1.1\r\nHost: a\r\n\r\n"),
+	  .method = "OPTIONS", .target = "/", .host = "a", .minor = 1,
+	  .nh = 1, .has_mf = true, .mf = -1 },
+	{ "max_forwards_of_get_is_not_read",
+	  RAW("GET / HTTP/1.1\r\nHost: a\r\nMax-Forwards: x\r\n"
+	      "Max-Forwards: 0\r\n\r\n"),
+	  .method = "GET", .target = "/", .host = "a", .minor = 1,
+	  .nh = 3, .has_mf = true, .mf = -1 },
 #define HEAD_AT_MAX	"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
 	{ "head_of_exactly_max_head_is_accepted",
 	  RAW(HEAD_AT_MAX), .max_head = sizeof(HEAD_AT_MAX) - 1,
@@ -377,8 +414,10 @@ static const struct hcase requests_bad[] = {
 	  RAW("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), .expect = 505 },
 	{ "http_0_9_version_is_505",
 	  RAW("GET / HTTP/0.9\r\nHost: a\r\n\r\n"), .expect = 505 },
-	{ "http_1_2_is_505",
-	  RAW("GET / HTTP/1.2\r\nHost: a\r\n\r\n"), .expect = 505 },
+	{ "http_1_1_without_host_is_still_400",
+	  RAW("GET / HTTP/1.3\r\nX: y\r\n\r\n"), .expect = 400 },
+	{ "http_2_0_line_alone_is_505",
+	  RAW("GET / HTTP/2.0\r\n"), .expect = 505 },
 	{ "lowercase_version_is_400",
 	  RAW("GET / http/1.1\r\nHost: a\r\n\r\n"), .expect = 400 },
 	{ "two_digit_version_is_400",
@@ -389,6 +428,15 @@ static const struct hcase requests_bad[] = {
 	  RAW("GET / HTTP/1.1 \r\nHost: a\r\n\r\n"), .expect = 400 },
 	{ "missing_version_is_400",
 	  RAW("GET /\r\nHost: a\r\n\r\n"), .expect = 400 },
+	/* judged at the request line's end, with no more of the head */
+	{ "missing_version_line_alone_is_400",
+	  RAW("GET /\r\n"), .expect = 400 },
+	{ "missing_version_lone_lf_is_400",
+	  RAW("\r\nGET /index.html\n"), .expect = 400 },
+	{ "bad_version_line_with_partial_field_is_400",
+	  RAW("GET / HTTP/1.1 x\r\nHost: a\r\nX-Partial: b"), .expect = 400 },
+	{ "bad_target_line_alone_is_400",
+	  RAW("GET * HTTP/1.1\r\n"), .expect = 400 },
 	{ "double_space_before_target_is_400",
 	  RAW("GET  / HTTP/1.1\r\nHost: a\r\n\r\n"), .expect = 400 },
 	{ "double_space_before_version_is_400",
@@ -430,6 +478,25 @@ static const struct hcase requests_bad[] = {
 	{ "absolute_form_userinfo_is_400",
 	  RAW("GET http://u:p@example.com/ HTTP/1.1\r\nHost: a\r\n\r\n"),
 	  .expect = 400 },
+	{ "absolute_form_fragment_after_host_is_400",
+	  RAW("GET http://example.com#x HTTP/1.1\r\nHost: a\r\n\r\n"),
+	  .expect = 400 },
+	/* Max-Forwards of OPTIONS and TRACE: RFC 9110 7.6.2 */
+	{ "options_max_forwards_not_a_number_is_400",
+	  RAW("OPTIONS * HTTP/1.1\r\nHost: a\r\nMax-Forwards: 1x\r\n\r\n"),
+	  .expect = 400 },
+	{ "trace_max_forwards_negative_is_400",
+	  RAW("TRACE / HTTP/1.1\r\nHost: a\r\nMax-Forwards: -1\r\n\r\n"),
+	  .expect = 400 },
+	{ "options_max_forwards_empty_is_400",
+	  RAW("OPTIONS * HTTP/1.1\r\nHost: a\r\nMax-Forwards:\r\n\r\n"),
+	  .expect = 400 },
+	{ "trace_two_max_forwards_is_400",
+	  RAW("TRACE / HTTP/1.1\r\nHost: a\r\nMax-Forwards: 1\r\n"
+	      "Max-Forwards: 1\r\n\r\n"), .expect = 400 },
+	{ "options_max_forwards_list_is_400",
+	  RAW("OPTIONS * HTTP/1.1\r\nHost: a\r\nMax-Forwards: 1, 2\r\n"
+	      "\r\n"), .expect = 400 },
 	/* size: the caller's max_head */
 	{ "head_one_byte_over_max_is_431",
 	  RAW(HEAD_AT_MAX), .max_head = sizeof(HEAD_AT_MAX) - 2,
@@ -681,6 +748,10 @@ verify(const struct hcase *c, const struct h1_msg *m, enum h1_result r,
 	if (c->nh != 0)
 		ck_assert_msg(m->nheaders == c->nh,
 		    "%s: nheaders %zu, want %zu", c->name, m->nheaders, c->nh);
+	if (c->has_mf)
+		ck_assert_msg(m->max_forwards == c->mf, "%s: max_forwards "
+		    "%lld, want %lld", c->name, (long long)m->max_forwards,
+		    (long long)c->mf);
 	if (c->hname != NULL) {
 		h = h1_find_header(m, c->hname);
 		ck_assert_msg(h != NULL, "%s: %s not found", c->name, c->hname);

@@ -1,7 +1,13 @@
 #!/bin/sh
 # Reads the whole request body from stdin and prints its length and md5, so a
-# test can prove a body reached the backend byte for byte.
+# test can prove a body reached the backend byte for byte.  A QUERY_STRING of
+# seconds makes it wait that long before reading (a backend slow to take a
+# body).
 echo "$REQUEST_METHOD $REQUEST_URI" >>"$(dirname "$SCRIPT_FILENAME")/requests.log" 2>/dev/null
+case ${QUERY_STRING:-} in
+'' | *[!0-9.]*) ;;
+*) sleep "$QUERY_STRING" ;;
+esac
 f=$(mktemp)
 trap 'rm -f "$f"' EXIT
 cat >"$f"

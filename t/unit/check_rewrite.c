@@ -1,0 +1,233 @@
+/*
+ * worker/rewrite.c: request heads parsed by h1_parse_request() from literal
+ * text and rewritten for a backend, from a peer inside trusted_proxies and
+ * from one outside.  Each case names lines the rewritten head must hold and
+ * field names it must not hold (compared without case).
+ */
+#include <check.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/addr.h"
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/h1_parse.h"
+#include "worker/rewrite.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAXLINES	8
+
+static const struct rcase {
+	const char	*name;
+	const char	*raw;
+	bool		 is_trusted;
+	const char	*want[MAXLINES];	/* whole lines, without CRLF */
+	const char	*absent[MAXLINES];	/* field names, any case */
+} cases[] = {
+	/* forwarding fields: what a client cannot make a backend believe */
+	{ "xff_underscore_lookalikes_dropped_untrusted",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 6.6.6.6\r\n"
+	  "x-forwarded_for: 6.6.6.7\r\nX-Forwarded-For: 6.6.6.8\r\n\r\n",
+	  false,
+	  { "X-Forwarded-For: 192.0.2.7" },
+	  { "X_Forwarded_For", "x-forwarded_for" } },
+	{ "xff_lookalikes_dropped_trusted_exact_kept",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX_FORWARDED_FOR: 6.6.6.6\r\n"
+	  "x-forwarded-for: 1.2.3.4\r\n\r\n",
+	  true,
+	  { "X-Forwarded-For: 1.2.3.4, 10.1.2.3" },
+	  { "X_FORWARDED_FOR" } },
+	{ "xfp_and_lookalikes_replaced",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\n"
+	  "X_Forwarded_Proto: https\r\n\r\n",
+	  true,
+	  { "X-Forwarded-Proto: http" },
+	  { "X_Forwarded_Proto" } },
+	{ "client_fields_dropped_untrusted",
+	  "GET / HTTP/1.1\r\nHost: a\r\nForwarded: for=9.9.9.9\r\n"
+	  "X-Real-IP: 8.8.8.8\r\nX_Real_IP: 8.8.8.7\r\n"
+	  "X-Forwarded-Host: evil.example\r\nX-Forwarded-Port: 1\r\n"
+	  "X-Client-IP: 7.7.7.7\r\nX-Forwarded-Server: s\r\n\r\n",
+	  false,
+	  { "Host: a" },
+	  { "Forwarded", "X-Real-IP", "X_Real_IP", "X-Forwarded-Host",
+	    "X-Forwarded-Port", "X-Client-IP", "X-Forwarded-Server" } },
+	{ "client_fields_kept_trusted_lookalikes_dropped",
+	  "GET / HTTP/1.1\r\nHost: a\r\nForwarded: for=9.9.9.9\r\n"
+	  "x-real-ip: 8.8.8.8\r\nX_Real_IP: 8.8.8.7\r\n"
+	  "X-Forwarded-Host: www.example\r\nX_Forwarded_Host: evil\r\n\r\n",
+	  true,
+	  { "Forwarded: for=9.9.9.9", "x-real-ip: 8.8.8.8",
+	    "X-Forwarded-Host: www.example" },
+	  { "X_Real_IP", "X_Forwarded_Host" } },
+	{ "other_underscore_fields_pass",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX_Custom_Thing: 1\r\n"
+	  "X-Forwarded-Fore: 2\r\n\r\n",
+	  false,
+	  { "X_Custom_Thing: 1", "X-Forwarded-Fore: 2" },
+	  { NULL } },
+	/* request-target: RFC 9112 3.2 */
+	{ "absolute_form_empty_path_with_query",
+	  "GET http://h.example?q=1 HTTP/1.1\r\nHost: x\r\n\r\n",
+	  false,
+	  { "GET /?q=1 HTTP/1.1", "Host: h.example" },
+	  { NULL } },
+	{ "absolute_form_empty_path",
+	  "GET http://h.example HTTP/1.1\r\nHost: x\r\n\r\n",
+	  false,
+	  { "GET / HTTP/1.1", "Host: h.example" },
+	  { NULL } },
+	{ "absolute_form_path_kept",
+	  "GET HTTP://h.example:81/a/b?c HTTP/1.1\r\nHost: x\r\n\r\n",
+	  false,
+	  { "GET /a/b?c HTTP/1.1", "Host: h.example:81" },
+	  { NULL } },
+	{ "options_absolute_form_empty_path_is_asterisk",
+	  "OPTIONS http://h.example HTTP/1.1\r\nHost: x\r\n\r\n",
+	  false,
+	  { "OPTIONS * HTTP/1.1", "Host: h.example" },
+	  { NULL } },
+	{ "options_absolute_form_query_is_slash",
+	  "OPTIONS http://h.example?x HTTP/1.1\r\nHost: x\r\n\r\n",
+	  false,
+	  { "OPTIONS /?x HTTP/1.1" },
+	  { NULL } },
+	{ "options_asterisk_forwarded",
+	  "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+	  false,
+	  { "OPTIONS * HTTP/1.1", "Host: a" },
+	  { NULL } },
+	{ "http_1_2_goes_as_1_1",
+	  "GET /v HTTP/1.2\r\nHost: a\r\n\r\n",
+	  false,
+	  { "GET /v HTTP/1.1" },
+	  { NULL } },
+	/* Max-Forwards: RFC 9110 7.6.2 */
+	{ "options_max_forwards_decremented",
+	  "OPTIONS * HTTP/1.1\r\nHost: a\r\nMax-Forwards: 5\r\n\r\n",
+	  false,
+	  { "Max-Forwards: 4" },
+	  { NULL } },
+	{ "trace_max_forwards_one_becomes_zero",
+	  "TRACE / HTTP/1.1\r\nHost: a\r\nmax-forwards: 01\r\n\r\n",
+	  false,
+	  { "Max-Forwards: 0" },
+	  { NULL } },
+	{ "get_max_forwards_untouched",
+	  "GET / HTTP/1.1\r\nHost: a\r\nMax-Forwards: 5\r\n\r\n",
+	  false,
+	  { "Max-Forwards: 5" },
+	  { NULL } },
+};
+
+static struct service_conf	svc;
+static struct cidr		trusted;
+
+static void
+setup(void)
+{
+	const char	*why = NULL;
+
+	memset(&svc, 0, sizeof(svc));
+	ck_assert_int_eq(cidr_parse("10.0.0.0/8", &trusted, &why), 0);
+	svc.name = "s";
+	svc.trusted_proxies = &trusted;
+	svc.ntrusted_proxies = 1;
+	svc.via = "weir";
+}
+
+/* <head> has a line equal to <line>. */
+static bool
+has_line(const char *head, const char *line)
+{
+	const char	*p = head, *e;
+	size_t		 n = strlen(line);
+
+	while ((e = strstr(p, "\r\n")) != NULL) {
+		if ((size_t)(e - p) == n && memcmp(p, line, n) == 0)
+			return true;
+		p = e + 2;
+	}
+	return false;
+}
+
+/* <head> has a field named <name>, any case. */
+static bool
+has_field(const char *head, const char *name)
+{
+	const char	*p = strstr(head, "\r\n"), *e;
+	size_t		 n = strlen(name);
+
+	while (p != NULL && (e = strstr(p + 2, "\r\n")) != NULL) {
+		p += 2;
+		if ((size_t)(e - p) > n && p[n] == ':' &&
+		    strncasecmp(p, name, n) == 0)
+			return true;
+		p = e;
+	}
+	return false;
+}
+
+START_TEST(rewrites_request_heads)
+{
+	const struct rcase	*c = &cases[_i];
+	struct h1_msg		 m;
+	struct buf		 out;
+	struct sockaddr_in	 peer;
+	struct rewrite_req	 rr;
+	char			 head[8192];
+	size_t			 i;
+
+	setup();
+	h1_msg_reset(&m);
+	ck_assert_msg(h1_parse_request(&m, c->raw, strlen(c->raw), 8192) ==
+	    H1_DONE, "%s: does not parse: %s", c->name, m.why);
+	memset(&peer, 0, sizeof(peer));
+	peer.sin_family = AF_INET;
+	inet_pton(AF_INET, c->is_trusted ? "10.1.2.3" : "192.0.2.7",
+	    &peer.sin_addr);
+	memset(&rr, 0, sizeof(rr));
+	rr.msg = &m;
+	rr.svc = &svc;
+	rr.peer = (const struct sockaddr *)&peer;
+	rr.peer_text = c->is_trusted ? "10.1.2.3" : "192.0.2.7";
+	rr.keep_backend = true;
+	ck_assert_int_eq(buf_init(&out, sizeof(head) - 1), 0);
+	ck_assert_msg(rewrite_request(&out, &rr) == 0, "%s: no room",
+	    c->name);
+	memcpy(head, buf_head(&out), buf_len(&out));
+	head[buf_len(&out)] = '\0';
+	buf_free(&out);
+	for (i = 0; i < MAXLINES && c->want[i] != NULL; i++)
+		ck_assert_msg(has_line(head, c->want[i]), "%s: no line \"%s\" "
+		    "in:\n%s", c->name, c->want[i], head);
+	for (i = 0; i < MAXLINES && c->absent[i] != NULL; i++)
+		ck_assert_msg(!has_field(head, c->absent[i]), "%s: field %s "
+		    "present in:\n%s", c->name, c->absent[i], head);
+	/* Exactly one of each forwarding field weir writes. */
+	ck_assert_msg(strstr(strstr(head, "X-Forwarded-For: ") + 1,
+	    "X-Forwarded-For: ") == NULL, "%s: two XFF", c->name);
+	ck_assert_msg(strstr(strstr(head, "X-Forwarded-Proto: ") + 1,
+	    "X-Forwarded-Proto: ") == NULL, "%s: two XFP", c->name);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("rewrite");
+	TCase	*tc = tcase_create("request");
+	SRunner	*sr;
+	int	 nfailed;
+
+	tcase_add_loop_test(tc, rewrites_request_heads, 0, NELEM(cases));
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nfailed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfailed == 0 ? 0 : 1;
+}
