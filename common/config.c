@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "common/json_pos.h"
+#include "common/readfile.h"
 
 /* Deepest schema path is services.S.tls.certificates[N].cert: 6 steps. */
 #define PATH_DEPTH	16
@@ -50,6 +51,8 @@
 #define MAX_INDEX_FILES		16	/* tried per directory request */
 /* The longest key a message quotes in a path; longer ones end in "...". */
 #define PATH_KEY_SHOWN		128
+/* The configuration file: a million backend objects fit. */
+#define CONFIG_MAX_BYTES	(64u * 1024 * 1024)
 
 #define ROLE_ANY	(1u << ROLE_REVERSE_PROXY | 1u << ROLE_WEB_SERVER)
 #define ROLE_PROXY	(1u << ROLE_REVERSE_PROXY)
@@ -1850,51 +1853,24 @@ config_load_string(const char *text, const char *name, FILE *errs)
 /*
  * Reads the file at <path> whole and loads it as config_load_string() does,
  * naming <path> in messages.  Returns NULL with one line on <errs> when the
- * file cannot be read.
+ * file cannot be read: missing, not a regular file (a FIFO would block a
+ * reload forever), or larger than CONFIG_MAX_BYTES.
  */
 struct config *
 config_load(const char *path, FILE *errs)
 {
 	struct config	*cfg;
-	char		*text = NULL, *grown;
-	size_t		 len = 0, cap = 0;
-	ssize_t		 n;
-	int		 fd;
+	struct readfile	 f;
+	char		 err[READFILE_ERR_MAX];
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		fprintf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+	if (readfile_load(path, CONFIG_MAX_BYTES, &f, err, sizeof(err)) ==
+	    -1) {
+		fprintf(errs, "%s: cannot open: %s\n", path, err);
 		return NULL;
 	}
-	for (;;) {
-		if (len == cap) {
-			cap = cap == 0 ? 16384 : cap * 2;
-			if ((grown = realloc(text, cap)) == NULL) {
-				fprintf(errs, "%s: out of memory while "
-				    "reading\n", path);
-				goto fail;
-			}
-			text = grown;
-		}
-		n = read(fd, text + len, cap - len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			fprintf(errs, "%s: cannot read: %s\n", path,
-			    strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	cfg = load_text(text, len, path, errs);
-	free(text);
+	cfg = load_text(f.data, f.len, path, errs);
+	readfile_free(&f);
 	return cfg;
-fail:
-	close(fd);
-	free(text);
-	return NULL;
 }
 
 static void
