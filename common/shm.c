@@ -343,7 +343,13 @@ shm_create(struct shm *s, const char *path, const struct config *cfg,
 		log_error("state segment %s: path too long", path);
 		return -1;
 	}
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	/* A fresh file: nothing left at that name is written through. */
+	if (unlink(tmp) == -1 && errno != ENOENT) {
+		log_error("state segment %s: cannot remove: %s", tmp,
+		    strerror(errno));
+		return -1;
+	}
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
 	if (fd == -1) {
 		log_error("state segment %s: cannot create: %s", tmp,
