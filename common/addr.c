@@ -240,6 +240,53 @@ addr_equal(const struct addr *a, const struct addr *b)
 	}
 }
 
+/* Compares two numbers for a sort: -1, 0 or 1. */
+static int
+cmp_u(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * A total order in which equal means addr_equal(): family, then host
+ * bytes, then port (then IPv6 scope).  For sorting, so that duplicates
+ * among many addresses are found in n log n.
+ */
+int
+addr_compare(const struct addr *a, const struct addr *b)
+{
+	const struct sockaddr_in	*a4, *b4;
+	const struct sockaddr_in6	*a6, *b6;
+	int				 r;
+
+	if (a->ss.ss_family != b->ss.ss_family)
+		return cmp_u(a->ss.ss_family, b->ss.ss_family);
+	switch (a->ss.ss_family) {
+	case AF_INET:
+		a4 = (const struct sockaddr_in *)&a->ss;
+		b4 = (const struct sockaddr_in *)&b->ss;
+		if ((r = memcmp(&a4->sin_addr, &b4->sin_addr,
+		    sizeof(a4->sin_addr))) != 0)
+			return r < 0 ? -1 : 1;
+		return cmp_u(ntohs(a4->sin_port), ntohs(b4->sin_port));
+	case AF_INET6:
+		a6 = (const struct sockaddr_in6 *)&a->ss;
+		b6 = (const struct sockaddr_in6 *)&b->ss;
+		if ((r = memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr))) != 0)
+			return r < 0 ? -1 : 1;
+		if (a6->sin6_port != b6->sin6_port)
+			return cmp_u(ntohs(a6->sin6_port),
+			    ntohs(b6->sin6_port));
+		return cmp_u(a6->sin6_scope_id, b6->sin6_scope_id);
+	default:
+		if (a->len != b->len)
+			return cmp_u(a->len, b->len);
+		r = memcmp(&a->ss, &b->ss, a->len);
+		return r < 0 ? -1 : r > 0;
+	}
+}
+
 /* Clears every bit of <bytes> after the first <prefix>. */
 static void
 mask_host_bits(uint8_t *bytes, size_t nbytes, unsigned prefix)

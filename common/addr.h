@@ -44,6 +44,12 @@ void	addr_format_host(const struct sockaddr *sa, char *buf, size_t len);
 bool	addr_equal(const struct addr *a, const struct addr *b);
 
 /*
+ * Orders <a> and <b> (negative, 0, positive) for sorting; 0 exactly when
+ * addr_equal().
+ */
+int	addr_compare(const struct addr *a, const struct addr *b);
+
+/*
  * Parses "10.0.0.0/8", "::1/128" or a bare address (full-length prefix).
  * Returns 0, or -1 with <*why> set.
  */

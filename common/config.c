@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "common/json_pos.h"
+#include "common/readfile.h"
 
 /* Deepest schema path is services.S.tls.certificates[N].cert: 6 steps. */
 #define PATH_DEPTH	16
@@ -27,6 +28,31 @@
 #define NAME_MAX_LEN	63
 
 #define VIA_MAX_LEN	64
+
+/*
+ * Size bounds.  Strings go into request heads, log lines, the segment and
+ * system calls, and one value of megabytes must not be copied per backend:
+ * every string has a bound, and every array that is walked per request or
+ * per probe has one too.  The messages name each.
+ */
+#define STRING_MAX_LEN		4095	/* PATH_MAX - 1: any other string */
+#define HOST_MAX_LEN		255	/* a DNS name (RFC 1035 2.3.4) */
+#define USER_MAX_LEN		255	/* LOGIN_NAME_MAX - 1 */
+#define HEALTH_PATH_MAX_LEN	1024	/* request target of a probe */
+#define ROUTE_PATH_MAX_LEN	1024
+#define ADDR_MAX_LEN		(ADDR_STRLEN - 1)	/* "[v6%scope]:port" */
+#define FILE_NAME_MAX_LEN	255	/* NAME_MAX */
+#define MAX_BACKENDS		1000000	/* per pool */
+#define MAX_LISTEN		64	/* per service */
+#define MAX_ROUTES		10000	/* walked per request */
+#define MAX_TRUSTED		10000	/* walked per forwarded request */
+#define MAX_CERTIFICATES	1000	/* per service; SNI walks them */
+#define MAX_EXPECT		64
+#define MAX_INDEX_FILES		16	/* tried per directory request */
+/* The longest key a message quotes in a path; longer ones end in "...". */
+#define PATH_KEY_SHOWN		128
+/* The configuration file: a million backend objects fit. */
+#define CONFIG_MAX_BYTES	(64u * 1024 * 1024)
 
 #define ROLE_ANY	(1u << ROLE_REVERSE_PROXY | 1u << ROLE_WEB_SERVER)
 #define ROLE_PROXY	(1u << ROLE_REVERSE_PROXY)
@@ -37,6 +63,18 @@ struct errline {
 	unsigned	 col;
 	size_t		 seq;		/* keeps same-place errors in order */
 	char		*text;		/* owned */
+};
+
+/* A pool or service name and its index, for lookups by name. */
+struct named {
+	const char	*name;		/* borrowed from the config */
+	size_t		 index;
+};
+
+/* Names sorted for bsearch: load time stays n log n in the pools. */
+struct names {
+	struct named	*v;		/* owned */
+	size_t		 n;
 };
 
 struct ctx {
@@ -50,6 +88,10 @@ struct ctx {
 	size_t			 nerr;
 	size_t			 errcap;
 	bool			 is_nomem;
+	struct json_pos		*pos;	/* owned; built on the first error */
+	bool			 is_pos_tried;
+	struct names		 pools_by_name;
+	struct names		 services_by_name;
 	struct config		*cfg;
 };
 
@@ -164,22 +206,31 @@ path_print(const struct ctx *x, FILE *f)
 		if (x->path[i].key == NULL)
 			fprintf(f, "[%zu]", x->path[i].index);
 		else
-			fprintf(f, "%s%s", i > 0 ? "." : "", x->path[i].key);
+			fprintf(f, "%s%.*s%s", i > 0 ? "." : "",
+			    PATH_KEY_SHOWN, x->path[i].key,
+			    strlen(x->path[i].key) > PATH_KEY_SHOWN ? "..." :
+			    "");
 	}
 }
 
 /* Finds the current path, or the nearest enclosing place the text has. */
 static void
-locate(const struct ctx *x, bool at_key, unsigned *line, unsigned *col)
+locate(struct ctx *x, bool at_key, unsigned *line, unsigned *col)
 {
 	size_t	d;
 
+	/* Indexed at the first error: a good file never pays for it. */
+	if (x->pos == NULL && !x->is_pos_tried) {
+		x->is_pos_tried = true;
+		if ((x->pos = json_pos_index(x->text, x->len)) == NULL)
+			x->is_nomem = true;
+	}
 	for (d = x->depth; d > 0; d--) {
-		if (json_pos_find(x->text, x->len, x->path, d,
+		if (json_pos_lookup(x->pos, x->path, d,
 		    at_key && d == x->depth, line, col) == 0)
 			return;
 	}
-	if (json_pos_find(x->text, x->len, x->path, 0, false, line, col) == -1)
+	if (json_pos_lookup(x->pos, x->path, 0, false, line, col) == -1)
 		*line = *col = 1;
 }
 
@@ -407,22 +458,31 @@ check_keys(struct ctx *x, json_t *obj, const struct keydef *defs,
 	char			*list = NULL;
 	size_t			 listlen, n;
 
-	if ((f = open_memstream(&list, &listlen)) == NULL) {
-		x->is_nomem = true;
-		return;
-	}
-	for (n = 0, d = defs; d->name != NULL; d++)
-		if (d->roles & roles)
-			fprintf(f, "%s%s", n++ > 0 ? ", " : "", d->name);
-	if (fclose(f) != 0) {
-		free(list);
-		x->is_nomem = true;
-		return;
-	}
 	json_object_foreach(obj, key, v) {
 		for (d = defs; d->name != NULL; d++)
 			if (strcmp(d->name, key) == 0)
 				break;
+		if (d->name != NULL && (d->roles & roles) != 0)
+			continue;
+		/* Written once, at the first bad key: objects are many. */
+		if (list == NULL) {
+			if ((f = open_memstream(&list, &listlen)) == NULL) {
+				x->is_nomem = true;
+				return;
+			}
+			for (n = 0, d = defs; d->name != NULL; d++)
+				if (d->roles & roles)
+					fprintf(f, "%s%s", n++ > 0 ? ", " :
+					    "", d->name);
+			if (fclose(f) != 0) {
+				free(list);
+				x->is_nomem = true;
+				return;
+			}
+			for (d = defs; d->name != NULL; d++)
+				if (strcmp(d->name, key) == 0)
+					break;
+		}
 		push_key(x, key);
 		if (d->name == NULL)
 			report_key(x, "unknown key; expected one of: %s", list);
@@ -455,15 +515,32 @@ want_int(struct ctx *x, json_t *v, long long min, long long max,
 	return -1;
 }
 
+/* Takes a non-empty string of at most <max> bytes. */
 static int
-want_string(struct ctx *x, json_t *v, const char **out)
+want_string_max(struct ctx *x, json_t *v, size_t max, const char **out)
 {
 	if (!json_is_string(v) || json_string_length(v) == 0) {
 		report(x, "expected a non-empty string");
 		return -1;
 	}
+	if (json_string_length(v) > max) {
+		report(x, "longer than %zu bytes; expected at most %zu", max,
+		    max);
+		return -1;
+	}
 	*out = json_string_value(v);
 	return 0;
+}
+
+/* True when the array <v> has at most <max> elements; reports otherwise. */
+static bool
+array_fits(struct ctx *x, json_t *v, size_t max, const char *what)
+{
+	if (json_array_size(v) <= max)
+		return true;
+	report(x, "%zu %s; expected at most %zu", json_array_size(v), what,
+	    max);
+	return false;
 }
 
 /* Takes one of <names> and returns its index. */
@@ -545,16 +622,23 @@ opt_bool(struct ctx *x, json_t *obj, const char *key, bool *out)
 }
 
 static void
-opt_string(struct ctx *x, json_t *obj, const char *key, char **out)
+opt_string_max(struct ctx *x, json_t *obj, const char *key, size_t max,
+    char **out)
 {
 	const char	*s;
 	json_t		*v;
 
 	if ((v = enter(x, obj, key)) == NULL)
 		return;
-	if (want_string(x, v, &s) == 0)
+	if (want_string_max(x, v, max, &s) == 0)
 		set_string(x, out, s);
 	leave(x);
+}
+
+static void
+opt_string(struct ctx *x, json_t *obj, const char *key, char **out)
+{
+	opt_string_max(x, obj, key, STRING_MAX_LEN, out);
 }
 
 /* A string, or null for "none". */
@@ -567,6 +651,9 @@ opt_string_or_null(struct ctx *x, json_t *obj, const char *key, char **out)
 		return;
 	if (json_is_null(v))
 		set_string(x, out, NULL);
+	else if (json_is_string(v) && json_string_length(v) > STRING_MAX_LEN)
+		report(x, "longer than %d bytes; expected at most %d",
+		    STRING_MAX_LEN, STRING_MAX_LEN);
 	else if (json_is_string(v) && json_string_length(v) > 0)
 		set_string(x, out, json_string_value(v));
 	else
@@ -592,7 +679,8 @@ opt_enum(struct ctx *x, json_t *obj, const char *key,
  */
 static void
 opt_string_array(struct ctx *x, json_t *obj, const char *key,
-    const char *what, bool is_nonempty, char ***out, size_t *nout)
+    const char *what, bool is_nonempty, size_t max, char ***out,
+    size_t *nout)
 {
 	json_t	*v, *e;
 	char	**a;
@@ -603,6 +691,10 @@ opt_string_array(struct ctx *x, json_t *obj, const char *key,
 	if (!json_is_array(v) || (is_nonempty && json_array_size(v) == 0)) {
 		report(x, "expected %sarray of strings, each %s",
 		    is_nonempty ? "a non-empty " : "an ", what);
+		leave(x);
+		return;
+	}
+	if (!array_fits(x, v, max, "entries")) {
 		leave(x);
 		return;
 	}
@@ -622,11 +714,63 @@ opt_string_array(struct ctx *x, json_t *obj, const char *key,
 		push_index(x, i);
 		if (!json_is_string(e) || json_string_length(e) == 0)
 			report(x, "expected %s", what);
+		else if (json_string_length(e) > FILE_NAME_MAX_LEN)
+			report(x, "longer than %d bytes; expected at most %d",
+			    FILE_NAME_MAX_LEN, FILE_NAME_MAX_LEN);
 		else
 			a[i] = xstrdup(x, json_string_value(e));
 		leave(x);
 	}
 	leave(x);
+}
+
+/* Lookups by name */
+
+static int
+named_cmp(const void *a, const void *b)
+{
+	const struct named	*na = a, *nb = b;
+
+	return strcmp(na->name, nb->name);
+}
+
+/*
+ * Sorts into <out> the <n> names found at <base> + i * <stride> + <off> (a
+ * char * in each pool or service) with their indices, for find_named().
+ * Names that failed to copy are left out.
+ */
+static void
+index_names(struct ctx *x, struct names *out, const void *base, size_t n,
+    size_t stride, size_t off)
+{
+	const char	*name;
+	size_t		 i;
+
+	out->n = 0;
+	if ((out->v = xcalloc(x, n, sizeof(*out->v))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		name = *(char *const *)((const char *)base + i * stride + off);
+		if (name != NULL) {
+			out->v[out->n].name = name;
+			out->v[out->n++].index = i;
+		}
+	}
+	qsort(out->v, out->n, sizeof(*out->v), named_cmp);
+}
+
+/* Index of <name> in <names>, or -1. */
+static int
+find_named(const struct names *names, const char *name)
+{
+	const struct named	*hit;
+	struct named		 key = { name, 0 };
+
+	if (names->n == 0)
+		return -1;
+	hit = bsearch(&key, names->v, names->n, sizeof(*names->v),
+	    named_cmp);
+	return hit != NULL ? (int)hit->index : -1;
 }
 
 /* Pools */
@@ -638,6 +782,11 @@ parse_address(struct ctx *x, json_t *v, char **text, struct addr *addr)
 
 	if (!json_is_string(v)) {
 		report(x, "expected \"host:port\"");
+		return;
+	}
+	if (json_string_length(v) > ADDR_MAX_LEN) {
+		report(x, "longer than %d bytes; expected a numeric "
+		    "\"host:port\"", ADDR_MAX_LEN);
 		return;
 	}
 	if (addr_parse(json_string_value(v), addr, &why) == -1) {
@@ -654,7 +803,6 @@ parse_backend(struct ctx *x, json_t *v, struct pool_conf *p, size_t i)
 {
 	struct backend_conf	*b = &p->backends[i];
 	json_t			*a;
-	size_t			 j;
 
 	b->weight = 1;
 	if (json_is_string(v))
@@ -673,22 +821,61 @@ parse_backend(struct ctx *x, json_t *v, struct pool_conf *p, size_t i)
 	} else {
 		report(x, "expected \"host:port\" or an object with "
 		    "\"address\"");
-		return;
 	}
-	if (b->addr.len == 0)
+}
+
+/* Orders a pool's backend indices by address, then by position. */
+static int
+backend_cmp(const void *a, const void *b, void *arg)
+{
+	const struct pool_conf	*p = arg;
+	size_t			 ia = *(const size_t *)a;
+	size_t			 ib = *(const size_t *)b;
+	int			 r;
+
+	r = addr_compare(&p->backends[ia].addr, &p->backends[ib].addr);
+	if (r != 0)
+		return r;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/*
+ * Reports each backend of <p> (from the array <arr>, the current path)
+ * whose address an earlier one has, naming the first.  Sorted: comparing
+ * every pair took a quarter of an hour for half a million backends.
+ */
+static void
+check_backends_unique(struct ctx *x, json_t *arr, struct pool_conf *p)
+{
+	const struct backend_conf	*b;
+	size_t				*order, i, n = 0, first = 0;
+	bool				 is_object;
+
+	if ((order = xcalloc(x, p->nbackends, sizeof(*order))) == NULL)
 		return;
-	for (j = 0; j < i; j++)
-		if (p->backends[j].addr.len != 0 &&
-		    addr_equal(&p->backends[j].addr, &b->addr))
-			break;
-	if (j == i)
-		return;
-	if (json_is_object(v))
-		push_key(x, "address");
-	report(x, "\"%s\" duplicates backends[%zu] of pool \"%s\"",
-	    b->address, j, p->name);
-	if (json_is_object(v))
+	for (i = 0; i < p->nbackends; i++)
+		if (p->backends[i].addr.len != 0)
+			order[n++] = i;
+	qsort_r(order, n, sizeof(*order), backend_cmp, p);
+	for (i = 1; i < n; i++) {
+		b = &p->backends[order[i]];
+		if (addr_compare(&b->addr,
+		    &p->backends[order[first]].addr) != 0) {
+			first = i;
+			continue;
+		}
+		is_object = json_is_object(json_array_get(arr, order[i]));
+		push_index(x, order[i]);
+		if (is_object)
+			push_key(x, "address");
+		report(x, "\"%s\" duplicates backends[%zu] of pool \"%s\"",
+		    b->address != NULL ? b->address : "", order[first],
+		    p->name != NULL ? p->name : "");
+		if (is_object)
+			leave(x);
 		leave(x);
+	}
+	free(order);
 }
 
 static void
@@ -708,6 +895,10 @@ parse_backends(struct ctx *x, json_t *obj, struct pool_conf *p)
 		leave(x);
 		return;
 	}
+	if (!array_fits(x, v, MAX_BACKENDS, "backends")) {
+		leave(x);
+		return;
+	}
 	if ((p->backends = xcalloc(x, json_array_size(v),
 	    sizeof(*p->backends))) == NULL) {
 		leave(x);
@@ -719,6 +910,7 @@ parse_backends(struct ctx *x, json_t *obj, struct pool_conf *p)
 		parse_backend(x, e, p, i);
 		leave(x);
 	}
+	check_backends_unique(x, v, p);
 	leave(x);
 }
 
@@ -760,6 +952,10 @@ parse_expect(struct ctx *x, json_t *obj, struct health_conf *h)
 	if (n == 0) {
 		report(x, "expected a status class like \"2xx\", a status "
 		    "code, or a non-empty array of them");
+		leave(x);
+		return;
+	}
+	if (json_is_array(v) && !array_fits(x, v, MAX_EXPECT, "entries")) {
 		leave(x);
 		return;
 	}
@@ -810,7 +1006,7 @@ parse_health(struct ctx *x, json_t *obj, struct health_conf *h)
 		report(x, "expected false or an object");
 	else {
 		check_keys(x, v, health_keys, ROLE_ANY, NULL);
-		opt_string(x, v, "path", &h->path);
+		opt_string_max(x, v, "path", HEALTH_PATH_MAX_LEN, &h->path);
 		if (h->path != NULL && (h->path[0] != '/' ||
 		    !is_clean(h->path))) {
 			push_key(x, "path");
@@ -818,7 +1014,7 @@ parse_health(struct ctx *x, json_t *obj, struct health_conf *h)
 			    "without spaces");
 			leave(x);
 		}
-		opt_string(x, v, "host", &h->host);
+		opt_string_max(x, v, "host", HOST_MAX_LEN, &h->host);
 		if (h->host != NULL && !is_clean(h->host)) {
 			push_key(x, "host");
 			report(x, "expected a host name without spaces");
@@ -889,7 +1085,8 @@ parse_pool(struct ctx *x, const char *name, json_t *v, struct pool_conf *p)
 	p->tls_verify = true;
 	opt_bool(x, v, "tls_verify", &p->tls_verify);
 	opt_string(x, v, "tls_ca_file", &p->tls_ca_file);
-	opt_string(x, v, "tls_server_name", &p->tls_server_name);
+	opt_string_max(x, v, "tls_server_name", HOST_MAX_LEN,
+	    &p->tls_server_name);
 	p->queue_timeout_ms = p->connect_timeout_ms;
 	opt_uint(x, v, "queue_timeout_ms", 1, 3600000, &p->queue_timeout_ms);
 	parse_health(x, v, &p->health);
@@ -924,6 +1121,8 @@ parse_pools(struct ctx *x, json_t *root, struct config *cfg)
 		leave(x);
 		i++;
 	}
+	index_names(x, &x->pools_by_name, cfg->pools, cfg->npools,
+	    sizeof(*cfg->pools), offsetof(struct pool_conf, name));
 	leave(x);
 }
 
@@ -946,32 +1145,80 @@ role_of(json_t *svc)
 	return -1;
 }
 
-/* Reports a listen address that an earlier one already took. */
-static void
-check_listen_unique(struct ctx *x, struct config *cfg,
-    struct service_conf *s, size_t li)
-{
-	struct service_conf	*o;
-	size_t			 si, j, n;
+/* One listen address: service <svc>, its <li>th. */
+struct listen_ref {
+	size_t	svc;
+	size_t	li;
+};
 
-	for (si = 0; si <= s->index; si++) {
-		o = &cfg->services[si];
-		n = si == s->index ? li : o->nlisten;
-		for (j = 0; j < n; j++) {
-			if (o->listen[j].len != 0 &&
-			    addr_equal(&o->listen[j], &s->listen[li])) {
-				report(x, "\"%s\" is already a listen address "
-				    "of service \"%s\"", s->listen_text[li],
-				    o->name);
-				return;
+static int
+listen_cmp(const void *a, const void *b, void *arg)
+{
+	const struct config	*cfg = arg;
+	const struct listen_ref	*ra = a, *rb = b;
+	int			 r;
+
+	r = addr_compare(&cfg->services[ra->svc].listen[ra->li],
+	    &cfg->services[rb->svc].listen[rb->li]);
+	if (r != 0)
+		return r;
+	if (ra->svc != rb->svc)
+		return ra->svc < rb->svc ? -1 : 1;
+	return ra->li < rb->li ? -1 : ra->li > rb->li;
+}
+
+/*
+ * Reports each listen address that an earlier one (in service order, then
+ * array order) already took, from the services object <svcs> at the
+ * current path.  Sorted rather than compared pairwise.
+ */
+static void
+check_listen_unique(struct ctx *x, struct config *cfg, json_t *svcs)
+{
+	struct listen_ref	*refs, *r, *first = NULL;
+	struct service_conf	*s;
+	size_t			 si, li, i, n = 0;
+	bool			 is_array;
+
+	for (si = 0; si < cfg->nservices; si++)
+		n += cfg->services[si].nlisten;
+	if ((refs = xcalloc(x, n, sizeof(*refs))) == NULL)
+		return;
+	n = 0;
+	for (si = 0; si < cfg->nservices; si++)
+		for (li = 0; li < cfg->services[si].nlisten; li++)
+			if (cfg->services[si].listen[li].len != 0) {
+				refs[n].svc = si;
+				refs[n++].li = li;
 			}
+	qsort_r(refs, n, sizeof(*refs), listen_cmp, cfg);
+	for (i = 0; i < n; i++) {
+		r = &refs[i];
+		s = &cfg->services[r->svc];
+		if (first == NULL || addr_compare(&s->listen[r->li],
+		    &cfg->services[first->svc].listen[first->li]) != 0) {
+			first = r;
+			continue;
 		}
+		is_array = json_is_array(json_object_get(json_object_get(svcs,
+		    s->name), "listen"));
+		push_key(x, s->name);
+		push_key(x, "listen");
+		if (is_array)
+			push_index(x, r->li);
+		report(x, "\"%s\" is already a listen address of service "
+		    "\"%s\"", s->listen_text[r->li],
+		    cfg->services[first->svc].name);
+		if (is_array)
+			leave(x);
+		leave(x);
+		leave(x);
 	}
+	free(refs);
 }
 
 static void
-parse_listen(struct ctx *x, struct config *cfg, json_t *obj,
-    struct service_conf *s)
+parse_listen(struct ctx *x, json_t *obj, struct service_conf *s)
 {
 	const char	*expected =
 			    "expected \"host:port\" or an array of them";
@@ -990,6 +1237,10 @@ parse_listen(struct ctx *x, struct config *cfg, json_t *obj,
 		leave(x);
 		return;
 	}
+	if (is_array && !array_fits(x, v, MAX_LISTEN, "addresses")) {
+		leave(x);
+		return;
+	}
 	s->listen = xcalloc(x, n, sizeof(*s->listen));
 	s->listen_text = xcalloc(x, n, sizeof(*s->listen_text));
 	if (s->listen == NULL || s->listen_text == NULL) {
@@ -1002,8 +1253,6 @@ parse_listen(struct ctx *x, struct config *cfg, json_t *obj,
 		if (is_array)
 			push_index(x, i);
 		parse_address(x, e, &s->listen_text[i], &s->listen[i]);
-		if (s->listen[i].len != 0)
-			check_listen_unique(x, cfg, s, i);
 		if (is_array)
 			leave(x);
 	}
@@ -1048,7 +1297,10 @@ parse_route_host(struct ctx *x, json_t *obj, struct route_conf *r)
 
 	if ((v = enter(x, obj, "host")) == NULL)
 		return;
-	if (!json_is_string(v) || !is_route_host(json_string_value(v)))
+	if (json_is_string(v) && json_string_length(v) > HOST_MAX_LEN)
+		report(x, "longer than %d bytes; expected at most %d",
+		    HOST_MAX_LEN, HOST_MAX_LEN);
+	else if (!json_is_string(v) || !is_route_host(json_string_value(v)))
 		report(x, "expected \"*\", \"*.suffix\" or a host name "
 		    "without spaces or port");
 	else if ((r->host = xstrdup(x, json_string_value(v))) != NULL)
@@ -1070,7 +1322,7 @@ parse_route(struct ctx *x, struct config *cfg, json_t *v,
 	}
 	check_keys(x, v, route_keys, ROLE_ANY, NULL);
 	parse_route_host(x, v, r);
-	opt_string(x, v, "path", &r->path);
+	opt_string_max(x, v, "path", ROUTE_PATH_MAX_LEN, &r->path);
 	if (r->path != NULL && (r->path[0] != '/' || !is_clean(r->path))) {
 		push_key(x, "path");
 		report(x, "expected a path prefix starting with \"/\", "
@@ -1085,15 +1337,17 @@ parse_route(struct ctx *x, struct config *cfg, json_t *v,
 	}
 	if (svc != NULL) {
 		push_key(x, "service");
-		if (!json_is_string(svc))
+		if (!json_is_string(svc) ||
+		    json_string_length(svc) > NAME_MAX_LEN)
 			report(x, "expected the name of a web_server service");
 		leave(x);
 		return;
 	}
 	push_key(x, "pool");
-	if (!json_is_string(pool))
+	if (!json_is_string(pool) || json_string_length(pool) > NAME_MAX_LEN)
 		report(x, "expected the name of a pool");
-	else if ((pi = config_find_pool(cfg, json_string_value(pool))) == -1)
+	else if ((pi = find_named(&x->pools_by_name,
+	    json_string_value(pool))) == -1)
 		report(x, "pool \"%s\" is not defined",
 		    json_string_value(pool));
 	else
@@ -1113,6 +1367,10 @@ parse_routes(struct ctx *x, struct config *cfg, json_t *obj,
 		return;
 	if (!json_is_array(v)) {
 		report(x, "expected an array of route objects");
+		leave(x);
+		return;
+	}
+	if (!array_fits(x, v, MAX_ROUTES, "routes")) {
 		leave(x);
 		return;
 	}
@@ -1142,12 +1400,17 @@ parse_trusted(struct ctx *x, json_t *obj, struct service_conf *s)
 		leave(x);
 		return;
 	}
+	if (!array_fits(x, v, MAX_TRUSTED, "CIDR blocks")) {
+		leave(x);
+		return;
+	}
 	if ((s->trusted_proxies = xcalloc(x, json_array_size(v),
 	    sizeof(*s->trusted_proxies))) != NULL) {
 		s->ntrusted_proxies = json_array_size(v);
 		json_array_foreach(v, i, e) {
 			push_index(x, i);
-			if (!json_is_string(e))
+			if (!json_is_string(e) ||
+			    json_string_length(e) > ADDR_MAX_LEN)
 				report(x, "expected a CIDR block like "
 				    "\"10.0.0.0/8\"");
 			else if (cidr_parse(json_string_value(e),
@@ -1237,6 +1500,8 @@ parse_tls(struct ctx *x, json_t *obj, struct service_conf *s)
 		    "non-empty array of {\"cert\", \"key\"}");
 	else if (!json_is_array(c) || json_array_size(c) == 0)
 		report(x, "expected a non-empty array of {\"cert\", \"key\"}");
+	else if (!array_fits(x, c, MAX_CERTIFICATES, "certificates"))
+		;
 	else if ((t->certificates = xcalloc(x, json_array_size(c),
 	    sizeof(*t->certificates))) != NULL) {
 		t->ncertificates = json_array_size(c);
@@ -1254,7 +1519,7 @@ parse_tls(struct ctx *x, json_t *obj, struct service_conf *s)
 		t->protocols[1] = xstrdup(x, "TLSv1.3");
 	}
 	opt_string_array(x, v, "protocols", "one of: TLSv1.2, TLSv1.3", true,
-	    &t->protocols, &t->nprotocols);
+	    8, &t->protocols, &t->nprotocols);
 	if ((c = json_object_get(v, "protocols")) != NULL) {
 		push_key(x, "protocols");
 		json_array_foreach(c, i, e) {
@@ -1281,9 +1546,10 @@ parse_service_proxy(struct ctx *x, struct config *cfg, json_t *v,
 	int	 pi;
 
 	if ((pool = enter(x, v, "pool")) != NULL) {
-		if (!json_is_string(pool))
+		if (!json_is_string(pool) ||
+		    json_string_length(pool) > NAME_MAX_LEN)
 			report(x, "expected the name of a pool");
-		else if ((pi = config_find_pool(cfg,
+		else if ((pi = find_named(&x->pools_by_name,
 		    json_string_value(pool))) == -1)
 			report(x, "pool \"%s\" is not defined",
 			    json_string_value(pool));
@@ -1317,7 +1583,7 @@ parse_service_web(struct ctx *x, json_t *v, struct service_conf *s)
 		    "a web_server serves");
 	opt_string(x, v, "docroot", &s->docroot);
 	opt_string_array(x, v, "index", "a file name", false,
-	    &s->index_files, &s->nindex_files);
+	    MAX_INDEX_FILES, &s->index_files, &s->nindex_files);
 	opt_bool(x, v, "dirindex", &s->dirindex);
 	opt_bool(x, v, "follow_symlinks", &s->follow_symlinks);
 }
@@ -1353,7 +1619,7 @@ parse_service(struct ctx *x, struct config *cfg, const char *name,
 		s->role = (enum role)role;
 		check_keys(x, v, service_keys, 1u << role, role_names[role]);
 	}
-	parse_listen(x, cfg, v, s);
+	parse_listen(x, v, s);
 	opt_bool(x, v, "persist_client", &s->persist_client);
 	opt_bool(x, v, "redirect_https", &s->redirect_https);
 	opt_uint(x, v, "client_idle_timeout_ms", 1, 86400000,
@@ -1394,15 +1660,14 @@ resolve_route_services(struct ctx *x, struct config *cfg, json_t *svcs)
 		push_key(x, "routes");
 		json_array_foreach(routes, ri, r) {
 			t = json_object_get(r, "service");
-			if (!json_is_string(t) || json_object_get(r, "pool"))
+			if (!json_is_string(t) || json_object_get(r, "pool") ||
+			    json_string_length(t) > NAME_MAX_LEN)
 				continue;
 			target = json_string_value(t);
 			push_index(x, ri);
 			push_key(x, "service");
-			for (ti = 0; (size_t)ti < cfg->nservices; ti++)
-				if (strcmp(cfg->services[ti].name, target) == 0)
-					break;
-			if ((size_t)ti == cfg->nservices)
+			if ((ti = find_named(&x->services_by_name, target)) ==
+			    -1)
 				report(x, "service \"%s\" is not defined",
 				    target);
 			else if (role_of(json_object_get(svcs, target)) ==
@@ -1453,8 +1718,13 @@ parse_services(struct ctx *x, json_t *root, struct config *cfg)
 		i++;
 	}
 	/* A name that failed to copy cannot be looked up. */
-	if (!x->is_nomem)
+	if (!x->is_nomem) {
+		index_names(x, &x->services_by_name, cfg->services,
+		    cfg->nservices, sizeof(*cfg->services),
+		    offsetof(struct service_conf, name));
+		check_listen_unique(x, cfg, v);
 		resolve_route_services(x, cfg, v);
+	}
 	leave(x);
 }
 
@@ -1491,8 +1761,8 @@ parse_top(struct ctx *x, json_t *root, struct config *cfg)
 		return;
 	}
 	check_keys(x, root, top_keys, ROLE_ANY, NULL);
-	opt_string(x, root, "user", &cfg->user);
-	opt_string(x, root, "group", &cfg->group);
+	opt_string_max(x, root, "user", USER_MAX_LEN, &cfg->user);
+	opt_string_max(x, root, "group", USER_MAX_LEN, &cfg->group);
 	opt_uint(x, root, "workers", 0, 256, &cfg->workers);
 	opt_uint(x, root, "max_connections", 16, 1000000,
 	    &cfg->max_connections);
@@ -1577,6 +1847,9 @@ load_text(const char *text, size_t len, const char *name, FILE *errs)
 		parse_top(&x, root, cfg);
 	}
 	json_decref(root);
+	json_pos_free(x.pos);
+	free(x.pools_by_name.v);
+	free(x.services_by_name.v);
 	if (x.nerr > 0 || x.is_nomem) {
 		flush_errors(&x);
 		config_free(cfg);
@@ -1600,51 +1873,24 @@ config_load_string(const char *text, const char *name, FILE *errs)
 /*
  * Reads the file at <path> whole and loads it as config_load_string() does,
  * naming <path> in messages.  Returns NULL with one line on <errs> when the
- * file cannot be read.
+ * file cannot be read: missing, not a regular file (a FIFO would block a
+ * reload forever), or larger than CONFIG_MAX_BYTES.
  */
 struct config *
 config_load(const char *path, FILE *errs)
 {
 	struct config	*cfg;
-	char		*text = NULL, *grown;
-	size_t		 len = 0, cap = 0;
-	ssize_t		 n;
-	int		 fd;
+	struct readfile	 f;
+	char		 err[READFILE_ERR_MAX];
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		fprintf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+	if (readfile_load(path, CONFIG_MAX_BYTES, &f, err, sizeof(err)) ==
+	    -1) {
+		fprintf(errs, "%s: cannot open: %s\n", path, err);
 		return NULL;
 	}
-	for (;;) {
-		if (len == cap) {
-			cap = cap == 0 ? 16384 : cap * 2;
-			if ((grown = realloc(text, cap)) == NULL) {
-				fprintf(errs, "%s: out of memory while "
-				    "reading\n", path);
-				goto fail;
-			}
-			text = grown;
-		}
-		n = read(fd, text + len, cap - len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			fprintf(errs, "%s: cannot read: %s\n", path,
-			    strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	cfg = load_text(text, len, path, errs);
-	free(text);
+	cfg = load_text(f.data, f.len, path, errs);
+	readfile_free(&f);
 	return cfg;
-fail:
-	close(fd);
-	free(text);
-	return NULL;
 }
 
 static void

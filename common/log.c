@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,16 +39,40 @@ static const char *const level_names[] = {
 	[LOG_LVL_DEBUG] = "debug",
 };
 
+/*
+ * Opens <path> for appending; see LOG_OPEN_FLAGS.  A regular file with
+ * another name (a hard link made where the workers' user could) is
+ * refused as EMLINK: root would append to a file of that user's choice.
+ */
 static int
 open_log_file(const char *path)
 {
-	int	fd;
+	struct stat	st;
+	int		fd;
 
 	do {
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		    0640);
+		fd = open(path, LOG_OPEN_FLAGS, 0640);
 	} while (fd == -1 && errno == EINTR);
+	if (fd != -1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_nlink > 1) {
+		close(fd);
+		errno = EMLINK;
+		return -1;
+	}
 	return fd;
+}
+
+const char *
+log_file_error(int err)
+{
+	/* O_NOFOLLOW's ELOOP reads "Too many levels of symbolic links". */
+	if (err == ELOOP)
+		return "is a symbolic link, which weir does not follow for "
+		    "log files";
+	if (err == EMLINK)
+		return "has another name (a hard link), which weir does not "
+		    "write to";
+	return strerror(err);
 }
 
 /*
@@ -77,7 +102,7 @@ log_open(const char *path, enum log_level level, const char *component)
 		}
 		if ((fd = open_log_file(path)) == -1) {
 			fprintf(stderr, "weir: error_log %s: cannot open: %s\n",
-			    path, strerror(errno));
+			    path, log_file_error(errno));
 			free(copy);
 			return -1;
 		}
@@ -108,7 +133,7 @@ log_reopen(void)
 		return 0;
 	if ((fd = open_log_file(log_path)) == -1) {
 		log_error("error_log %s: cannot reopen, keeping the old file: "
-		    "%s", log_path, strerror(errno));
+		    "%s", log_path, log_file_error(errno));
 		return -1;
 	}
 	if (log_fd == -1) {

@@ -6,6 +6,7 @@
 #ifndef WEIR_COMMON_LOG_H
 #define WEIR_COMMON_LOG_H
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 
@@ -28,6 +29,20 @@ int	log_open(const char *path, enum log_level level, const char *component);
 
 /* Reopens the same path (after logrotate moved it); keeps the old fd on error. */
 int	log_reopen(void);
+
+/*
+ * Flags for opening a log file, by the master (as root) or a child:
+ * appended, never through a symbolic link (the log directory may be the
+ * workers' user's), never a controlling terminal.
+ */
+#define LOG_OPEN_FLAGS	(O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | \
+			    O_NOCTTY | O_CLOEXEC)
+
+/*
+ * Why opening a log file failed with <err>: ELOOP says "a symbolic link",
+ * EMLINK "a hard link" (log_open() and log_reopen() refuse both).
+ */
+const char	*log_file_error(int err);
 
 /* While <on>, warnings and errors are copied to stderr (start-up). */
 void	log_copy_to_stderr(bool on);

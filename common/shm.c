@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -142,46 +144,127 @@ fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
 }
 
 /*
- * Creates the segment for <cfg> with <nworkers> worker slots at <path>,
- * replacing any old file by rename() so a reader maps either the old or the
- * new segment whole, and maps it read-write into <s>.  Pools appear in
- * configuration order with their backends consecutive; every counter
- * starts at zero, every backend enabled and up.  Returns 0, or -1 after
- * logging; <s> is then unmapped.  Unmap with shm_detach().
+ * Items of a segment section (<n> of <stride> bytes from <base>) sorted by
+ * their name field (<SHM_NAME_MAX> bytes at <off>), so that a reload that
+ * carries half a million backends over looks each one up in log n.
  */
-static const struct shm_service *
-find_service(const struct shm *s, const char *name)
-{
-	uint32_t	i;
+struct name_index {
+	const char	*base;		/* borrowed from the old segment */
+	size_t		 stride;
+	size_t		 off;
+	uint32_t	*order;		/* owned: item numbers by name */
+	uint32_t	 n;
+};
 
-	for (i = 0; i < s->hdr->nservices; i++)
-		if (strncmp(s->services[i].name, name, SHM_NAME_MAX) == 0)
-			return &s->services[i];
-	return NULL;
+static const char *
+item_name(const struct name_index *ix, uint32_t i)
+{
+	return ix->base + (size_t)i * ix->stride + ix->off;
 }
 
-static const struct shm_pool *
-find_pool(const struct shm *s, const char *name)
+static int
+item_cmp(const void *a, const void *b, void *arg)
 {
-	uint32_t	i;
+	const struct name_index	*ix = arg;
 
-	for (i = 0; i < s->hdr->npools; i++)
-		if (strncmp(s->pools[i].name, name, SHM_NAME_MAX) == 0)
-			return &s->pools[i];
-	return NULL;
+	return strncmp(item_name(ix, *(const uint32_t *)a),
+	    item_name(ix, *(const uint32_t *)b), SHM_NAME_MAX);
 }
 
-static const struct shm_backend *
-find_backend(const struct shm *s, const struct shm_pool *p,
-    const char *address)
+/* Returns 0, or -1 when out of memory (lookups then go item by item). */
+static int
+index_build(struct name_index *ix, const void *base, size_t stride,
+    size_t off, uint32_t n)
 {
 	uint32_t	i;
 
-	for (i = 0; i < p->nbackends; i++)
-		if (strncmp(s->backends[p->first_backend + i].address,
-		    address, SHM_NAME_MAX) == 0)
-			return &s->backends[p->first_backend + i];
-	return NULL;
+	ix->base = base;
+	ix->stride = stride;
+	ix->off = off;
+	ix->n = n;
+	if ((ix->order = calloc(n > 0 ? n : 1, sizeof(*ix->order))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		ix->order[i] = i;
+	qsort_r(ix->order, n, sizeof(*ix->order), item_cmp, ix);
+	return 0;
+}
+
+/*
+ * The number of the item named <name>, or -1.  Tries <hint> first (an
+ * unchanged configuration keeps every position), then the index, then,
+ * without one, every item.
+ */
+static long
+index_find(const struct name_index *ix, const char *name, uint32_t hint)
+{
+	uint32_t	lo = 0, hi = ix->n, mid, i;
+	int		r;
+
+	if (hint < ix->n && strncmp(item_name(ix, hint), name,
+	    SHM_NAME_MAX) == 0)
+		return hint;
+	if (ix->order == NULL) {
+		for (i = 0; i < ix->n; i++)
+			if (strncmp(item_name(ix, i), name, SHM_NAME_MAX) == 0)
+				return i;
+		return -1;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		r = strncmp(item_name(ix, ix->order[mid]), name, SHM_NAME_MAX);
+		if (r == 0)
+			return ix->order[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static void
+carry_backends(struct shm *to, const struct shm_pool *np,
+    const struct shm *from, const struct shm_pool *op)
+{
+	const struct shm_backend	*ob;
+	struct name_index		 ix;
+	uint32_t			 j;
+	long				 k;
+
+	memset(&ix, 0, sizeof(ix));
+	ix.base = (const char *)&from->backends[op->first_backend];
+	ix.stride = sizeof(*ob);
+	ix.off = offsetof(struct shm_backend, address);
+	ix.n = op->nbackends;
+	for (j = 0; j < np->nbackends; j++) {
+		struct shm_backend *nb = &to->backends[np->first_backend + j];
+		uint32_t	weight = nb->weight;
+		uint32_t	is_backup = nb->is_backup;
+		uint32_t	max_conns = nb->max_conns;
+		uint32_t	pool = nb->pool;
+
+		k = index_find(&ix, nb->address, j);
+		/* A backend that moved: sort the old ones, once. */
+		if (k == -1 && ix.order == NULL && index_build(&ix, ix.base,
+		    ix.stride, ix.off, ix.n) == 0)
+			k = index_find(&ix, nb->address, j);
+		if (k == -1)
+			continue;
+		ob = &from->backends[op->first_backend + (uint32_t)k];
+		/* Counters, admin and health state; the new
+		   configuration's own settings win. */
+		memcpy(nb, ob, sizeof(*nb));
+		nb->pool = pool;
+		nb->weight = weight;
+		nb->is_backup = is_backup;
+		nb->max_conns = max_conns;
+		nb->active = 0;
+		nb->passive_fails = 0;
+		if (nb->check_seq & 1)
+			nb->check_seq++;
+	}
+	free(ix.order);
 }
 
 /*
@@ -193,17 +276,22 @@ static void
 carry_over(struct shm *to, const struct shm *from)
 {
 	const struct shm_service	*os;
-	const struct shm_pool		*op;
-	const struct shm_backend	*ob;
+	struct name_index		 svcs, pools;
 	uint32_t			 i, j;
+	long				 k;
 
 	to->hdr->generation = shm_load(&from->hdr->generation) + 1;
 	to->hdr->started_unix = from->hdr->started_unix;
+	(void)index_build(&svcs, from->services, sizeof(*from->services),
+	    offsetof(struct shm_service, name), from->hdr->nservices);
+	(void)index_build(&pools, from->pools, sizeof(*from->pools),
+	    offsetof(struct shm_pool, name), from->hdr->npools);
 	for (i = 0; i < to->hdr->nservices; i++) {
 		struct shm_service *ns = &to->services[i];
 
-		if ((os = find_service(from, ns->name)) == NULL)
+		if ((k = index_find(&svcs, ns->name, i)) == -1)
 			continue;
+		os = &from->services[k];
 		ns->requests = shm_load(&os->requests);
 		for (j = 0; j < SHM_NCLASSES; j++)
 			ns->responses[j] = shm_load(&os->responses[j]);
@@ -214,34 +302,23 @@ carry_over(struct shm *to, const struct shm *from)
 	for (i = 0; i < to->hdr->npools; i++) {
 		struct shm_pool *np = &to->pools[i];
 
-		if ((op = find_pool(from, np->name)) == NULL)
+		if ((k = index_find(&pools, np->name, i)) == -1)
 			continue;
-		np->rr = shm_load(&op->rr);
-		for (j = 0; j < np->nbackends; j++) {
-			struct shm_backend *nb =
-			    &to->backends[np->first_backend + j];
-			uint32_t	weight = nb->weight;
-			uint32_t	is_backup = nb->is_backup;
-			uint32_t	max_conns = nb->max_conns;
-			uint32_t	pool = nb->pool;
-
-			if ((ob = find_backend(from, op, nb->address)) == NULL)
-				continue;
-			/* Counters, admin and health state; the new
-			   configuration's own settings win. */
-			memcpy(nb, ob, sizeof(*nb));
-			nb->pool = pool;
-			nb->weight = weight;
-			nb->is_backup = is_backup;
-			nb->max_conns = max_conns;
-			nb->active = 0;
-			nb->passive_fails = 0;
-			if (nb->check_seq & 1)
-				nb->check_seq++;
-		}
+		np->rr = shm_load(&from->pools[k].rr);
+		carry_backends(to, np, from, &from->pools[k]);
 	}
+	free(svcs.order);
+	free(pools.order);
 }
 
+/*
+ * Creates the segment for <cfg> with <nworkers> worker slots at <path>,
+ * replacing any old file by rename() so a reader maps either the old or the
+ * new segment whole, and maps it read-write into <s>.  Pools appear in
+ * configuration order with their backends consecutive; every counter
+ * starts at zero, every backend enabled and up.  Returns 0, or -1 after
+ * logging; <s> is then unmapped.  Unmap with shm_detach().
+ */
 int
 shm_create(struct shm *s, const char *path, const struct config *cfg,
     unsigned nworkers, const struct shm *from)
@@ -268,7 +345,13 @@ shm_create(struct shm *s, const char *path, const struct config *cfg,
 		log_error("state segment %s: path too long", path);
 		return -1;
 	}
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	/* A fresh file: nothing left at that name is written through. */
+	if (unlink(tmp) == -1 && errno != ENOENT) {
+		log_error("state segment %s: cannot remove: %s", tmp,
+		    strerror(errno));
+		return -1;
+	}
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
 	if (fd == -1) {
 		log_error("state segment %s: cannot create: %s", tmp,

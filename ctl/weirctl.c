@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "common/shm_layout.h"
+#include "ctl/proc.h"
 #include "ctl/render.h"
 #include "ctl/snapshot.h"
 #include "ctl/top.h"
@@ -412,6 +413,7 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 	struct timespec	 pause = { 0, 50 * 1000 * 1000 };
 	uint64_t	 gen;
 	int64_t		 pid, sent;
+	char		 why[4352];
 	int		 i;
 
 	if (argc != 1) {
@@ -423,6 +425,12 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 	gen = snap.hdr->generation;
 	pid = snap.hdr->master_pid;
 	snapshot_free(&snap);
+	/* The workers write the segment too: check whom we signal. */
+	if (!proc_is_master(pid, ctl->shm_path, why, sizeof(why))) {
+		fprintf(stderr, "weirctl: not signalling the master pid the "
+		    "segment names: %s\n", why);
+		return -1;
+	}
 	sent = (int64_t)time(NULL);
 	if (kill((pid_t)pid, SIGHUP) == -1) {
 		fprintf(stderr, "weirctl: cannot signal master pid %lld: %s\n",

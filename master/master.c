@@ -31,6 +31,7 @@
 #include "master/control.h"
 #include "master/pidfile.h"
 #include "master/spawn.h"
+#include "master/statedir.h"
 #include "worker/tls.h"
 
 /* A child that dies sooner than this after start counts as a quick death. */
@@ -82,37 +83,36 @@ install_handlers(void)
 	return 0;
 }
 
-/* mkdir for state_dir and the pid file's directory, owned by the user. */
-static int
-make_dir(const struct master *m, const char *path)
-{
-	if (mkdir(path, 0755) == -1 && errno != EEXIST) {
-		log_error("cannot create directory %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (m->drop_privileges && chown(path, m->uid, m->gid) == -1)
-		log_warn("chown %s: %s", path, strerror(errno));
-	return 0;
-}
-
 /*
  * Log files are created here, as root, and handed to the user the
- * children run as, so that they can reopen them after logrotate.
+ * children run as, so that they can reopen them after logrotate.  The
+ * directory may be that user's to write: what is at the path is opened
+ * without following a link, and only a regular file with one name, ours
+ * or already the user's, is handed over; anything else would give the
+ * user a file of root's choosing.
  */
 void
 master_prepare_log_file(const struct master *m, const char *path)
 {
-	int	fd;
+	struct stat	st;
+	int		fd;
 
 	if (path == NULL || strcmp(path, LOG_DEST_SYSLOG) == 0)
 		return;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
 	if (fd == -1) {
-		log_warn("log file %s: %s", path, strerror(errno));
+		log_warn("log file %s: %s", path, log_file_error(errno));
 		return;
 	}
-	if (m->drop_privileges && fchown(fd, m->uid, m->gid) == -1)
+	if (fstat(fd, &st) == -1)
+		log_warn("log file %s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != geteuid() && st.st_uid != m->uid))
+		log_warn("log file %s: not a regular file of root's or the "
+		    "workers' user with a single name; not handing it to "
+		    "the workers' user", path);
+	else if (m->drop_privileges && fchown(fd, m->uid, m->gid) == -1)
 		log_warn("chown %s: %s", path, strerror(errno));
 	close(fd);
 }
@@ -660,10 +660,12 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 		log_error("out of memory");
 		return 2;
 	}
-	if (make_dir(m, cfg->state_dir) == -1)
+	/* Root's, not the workers': they open nothing there. */
+	if (statedir_prepare(cfg->state_dir, "state_dir") == -1)
 		return 2;
 	dir = strdup(cfg->pidfile);
-	if (dir == NULL || make_dir(m, dirname(dir)) == -1) {
+	if (dir == NULL || statedir_prepare(dirname(dir),
+	    "pidfile directory") == -1) {
 		free(dir);
 		return 2;
 	}

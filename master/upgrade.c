@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "master/pidfile.h"
 
 #define INHERIT_ENV		"WEIR_INHERIT"
 /* How long the new master may take to serve before we give up on it. */
@@ -169,16 +170,10 @@ upgrade_failed(struct master *m, const char *why)
 static bool
 new_master_serves(const struct master *m)
 {
-	char	buf[32];
-	FILE	*f = fopen(m->cur->cfg->pidfile, "r");
-	long	pid = 0;
+	pid_t	pid;
 
-	if (f == NULL)
-		return false;
-	if (fgets(buf, sizeof(buf), f) != NULL)
-		pid = strtol(buf, NULL, 10);
-	fclose(f);
-	return pid == (long)m->upgrade_pid;
+	return pidfile_read(m->cur->cfg->pidfile, &pid) == 0 &&
+	    pid == m->upgrade_pid;
 }
 
 bool

@@ -39,9 +39,9 @@ accesslog_open(struct accesslog *al, const char *path, bool combined)
 		openlog("weir", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 		return 0;
 	}
-	al->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	al->fd = open(path, LOG_OPEN_FLAGS, 0640);
 	if (al->fd == -1) {
-		log_error("access log %s: %s", path, strerror(errno));
+		log_error("access log %s: %s", path, log_file_error(errno));
 		return -1;
 	}
 	return 0;
@@ -55,10 +55,10 @@ accesslog_reopen(struct accesslog *al)
 	if (al->path == NULL || al->is_syslog)
 		return;
 	accesslog_flush(al);
-	fd = open(al->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fd = open(al->path, LOG_OPEN_FLAGS, 0640);
 	if (fd == -1) {
 		log_error("access log %s: reopen: %s", al->path,
-		    strerror(errno));
+		    log_file_error(errno));
 		return;
 	}
 	if (al->fd != -1)

@@ -25,29 +25,91 @@
    weight, so a backend that came up gets some traffic at once. */
 #define SLOWSTART_FLOOR	50
 
+/* Backends of one weight, in index order. */
+struct weight_group {
+	unsigned	 weight;
+	const uint32_t	*members;	/* borrowed: indices, ascending */
+	size_t		 nmembers;
+	size_t		 next;		/* the member it would give next */
+	long		 rounds;	/* times every member was picked */
+};
+
+static int
+by_weight(const void *a, const void *b, void *arg)
+{
+	const unsigned	*w = arg;
+	uint32_t	 ia = *(const uint32_t *)a, ib = *(const uint32_t *)b;
+
+	if (w[ia] != w[ib])
+		return w[ia] < w[ib] ? -1 : 1;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* The backend group <g> would give next. */
+static uint32_t
+candidate(const struct weight_group *g)
+{
+	return g->members[g->next];
+}
+
+/*
+ * nginx's smooth weighted round-robin, run once ahead of time, gives at
+ * each step the backend of highest (step + 1) * weight - total * picks,
+ * the lowest index on a tie.  Among backends of one weight that is the
+ * least picked one of lowest index: they simply take turns in index
+ * order.  So each step compares one candidate per distinct weight (at
+ * most 256 of them) instead of every backend, and the same order comes
+ * out in O(total * weights) where the direct loop took O(total * n):
+ * 3 s per worker for 20,000 backends, most of an hour for half a million.
+ */
 size_t
 balance_smooth_order(const unsigned *weights, size_t n, uint32_t *out)
 {
-	long	*cur;
-	long	 total = 0;
-	size_t	 i, k, best, len = 0;
+	struct weight_group	*g = NULL, *best;
+	uint32_t		*idx;
+	long			 total = 0, v, bv;
+	size_t			 i, k, ng = 0, len = 0;
 
 	for (i = 0; i < n; i++)
 		total += weights[i];
-	if (total == 0 || (cur = calloc(n, sizeof(*cur))) == NULL)
+	if (total == 0 || (idx = calloc(n, sizeof(*idx))) == NULL)
 		return 0;
-	/* nginx's smooth weighted round-robin, run once ahead of time. */
-	for (k = 0; k < (size_t)total; k++) {
-		best = 0;
-		for (i = 0; i < n; i++) {
-			cur[i] += weights[i];
-			if (cur[i] > cur[best])
-				best = i;
-		}
-		cur[best] -= total;
-		out[len++] = (uint32_t)best;
+	if ((g = calloc(n, sizeof(*g))) == NULL) {
+		free(idx);
+		return 0;
 	}
-	free(cur);
+	for (i = 0; i < n; i++)
+		idx[i] = (uint32_t)i;
+	qsort_r(idx, n, sizeof(*idx), by_weight, (void *)weights);
+	for (i = 0; i < n; i++) {
+		/* Weight 0 is never the highest: never given. */
+		if (weights[idx[i]] == 0)
+			continue;
+		if (ng == 0 || g[ng - 1].weight != weights[idx[i]]) {
+			g[ng].weight = weights[idx[i]];
+			g[ng++].members = &idx[i];
+		}
+		g[ng - 1].nmembers++;
+	}
+	for (k = 0; k < (size_t)total; k++) {
+		best = NULL;
+		bv = 0;
+		for (i = 0; i < ng; i++) {
+			v = (long)(k + 1) * g[i].weight - total * g[i].rounds;
+			if (best == NULL || v > bv || (v == bv &&
+			    candidate(&g[i]) < candidate(best))) {
+				best = &g[i];
+				bv = v;
+			}
+		}
+		out[len++] = candidate(best);
+		if (++best->next == best->nmembers) {
+			best->next = 0;
+			best->rounds++;
+		}
+	}
+	free(g);
+	free(idx);
 	return len;
 }
 

@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/config.h"
+#include "common/readfile.h"
 
 /*
  * Tickets stay decryptable for two periods: a client that got one just
@@ -48,6 +49,13 @@
 
 /* A DER OCSP response bigger than this is not one. */
 #define OCSP_MAX_BYTES	(1024 * 1024)
+/*
+ * A certificate chain, a key or a CA bundle bigger than this is not one
+ * either (Debian's bundle of every public CA is about 220 KB).  Each file
+ * is read whole and parsed from memory, so a FIFO or a device named in
+ * the configuration fails the load instead of blocking the master.
+ */
+#define PEM_MAX_BYTES	(4 * 1024 * 1024)
 
 struct tls_key {
 	unsigned char	name[16];	/* sent in clear in the ticket */
@@ -516,21 +524,45 @@ format_time(const ASN1_TIME *t, char *buf, size_t size)
 		snprintf(buf, size, "an unreadable date");
 }
 
-/* The first certificate of the PEM file <path>, checked for dates. */
-static X509 *
-read_leaf(const struct where *w, const char *path)
+/* Reads <path> whole (at most <max> bytes) into <f>, or reports why not. */
+static int
+read_file(const struct where *w, const char *path, size_t max,
+    struct readfile *f)
 {
-	FILE	*f;
+	char	err[READFILE_ERR_MAX];
+
+	if (readfile_load(path, max, f, err, sizeof(err)) == -1) {
+		report(w, "cannot read %s: %s", path, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A read-only memory BIO over <f>, which must outlive it. */
+static BIO *
+file_bio(const struct readfile *f)
+{
+	/* PEM_MAX_BYTES and OCSP_MAX_BYTES keep the length an int. */
+	return BIO_new_mem_buf(f->data, (int)f->len);
+}
+
+/* The first certificate of the PEM text <pem> from <path>, checked for
+   dates. */
+static X509 *
+read_leaf(const struct where *w, const char *path,
+    const struct readfile *pem)
+{
+	BIO	*bio;
 	X509	*x;
 	char	 date[64];
 
-	if ((f = fopen(path, "re")) == NULL) {
-		report(w, "cannot read %s: %s", path, strerror(errno));
+	ERR_clear_error();
+	if ((bio = file_bio(pem)) == NULL) {
+		report(w, "cannot read %s: %s", path, ssl_reason());
 		return NULL;
 	}
-	ERR_clear_error();
-	x = PEM_read_X509(f, NULL, no_passphrase_cb, NULL);
-	fclose(f);
+	x = PEM_read_bio_X509(bio, NULL, no_passphrase_cb, NULL);
+	BIO_free(bio);
 	if (x == NULL) {
 		report(w, "cannot read %s: %s", path, ssl_reason());
 		return NULL;
@@ -553,19 +585,61 @@ read_leaf(const struct where *w, const char *path)
 static EVP_PKEY *
 read_key(const struct where *w, const char *path)
 {
-	FILE		*f;
-	EVP_PKEY	*k;
+	struct readfile	 pem;
+	BIO		*bio;
+	EVP_PKEY	*k = NULL;
 
-	if ((f = fopen(path, "re")) == NULL) {
-		report(w, "cannot read %s: %s", path, strerror(errno));
+	if (read_file(w, path, PEM_MAX_BYTES, &pem) == -1)
 		return NULL;
-	}
 	ERR_clear_error();
-	k = PEM_read_PrivateKey(f, NULL, no_passphrase_cb, NULL);
-	fclose(f);
+	if ((bio = file_bio(&pem)) != NULL) {
+		k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase_cb, NULL);
+		BIO_free(bio);
+	}
+	/* The key's text is wiped before its memory is freed. */
+	readfile_free(&pem);
 	if (k == NULL)
 		report(w, "cannot read %s: %s", path, ssl_reason());
 	return k;
+}
+
+/*
+ * Makes <leaf> the certificate of its key type in <ctx>, followed by the
+ * chain that comes after it in <pem>, as SSL_CTX_use_certificate_chain_file
+ * does with a file.  Returns 0, or -1 with the cause in OpenSSL's queue.
+ */
+static int
+use_chain(SSL_CTX *ctx, X509 *leaf, const struct readfile *pem)
+{
+	BIO		*bio;
+	X509		*ca;
+	unsigned long	 e;
+	int		 rv = -1;
+
+	ERR_clear_error();
+	if (SSL_CTX_use_certificate(ctx, leaf) != 1 ||
+	    SSL_CTX_clear_chain_certs(ctx) != 1 ||
+	    (bio = file_bio(pem)) == NULL)
+		return -1;
+	/* The leaf, already read. */
+	X509_free(PEM_read_bio_X509(bio, NULL, no_passphrase_cb, NULL));
+	while ((ca = PEM_read_bio_X509(bio, NULL, no_passphrase_cb, NULL)) !=
+	    NULL) {
+		if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
+			X509_free(ca);
+			goto done;
+		}
+	}
+	/* The loop ends at the end of the text, or at garbage. */
+	e = ERR_peek_last_error();
+	if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+		ERR_clear_error();
+		rv = 0;
+	}
+done:
+	BIO_free(bio);
+	return rv;
 }
 
 /* The DER OCSP response in <path>, checked to be a successful one. */
@@ -573,34 +647,15 @@ static int
 read_ocsp(const struct where *w, const char *path, unsigned char **out,
     size_t *outlen)
 {
-	FILE			*f;
+	struct readfile		 der;
 	OCSP_RESPONSE		*resp;
 	const unsigned char	*p;
-	unsigned char		*buf;
-	size_t			 n;
 	int			 status;
 
-	if ((f = fopen(path, "re")) == NULL) {
-		report(w, "cannot read %s: %s", path, strerror(errno));
+	if (read_file(w, path, OCSP_MAX_BYTES, &der) == -1)
 		return -1;
-	}
-	if ((buf = malloc(OCSP_MAX_BYTES + 1)) == NULL) {
-		fclose(f);
-		report(w, "cannot read %s: %s", path, strerror(ENOMEM));
-		return -1;
-	}
-	n = fread(buf, 1, OCSP_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		report(w, "cannot read %s: %s", path, strerror(errno));
-		goto bad;
-	}
-	if (n > OCSP_MAX_BYTES) {
-		report(w, "OCSP response %s: larger than %d bytes", path,
-		    OCSP_MAX_BYTES);
-		goto bad;
-	}
-	p = buf;
-	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)n)) == NULL) {
+	p = (const unsigned char *)der.data;
+	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)der.len)) == NULL) {
 		report(w, "OCSP response %s: not a DER OCSP response", path);
 		goto bad;
 	}
@@ -611,13 +666,11 @@ read_ocsp(const struct where *w, const char *path, unsigned char **out,
 		    path, OCSP_response_status_str(status));
 		goto bad;
 	}
-	fclose(f);
-	*out = buf;
-	*outlen = n;
+	*out = (unsigned char *)der.data;
+	*outlen = der.len;
 	return 0;
 bad:
-	fclose(f);
-	free(buf);
+	readfile_free(&der);
 	return -1;
 }
 
@@ -768,14 +821,19 @@ load_cert(struct tls_service *svc, const struct tls_conf *t,
 {
 	const struct tls_cert_conf	*cc = &t->certificates[w->cert];
 	struct tls_ctx			*tc;
+	struct readfile			 pem;
 	X509				*leaf;
 	EVP_PKEY			*pkey = NULL;
 	char				**names;
 	unsigned char			*ocsp = NULL;
 	size_t				 nnames, ocsp_len = 0;
 
-	if ((leaf = read_leaf(w, cc->cert)) == NULL)
+	if (read_file(w, cc->cert, PEM_MAX_BYTES, &pem) == -1)
 		return -1;
+	if ((leaf = read_leaf(w, cc->cert, &pem)) == NULL) {
+		readfile_free(&pem);
+		return -1;
+	}
 	if ((pkey = read_key(w, cc->key)) == NULL)
 		goto bad;
 	ERR_clear_error();
@@ -793,8 +851,7 @@ load_cert(struct tls_service *svc, const struct tls_conf *t,
 	}
 	if ((tc = ctx_for_names(svc, t, w, names, nnames)) == NULL)
 		goto bad;
-	ERR_clear_error();
-	if (SSL_CTX_use_certificate_chain_file(tc->ctx, cc->cert) != 1) {
+	if (use_chain(tc->ctx, leaf, &pem) == -1) {
 		report(w, "cannot read %s: %s", cc->cert, ssl_reason());
 		goto bad;
 	}
@@ -805,6 +862,7 @@ load_cert(struct tls_service *svc, const struct tls_conf *t,
 		goto bad;
 	}
 	EVP_PKEY_free(pkey);
+	readfile_free(&pem);
 	tc->certs[tc->ncerts].leaf = leaf;
 	tc->certs[tc->ncerts].ocsp = ocsp;
 	tc->certs[tc->ncerts].ocsp_len = ocsp_len;
@@ -814,6 +872,7 @@ bad:
 	free(ocsp);
 	EVP_PKEY_free(pkey);
 	X509_free(leaf);
+	readfile_free(&pem);
 	return -1;
 }
 
@@ -849,6 +908,53 @@ load_service(struct tls_set *ts, struct tls_service *svc,
  * workers inherit the contexts and the shared key mapping.
  */
 /*
+ * Adds the certificates (and CRLs) of the PEM file <path> to <ctx>'s trust
+ * store, as SSL_CTX_load_verify_locations does with a file, but read
+ * through readfile_load().  Returns 0, or -1 with the reason in <why>.
+ */
+static int
+load_ca_file(SSL_CTX *ctx, const char *path, char *why, size_t whylen)
+{
+	STACK_OF(X509_INFO)	*infos = NULL;
+	X509_STORE		*store = SSL_CTX_get_cert_store(ctx);
+	X509_INFO		*xi;
+	struct readfile		 pem;
+	BIO			*bio;
+	int			 i, n = 0, rv = -1;
+
+	if (readfile_load(path, PEM_MAX_BYTES, &pem, why, whylen) == -1)
+		return -1;
+	ERR_clear_error();
+	if ((bio = file_bio(&pem)) != NULL) {
+		infos = PEM_X509_INFO_read_bio(bio, NULL, no_passphrase_cb,
+		    NULL);
+		BIO_free(bio);
+	}
+	readfile_free(&pem);
+	if (infos == NULL) {
+		snprintf(why, whylen, "%s", ssl_reason());
+		return -1;
+	}
+	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+		xi = sk_X509_INFO_value(infos, i);
+		if ((xi->x509 != NULL && X509_STORE_add_cert(store,
+		    xi->x509) != 1) || (xi->crl != NULL &&
+		    X509_STORE_add_crl(store, xi->crl) != 1)) {
+			snprintf(why, whylen, "%s", ssl_reason());
+			goto done;
+		}
+		n += (xi->x509 != NULL) + (xi->crl != NULL);
+	}
+	if (n == 0)
+		snprintf(why, whylen, "no PEM certificate found");
+	else
+		rv = 0;
+done:
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	return rv;
+}
+
+/*
  * The client context for a pool with "tls": TLS 1.2 and up, the peer
  * verified against tls_ca_file (or the system's CAs) unless tls_verify is
  * false, ALPN http/1.1.  Returns NULL after reporting on <errs>.
@@ -858,6 +964,7 @@ load_pool(const struct pool_conf *pc, const struct config *cfg, FILE *errs)
 {
 	static const unsigned char	alpn[] = "\x08http/1.1";
 	SSL_CTX				*ctx;
+	char				 why[256];
 
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
 		fprintf(errs, "%s: pools.%s.tls: %s\n", cfg->path, pc->name,
@@ -873,16 +980,17 @@ load_pool(const struct pool_conf *pc, const struct config *cfg, FILE *errs)
 	(void)SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
 	if (pc->tls_verify) {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-		if ((pc->tls_ca_file != NULL ?
-		    SSL_CTX_load_verify_locations(ctx, pc->tls_ca_file, NULL) :
-		    SSL_CTX_set_default_verify_paths(ctx)) != 1) {
-			fprintf(errs, "%s: pools.%s.tls_ca_file: cannot load "
-			    "%s: %s\n", cfg->path, pc->name,
-			    pc->tls_ca_file != NULL ? pc->tls_ca_file :
-			    "the system's CA certificates", tls_error_text());
-			SSL_CTX_free(ctx);
-			return NULL;
-		}
+		if (pc->tls_ca_file == NULL &&
+		    SSL_CTX_set_default_verify_paths(ctx) != 1)
+			snprintf(why, sizeof(why), "%s", tls_error_text());
+		else if (pc->tls_ca_file == NULL || load_ca_file(ctx,
+		    pc->tls_ca_file, why, sizeof(why)) == 0)
+			return ctx;
+		fprintf(errs, "%s: pools.%s.tls_ca_file: cannot load %s: %s\n",
+		    cfg->path, pc->name, pc->tls_ca_file != NULL ?
+		    pc->tls_ca_file : "the system's CA certificates", why);
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
 	return ctx;
 }

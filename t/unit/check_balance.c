@@ -88,6 +88,53 @@ START_TEST(smooth_order_interleaves_a_heavy_backend)
 }
 END_TEST
 
+/* nginx's loop as written, every backend compared at every step. */
+static size_t
+smooth_order_direct(const unsigned *weights, size_t n, uint32_t *out)
+{
+	long	cur[64] = { 0 }, total = 0;
+	size_t	i, k, best, len = 0;
+
+	for (i = 0; i < n; i++)
+		total += weights[i];
+	for (k = 0; k < (size_t)total; k++) {
+		best = 0;
+		for (i = 0; i < n; i++) {
+			cur[i] += weights[i];
+			if (cur[i] > cur[best])
+				best = i;
+		}
+		cur[best] -= total;
+		out[len++] = (uint32_t)best;
+	}
+	return len;
+}
+
+/* The grouped computation gives exactly nginx's order, ties included. */
+START_TEST(smooth_order_matches_nginx_for_any_weights)
+{
+	static uint32_t	got[64 * 256], want[64 * 256];
+	unsigned	weights[64];
+	size_t		n, i, ngot, nwant;
+	int		round;
+
+	srandom(1);
+	for (round = 0; round < 500; round++) {
+		n = 1 + (size_t)random() % 64;
+		for (i = 0; i < n; i++)
+			/* Few distinct weights, many ties; or any of 1..256. */
+			weights[i] = round % 2 == 0 ?
+			    1 + (unsigned)random() % 4 :
+			    1 + (unsigned)random() % 256;
+		nwant = smooth_order_direct(weights, n, want);
+		ngot = balance_smooth_order(weights, n, got);
+		ck_assert_uint_eq(ngot, nwant);
+		ck_assert_msg(memcmp(got, want, nwant * sizeof(*got)) == 0,
+		    "round %d: %zu backends: orders differ", round, n);
+	}
+}
+END_TEST
+
 START_TEST(roundrobin_rotates_strictly)
 {
 	int	i;
@@ -375,6 +422,7 @@ balance_suite(void)
 	TCase	*tc = tcase_create("pick");
 
 	tcase_add_test(tc, smooth_order_interleaves_a_heavy_backend);
+	tcase_add_test(tc, smooth_order_matches_nginx_for_any_weights);
 	tcase_add_test(tc, roundrobin_rotates_strictly);
 	tcase_add_test(tc, roundrobin_follows_weights);
 	tcase_add_test(tc, passes_over_down_disabled_and_draining);

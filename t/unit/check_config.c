@@ -951,6 +951,226 @@ START_TEST(frees_null)
 }
 END_TEST
 
+/*
+ * String bounds: each key takes a string of exactly its bound and refuses
+ * one byte more, naming the key and the bound.  The JSON around the
+ * string is "%s" in <fmt>, filled with <fill> repeated.
+ */
+static const struct bound_case {
+	const char	*name;
+	const char	*fmt;
+	const char	*prefix;	/* leads the string: "/" for paths */
+	char		 fill;
+	size_t		 bound;
+	const char	*path;		/* the key, as the message names it */
+} bound_cases[] = {
+	{ "health_path", "{\"pools\": {\"p\": {\"backends\": [\"127.0.0.1:1\"], "
+	    "\"health\": {\"path\": \"%s\"}}}, " "\"services\": {\"s\": "
+	    "{\"listen\": \"127.0.0.1:80\", \"pool\": \"p\"}}}", "/", 'a', 1024,
+	    "pools.p.health.path" },
+	{ "health_host", "{\"pools\": {\"p\": {\"backends\": [\"127.0.0.1:1\"], "
+	    "\"health\": {\"host\": \"%s\"}}}, " "\"services\": {\"s\": "
+	    "{\"listen\": \"127.0.0.1:80\", \"pool\": \"p\"}}}", "", 'h', 255,
+	    "pools.p.health.host" },
+	{ "tls_server_name", "{\"pools\": {\"p\": {\"backends\": "
+	    "[\"127.0.0.1:1\"], \"tls_server_name\": \"%s\"}}, \"services\": "
+	    "{\"s\": {\"listen\": \"127.0.0.1:80\", \"pool\": \"p\"}}}", "", 'n',
+	    255, "pools.p.tls_server_name" },
+	{ "user", "{\"user\": \"%s\", " POOLS_LINE SVCS_LINE "}", "", 'u', 255,
+	    "user" },
+	{ "route_path", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"routes\": [{\"path\": \"%s\", \"pool\": "
+	    "\"p\"}]}}}", "/", 'r', 1024, "services.s.routes[0].path" },
+	{ "route_host", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"routes\": [{\"host\": \"%s\", \"pool\": "
+	    "\"p\"}]}}}", "", 'h', 255, "services.s.routes[0].host" },
+	{ "index_file", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", " WEB "\"index\": [\"%s\"]}}}", "", 'i', 255,
+	    "services.s.index[0]" },
+	{ "docroot", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"role\": \"web_server\", \"docroot\": \"%s\"}}}",
+	    "/", 'd', 4095, "services.s.docroot" },
+	{ "error_log", "{\"error_log\": \"%s\", " POOLS_LINE SVCS_LINE "}",
+	    "/", 'e', 4095, "error_log" },
+};
+
+static char *
+bound_json(const struct bound_case *c, size_t len)
+{
+	char	*value, *json;
+
+	ck_assert_ptr_nonnull(value = malloc(len + 1));
+	memset(value, c->fill, len);
+	memcpy(value, c->prefix, strlen(c->prefix));
+	value[len] = '\0';
+	ck_assert_int_ne(asprintf(&json, c->fmt, value), -1);
+	free(value);
+	return json;
+}
+
+START_TEST(bounds_every_string)
+{
+	const struct bound_case	*c = &bound_cases[_i];
+	struct config		*cfg;
+	char			*json, *errtext = NULL, want[256];
+
+	json = bound_json(c, c->bound);
+	cfg = load(json, &errtext);
+	ck_assert_msg(cfg != NULL, "%s: %zu bytes refused: %s", c->name,
+	    c->bound, errtext);
+	config_free(cfg);
+	free(errtext);
+	free(json);
+
+	errtext = NULL;
+	json = bound_json(c, c->bound + 1);
+	cfg = load(json, &errtext);
+	ck_assert_msg(cfg == NULL, "%s: %zu bytes loaded", c->name,
+	    c->bound + 1);
+	snprintf(want, sizeof(want), "%s: longer than %zu bytes; expected at "
+	    "most %zu\n", c->path, c->bound, c->bound);
+	ck_assert_msg(strstr(errtext, want) != NULL, "%s: expected \"%s\" in:"
+	    "\n%s", c->name, want, errtext);
+	free(errtext);
+	free(json);
+}
+END_TEST
+
+START_TEST(refuses_an_overlong_address_without_quoting_it)
+{
+	struct config	*cfg;
+	char		*errtext = NULL, *json, addr[80];
+
+	memset(addr, '1', sizeof(addr) - 1);
+	addr[sizeof(addr) - 1] = '\0';
+	ck_assert_int_ne(asprintf(&json, "{\"pools\": {\"p\": {\"backends\": "
+	    "[\"%s\"]}}, " SVCS_LINE "}", addr), -1);
+	cfg = load(json, &errtext);
+	ck_assert_ptr_null(cfg);
+	ck_assert_msg(strstr(errtext, "pools.p.backends[0]: longer than 63 "
+	    "bytes; expected a numeric \"host:port\"\n") != NULL, "%s",
+	    errtext);
+	ck_assert_ptr_null(strstr(errtext, addr));
+	free(errtext);
+	free(json);
+}
+END_TEST
+
+/*
+ * Array bounds: <n> elements of <elem> in the array "%s" of <fmt>, the
+ * element numbered <first> + i (valid and distinct where it matters).
+ */
+static const struct count_case {
+	const char	*name;
+	const char	*fmt;
+	const char	*elem;		/* "%d" becomes the element's number */
+	int		 first;
+	size_t		 bound;
+	const char	*expect;	/* "%zu" becomes bound + 1 */
+} count_cases[] = {
+	{ "listen", "{" POOLS_LINE "\"services\": {\"s\": {\"pool\": \"p\", "
+	    "\"listen\": [%s]}}}", "\"127.0.0.1:%d\"", 1, 64,
+	    "services.s.listen: %zu addresses; expected at most 64" },
+	{ "expect", "{\"pools\": {\"p\": {\"backends\": [\"127.0.0.1:1\"], "
+	    "\"health\": {\"expect\": [%s]}}}, " SVCS_LINE "}", "%d", 100, 64,
+	    "pools.p.health.expect: %zu entries; expected at most 64" },
+	{ "index", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", " WEB "\"index\": [%s]}}}", "\"i%d.html\"", 1,
+	    16, "services.s.index: %zu entries; expected at most 16" },
+	{ "routes", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"routes\": [%s]}}}",
+	    "{\"host\": \"h%d.test\", \"pool\": \"p\"}", 1, 10000,
+	    "services.s.routes: %zu routes; expected at most 10000" },
+	{ "trusted_proxies", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\", \"trusted_proxies\": [%s]}}}",
+	    "\"fd00::%d/128\"", 0, 10000,
+	    "services.s.trusted_proxies: %zu CIDR blocks; expected at most "
+	    "10000" },
+	{ "certificates", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\", \"tls\": {\"certificates\": "
+	    "[%s]}}}}", "{\"cert\": \"/c%d\", \"key\": \"/k\"}", 1, 1000,
+	    "services.s.tls.certificates: %zu certificates; expected at most "
+	    "1000" },
+};
+
+static char *
+count_json(const struct count_case *c, size_t n)
+{
+	char	*list, *json, one[128];
+	size_t	 i, len = 0, cap = 64;
+	int	 w;
+
+	ck_assert_ptr_nonnull(list = malloc(cap));
+	list[0] = '\0';
+	for (i = 0; i < n; i++) {
+		w = snprintf(one, sizeof(one), c->elem, c->first + (int)i);
+		while (len + (size_t)w + 3 > cap)
+			ck_assert_ptr_nonnull(list = realloc(list, cap *= 2));
+		len += (size_t)sprintf(list + len, "%s%s", i > 0 ? ", " : "",
+		    one);
+	}
+	ck_assert_int_ne(asprintf(&json, c->fmt, list), -1);
+	free(list);
+	return json;
+}
+
+START_TEST(bounds_every_walked_array)
+{
+	const struct count_case	*c = &count_cases[_i];
+	struct config		*cfg;
+	char			*json, *errtext = NULL, want[256];
+
+	json = count_json(c, c->bound);
+	cfg = load(json, &errtext);
+	/* Certificates are only paths here: the config loads. */
+	ck_assert_msg(cfg != NULL, "%s: %zu refused: %s", c->name, c->bound,
+	    errtext);
+	config_free(cfg);
+	free(errtext);
+	free(json);
+
+	errtext = NULL;
+	json = count_json(c, c->bound + 1);
+	cfg = load(json, &errtext);
+	ck_assert_msg(cfg == NULL, "%s: %zu loaded", c->name, c->bound + 1);
+	snprintf(want, sizeof(want), c->expect, c->bound + 1);
+	ck_assert_msg(strstr(errtext, want) != NULL, "%s: expected \"%s\" in:"
+	    "\n%s", c->name, want, errtext);
+	free(errtext);
+	free(json);
+}
+END_TEST
+
+/* Each duplicate names the first of its address, whatever the order. */
+START_TEST(reports_each_duplicate_against_the_first)
+{
+	struct config	*cfg;
+	char		*errtext = NULL;
+
+	cfg = load("{\"pools\": {\"p\": {\"backends\": [\n"
+	    "\"127.0.0.1:2\",\n\"127.0.0.1:1\",\n\"127.0.0.1:2\",\n"
+	    "{\"address\": \"localhost:2\"},\n\"127.0.0.1:1\"]}},\n"
+	    "\"services\": {\"a\": {\"listen\": [\"127.0.0.1:80\", "
+	    "\"127.0.0.1:81\"], \"pool\": \"p\"},\n"
+	    "\"b\": {\"listen\": [\"127.0.0.1:81\", \"127.0.0.1:80\"], "
+	    "\"pool\": \"p\"}}}", &errtext);
+	ck_assert_ptr_null(cfg);
+	ck_assert_str_eq(errtext,
+	    "t.json:4:1: pools.p.backends[2]: \"127.0.0.1:2\" duplicates "
+	    "backends[0] of pool \"p\"\n"
+	    "t.json:5:13: pools.p.backends[3].address: \"localhost:2\" "
+	    "duplicates backends[0] of pool \"p\"\n"
+	    "t.json:6:1: pools.p.backends[4]: \"127.0.0.1:1\" duplicates "
+	    "backends[1] of pool \"p\"\n"
+	    "t.json:8:18: services.b.listen[0]: \"127.0.0.1:81\" is already a "
+	    "listen address of service \"a\"\n"
+	    "t.json:8:34: services.b.listen[1]: \"127.0.0.1:80\" is already a "
+	    "listen address of service \"a\"\n");
+	free(errtext);
+}
+END_TEST
+
+/* The locator on its own: nesting, escapes and missing places. */
 /* The locator on its own: nesting, escapes and missing places. */
 static const char locate_text[] =
     "{\"a\": [1, {\"b\\\"]\": \"}\"}, [[], {\"c\": 2}]],\n"
@@ -1038,6 +1258,14 @@ config_suite(void)
 	tcase_add_test(tc, reports_every_error_in_file_order);
 	tcase_add_test(tc, locates_keys_written_with_escapes);
 	tcase_add_test(tc, keeps_one_error_on_one_line);
+	tcase_add_test(tc, reports_each_duplicate_against_the_first);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bounds");
+	tcase_add_loop_test(tc, bounds_every_string, 0, NELEM(bound_cases));
+	tcase_add_test(tc, refuses_an_overlong_address_without_quoting_it);
+	tcase_add_loop_test(tc, bounds_every_walked_array, 0,
+	    NELEM(count_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("loads");
