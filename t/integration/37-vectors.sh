@@ -87,6 +87,11 @@ while read -r file want rule; do
 done <"$V/INDEX"
 note "$n vectors, $bad wrong"
 [ "$n" -gt 0 ] || fail "$V/INDEX lists no vectors"
+for f in "$V"/*.backend; do
+	[ -e "$f" ] || continue
+	grep -q " backend=${f##*/} " "$V/INDEX" ||
+	    fail "${f##*/} is named by no line of INDEX"
+done
 kill -0 "$WEIR_PID" || fail "weir master died"
 stop_weir
 checked=$(strict_backend check "$SEEN") ||
