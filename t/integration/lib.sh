@@ -345,6 +345,24 @@ EOF
 	fi
 }
 
+# start_strict_backend PORT DIR: a backend that answers each request with
+# 200 if it is strictly unambiguous, and records every byte it receives,
+# per connection, under DIR (backends/strict_backend.py says what it
+# accepts; "strict_backend check DIR" judges the recording afterwards).
+strict_backend()
+{
+	python3 "$FIXTURES/strict_backend.py" "$@"
+}
+start_strict_backend()
+{
+	mkdir -p "$2"
+	python3 "$FIXTURES/strict_backend.py" serve "$1" "$2" \
+	    >>"$T/strict-backend-$1.log" 2>&1 &
+	LAST_PID=$!
+	track "$LAST_PID"
+	wait_port "$1" 10 "$LAST_PID"
+}
+
 # start_blackhole PORT: a backend that accepts and reads but never answers.
 start_blackhole()
 {

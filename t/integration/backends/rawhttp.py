@@ -7,6 +7,10 @@ as given, then reads until the server closes or --timeout seconds pass. With
 "STATUS nnn", "HEADER name: value" lines, "BODYLEN n" and "BODY text"
 (newlines escaped as \\n), and finally "END closed" or "END open" and
 "ELAPSED_MS n". Without --parse it writes the received bytes to stdout.
+--one stops reading after the first final response framed by its length.
+--split N sends the first N bytes, waits --split-delay seconds, then sends
+the rest; --tell-reset says "END reset" rather than "END closed" when the
+connection ended with a reset.
 """
 import argparse
 import socket
@@ -71,6 +75,20 @@ def parse_responses(data, head_only_count=0):
             return
 
 
+def has_final_response(data):
+    """Whether <data> holds a whole final response whose end its framing
+    says (so reading on would only wait for the next one)."""
+    for status, headers, _, complete in parse_responses(data):
+        if status is None or not complete:
+            return False
+        if status < 200:
+            continue
+        names = {n.lower() for n, _ in headers}
+        return status in (204, 304) or "content-length" in names or \
+            "transfer-encoding" in names
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("port", type=int)
@@ -84,6 +102,14 @@ def main():
     ap.add_argument("--parse", action="store_true")
     ap.add_argument("--shut-wr", action="store_true",
                     help="half-close after sending")
+    ap.add_argument("--split", type=int, default=0,
+                    help="send this many bytes first, the rest later")
+    ap.add_argument("--split-delay", type=float, default=0.5)
+    ap.add_argument("--one", action="store_true",
+                    help="stop reading after one complete final response "
+                         "framed by Content-Length or chunked")
+    ap.add_argument("--tell-reset", action="store_true",
+                    help='say "END reset" for a connection reset')
     args = ap.parse_args()
 
     if args.file:
@@ -94,11 +120,20 @@ def main():
 
     s = socket.create_connection((args.host, args.port), timeout=args.timeout)
     start = time.monotonic()
-    s.sendall(req)
+    if 0 < args.split < len(req):
+        s.sendall(req[:args.split])
+        time.sleep(args.split_delay)
+        try:
+            s.sendall(req[args.split:])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    else:
+        s.sendall(req)
     if args.shut_wr:
         s.shutdown(socket.SHUT_WR)
     data = b""
     closed = False
+    was_reset = False
     deadline = start + args.timeout
     while True:
         left = deadline - time.monotonic()
@@ -111,11 +146,14 @@ def main():
             break
         except ConnectionResetError:
             closed = True
+            was_reset = True
             break
         if not chunk:
             closed = True
             break
         data += chunk
+        if args.one and has_final_response(data):
+            break
     elapsed = int((time.monotonic() - start) * 1000)
     s.close()
 
@@ -135,7 +173,10 @@ def main():
         out.append("BODY %s" % text)
         if not complete:
             out.append("INCOMPLETE")
-    out.append("END %s" % ("closed" if closed else "open"))
+    if was_reset and args.tell_reset:
+        out.append("END reset")
+    else:
+        out.append("END %s" % ("closed" if closed else "open"))
     out.append("ELAPSED_MS %d" % elapsed)
     print("\n".join(out))
     return 0
