@@ -10,7 +10,9 @@
  *   shm_backend     counters: workers (atomic adds); admin_state: master;
  *                   health fields: health checker
  *   shm_service     workers (atomic adds)
- *   shm_worker      the master writes pid/started; the worker its counters
+ *   shm_worker      the master writes pid/started and clears the rest
+ *                   before a worker starts and after it dies; the worker
+ *                   its counters and is_accepting
  *
  * Counters are single shared relaxed atomics: readers sum nothing and never
  * see one worker's share as the whole.
@@ -21,7 +23,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	1
+#define SHM_LAYOUT_VERSION	2
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -72,6 +74,10 @@ struct shm_worker {
 	uint64_t	accepted;	/* connections accepted, ever */
 	uint64_t	active;		/* client connections open now */
 	uint64_t	requests;
+	uint32_t	is_accepting;	/* 1 while it waits on its
+					   listeners (not paused, not
+					   draining); the master clears it */
+	uint32_t	pad;
 };
 
 struct shm_pool {
