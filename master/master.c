@@ -140,6 +140,7 @@ start_child(struct master *m, struct generation *g, struct child *ch)
 		sw = &g->shm.workers[ch->slot];
 		shm_store(&sw->active, 0);
 		shm_store(&sw->is_accepting, 0);
+		shm_held_clear(&g->shm, ch->slot);
 	}
 	pid = spawn_child(m, g, ch);
 	ch->respawn_at_ms = 0;
@@ -316,6 +317,7 @@ reap(struct master *m)
 			shm_store(&g->shm.workers[ch->slot].pid, 0);
 			shm_store(&g->shm.workers[ch->slot].is_accepting, 0);
 			shm_store(&g->shm.workers[ch->slot].active, 0);
+			shm_held_clear(&g->shm, ch->slot);
 		}
 		if (m->is_stopping || g != m->cur)
 			continue;

@@ -145,6 +145,7 @@ setup(struct worker *w, const int *pokes, const struct listen_fd *fds,
 		goto nomem;
 
 	w->nbackends = w->shm->hdr->nbackends;
+	w->held = shm_held_row(w->shm, w->id);
 	w->backends = calloc(w->nbackends, sizeof(*w->backends));
 	/* One in use per connection at most, and as many parked idle. */
 	if (w->backends == NULL ||

@@ -95,6 +95,8 @@ struct worker {
 
 	struct backend_rt	*backends;	/* owned, shm->hdr->nbackends */
 	size_t			 nbackends;
+	uint64_t		*held;		/* this worker's row of the
+						   segment's held counts */
 	struct balance_pool	*pools;		/* owned, one per pool */
 	size_t			 npools;
 	struct conn_queue	*queues;	/* owned, one per pool */
@@ -123,5 +125,19 @@ int	worker_watch(struct worker *w, int fd, uint32_t events, struct ev *ev);
 
 /* A fast xorshift for random balancing; not for anything secret. */
 uint32_t worker_rand(struct worker *w);
+
+/* This worker's count of requests in flight to backend <b>, in the shm. */
+static inline uint64_t *
+worker_held_backend(const struct worker *w, size_t b)
+{
+	return &w->held[b];
+}
+
+/* This worker's count of client connections open on service <svc>. */
+static inline uint64_t *
+worker_held_service(const struct worker *w, size_t svc)
+{
+	return &w->held[w->nbackends + svc];
+}
 
 #endif
