@@ -61,6 +61,7 @@
 enum accept_mode {
 	ACCEPT_WOKEN = 0,	/* the listener was reported: balance */
 	ACCEPT_TOLD,		/* another worker handed over: take one first */
+	ACCEPT_LAST,		/* leaving: take what is queued, no balance */
 };
 
 static void
@@ -233,10 +234,10 @@ accept_some(struct worker *w, struct listener *l, enum accept_mode mode)
 
 	l->has_more = false;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if (w->is_draining || l->is_paused)
+		if (l->is_paused || (w->is_draining && mode != ACCEPT_LAST))
 			return;
-		if ((taken > 0 || mode == ACCEPT_WOKEN) &&
-		    (to = over_share(w)) != -1) {
+		if (mode != ACCEPT_LAST && (taken > 0 ||
+		    mode == ACCEPT_WOKEN) && (to = over_share(w)) != -1) {
 			hand_over(w, to);
 			return;
 		}
@@ -265,8 +266,10 @@ accept_some(struct worker *w, struct listener *l, enum accept_mode mode)
 			hand_over(w, to);
 		return;
 	}
-	l->has_more = true;
-	w->is_accept_pending = true;
+	if (mode != ACCEPT_LAST) {
+		l->has_more = true;
+		w->is_accept_pending = true;
+	}
 }
 
 /* Everything queued on every listener, taking one of each first. */
@@ -349,6 +352,10 @@ accept_stop(struct worker *w)
 {
 	size_t	i;
 
+	/* The kernel may have told only this worker about a connection
+	   that arrived as it was woken: serve it rather than strand it. */
+	for (i = 0; i < w->nlisteners; i++)
+		accept_some(w, &w->listeners[i], ACCEPT_LAST);
 	pause_listeners(w);
 	timer_cancel(&w->timers, &w->resume_accept);
 	timer_cancel(&w->timers, &w->accept_check);

@@ -35,7 +35,10 @@ void	accept_told(struct worker *w);
  */
 void	accept_continue(struct worker *w);
 
-/* Graceful stop: leaves every listener for good and closes its socket. */
+/*
+ * Graceful stop: takes what is queued (the kernel may have told only this
+ * worker about it), then leaves every listener for good and closes it.
+ */
 void	accept_stop(struct worker *w);
 
 /* Closes the listening sockets still open and frees the listener array. */
