@@ -39,6 +39,7 @@ struct shm_plan {
 	uint64_t	pools_off;
 	uint64_t	backends_off;
 	uint64_t	services_off;
+	uint64_t	held_off;
 	uint64_t	size;
 };
 
@@ -62,7 +63,10 @@ plan_layout(struct shm_plan *p, uint64_t nworkers, uint64_t npools,
 	off = align_up(off + nbackends * sizeof(struct shm_backend));
 	p->services_off = off;
 	off = align_up(off + nservices * sizeof(struct shm_service));
-	p->size = off;
+	/* Each worker's row on cache lines of its own: only it writes. */
+	p->held_off = off;
+	off += nworkers * align_up((nbackends + nservices) * sizeof(uint64_t));
+	p->size = align_up(off);
 }
 
 /* Points the section pointers of <s> into its mapping, per its header. */
@@ -76,6 +80,7 @@ set_sections(struct shm *s)
 	s->pools = (struct shm_pool *)(base + s->hdr->pools_off);
 	s->backends = (struct shm_backend *)(base + s->hdr->backends_off);
 	s->services = (struct shm_service *)(base + s->hdr->services_off);
+	s->held = (uint64_t *)(base + s->hdr->held_off);
 }
 
 /* Copies <src> into a fixed name field, cut to fit; NULL gives "". */
@@ -259,7 +264,6 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 		nb->weight = weight;
 		nb->is_backup = is_backup;
 		nb->max_conns = max_conns;
-		nb->active = 0;
 		nb->passive_fails = 0;
 		if (nb->check_seq & 1)
 			nb->check_seq++;
@@ -384,6 +388,7 @@ shm_create(struct shm *s, const char *path, const struct config *cfg,
 	s->hdr->pools_off = plan.pools_off;
 	s->hdr->backends_off = plan.backends_off;
 	s->hdr->services_off = plan.services_off;
+	s->hdr->held_off = plan.held_off;
 	set_sections(s);
 	fill_segment(s, cfg, nworkers, (uint32_t)nbackends);
 	if (from != NULL)
@@ -402,6 +407,55 @@ fail:
 	close(fd);
 	unlink(tmp);
 	return -1;
+}
+
+/* Distance in uint64_t from one worker's held row to the next. */
+static uint64_t
+held_stride(const struct shm_header *h)
+{
+	return align_up(((uint64_t)h->nbackends + h->nservices) *
+	    sizeof(uint64_t)) / sizeof(uint64_t);
+}
+
+bool
+shm_held_fits(const struct shm_header *h, uint64_t total)
+{
+	uint64_t	stride = held_stride(h);
+
+	if (h->held_off > total || h->held_off % SHM_ALIGN != 0)
+		return false;
+	return stride == 0 ||
+	    h->nworkers <= (total - h->held_off) / sizeof(uint64_t) / stride;
+}
+
+uint64_t *
+shm_held_row(const struct shm *s, unsigned worker)
+{
+	return s->held + (uint64_t)worker * held_stride(s->hdr);
+}
+
+void
+shm_held_clear(const struct shm *s, unsigned worker)
+{
+	uint64_t	*row = shm_held_row(s, worker);
+	uint64_t	 i, n = (uint64_t)s->hdr->nbackends + s->hdr->nservices;
+
+	for (i = 0; i < n; i++)
+		shm_store(&row[i], 0);
+}
+
+uint64_t
+shm_held_sum(const struct shm_header *h, const uint64_t *held,
+    uint64_t column)
+{
+	uint64_t	stride = held_stride(h), sum = 0;
+	uint32_t	i;
+
+	if (held == NULL || column >= (uint64_t)h->nbackends + h->nservices)
+		return 0;
+	for (i = 0; i < h->nworkers; i++)
+		sum += shm_load(&held[i * stride + column]);
+	return sum;
 }
 
 /* True when <count> items of <size> bytes at <off> lie inside <total>. */
@@ -496,7 +550,8 @@ shm_attach(struct shm *s, const char *path, char *err, size_t errlen)
 	    !section_fits(h->backends_off, h->nbackends,
 	    sizeof(struct shm_backend), h->size) ||
 	    !section_fits(h->services_off, h->nservices,
-	    sizeof(struct shm_service), h->size)) {
+	    sizeof(struct shm_service), h->size) ||
+	    !shm_held_fits(h, h->size)) {
 		snprintf(err, errlen, "%s: corrupt segment header "
 		    "(sections outside the file)", path);
 		goto fail;

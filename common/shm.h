@@ -22,6 +22,7 @@ struct shm {
 	struct shm_pool		*pools;
 	struct shm_backend	*backends;
 	struct shm_service	*services;
+	uint64_t		*held;	/* nworkers rows, see shm_layout.h */
 };
 
 /*
@@ -45,6 +46,48 @@ int	shm_attach(struct shm *s, const char *path, char *err, size_t errlen);
 /* Unmaps.  Harmless on an unmapped <s>. */
 void	shm_detach(struct shm *s);
 
+/*
+ * True when the held rows that header <h> describes lie inside a segment
+ * of <total> bytes (the other sections are checked by shm_attach()).
+ */
+bool		 shm_held_fits(const struct shm_header *h, uint64_t total);
+
+/*
+ * Worker <worker>'s row of what it holds now: nbackends requests-in-flight
+ * counts, then nservices client-connection counts.  Only that worker
+ * writes it (shm_own_add), and the master when the worker is not running.
+ */
+uint64_t	*shm_held_row(const struct shm *s, unsigned worker);
+
+/*
+ * Zeroes worker <worker>'s held row: the master does, while that worker is
+ * not running (before its fork, after it is reaped).
+ */
+void		 shm_held_clear(const struct shm *s, unsigned worker);
+
+/*
+ * The sum over every worker's row of column <column> of the held rows at
+ * <held>, laid out as header <h> says: backend b is column b, service i
+ * is column nbackends + i.  0 for a column out of range or a NULL <held>.
+ * Works on the live segment and on a copy of it (weirctl).
+ */
+uint64_t	 shm_held_sum(const struct shm_header *h, const uint64_t *held,
+		    uint64_t column);
+
+/* Requests in flight to backend <b> now, all workers together. */
+static inline uint64_t
+shm_backend_active(const struct shm *s, uint32_t b)
+{
+	return shm_held_sum(s->hdr, s->held, b);
+}
+
+/* Client connections open on service <svc> now, all workers together. */
+static inline uint64_t
+shm_service_active(const struct shm *s, uint32_t svc)
+{
+	return shm_held_sum(s->hdr, s->held, (uint64_t)s->hdr->nbackends + svc);
+}
+
 /* Index of the first backend of pool <pool> in the segment. */
 static inline struct shm_backend *
 shm_pool_backends(const struct shm *s, uint32_t pool)
@@ -57,6 +100,10 @@ shm_pool_backends(const struct shm *s, uint32_t pool)
 #define shm_sub(p, v)	__atomic_fetch_sub((p), (v), __ATOMIC_RELAXED)
 #define shm_load(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
 #define shm_store(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+/* Add to a counter only the calling process writes: no locked
+   instruction, and readers still never see a torn value. */
+#define shm_own_add(p, v)	shm_store((p), shm_load(p) + (v))
+#define shm_own_sub(p, v)	shm_store((p), shm_load(p) - (v))
 
 /*
  * True when <b> may be given new requests as the operator and the health

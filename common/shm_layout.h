@@ -10,10 +10,18 @@
  *   shm_backend     counters: workers (atomic adds); admin_state: master;
  *                   health fields: health checker
  *   shm_service     workers (atomic adds)
- *   shm_worker      the master writes pid/started; the worker its counters
+ *   shm_worker      the master writes pid/started and clears the rest
+ *                   before a worker starts and after it dies; the worker
+ *                   its counters and is_accepting
+ *   held rows       worker w writes row w only; the master zeroes it
+ *                   before the worker starts and once it is reaped
  *
  * Counters are single shared relaxed atomics: readers sum nothing and never
- * see one worker's share as the whole.
+ * see one worker's share as the whole.  Gauges of what is open now are the
+ * exception: a worker killed with SIGKILL cannot give back what it held,
+ * so each worker keeps its own in the "held" rows and readers add the
+ * rows up (shm_backend_active(), shm_service_active()).  The master zeroes
+ * the row of a dead worker, and the counts it held are gone with it.
  */
 #ifndef WEIR_COMMON_SHM_LAYOUT_H
 #define WEIR_COMMON_SHM_LAYOUT_H
@@ -21,7 +29,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	2
+#define SHM_LAYOUT_VERSION	3
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -57,6 +65,10 @@ struct shm_header {
 	uint64_t	pools_off;
 	uint64_t	backends_off;
 	uint64_t	services_off;
+	/* nworkers rows of (nbackends + nservices) uint64_t: what each
+	   worker holds now, requests in flight per backend then client
+	   connections per service */
+	uint64_t	held_off;
 	char		config_path[256];
 	/* The last reload (HUP): written by the master into the segment
 	   that serves after it (the new one, or the old one on failure). */
@@ -72,6 +84,10 @@ struct shm_worker {
 	uint64_t	accepted;	/* connections accepted, ever */
 	uint64_t	active;		/* client connections open now */
 	uint64_t	requests;
+	uint32_t	is_accepting;	/* 1 while it waits on its
+					   listeners (not paused, not
+					   draining); the master clears it */
+	uint32_t	pad;
 };
 
 struct shm_pool {
@@ -100,7 +116,6 @@ struct shm_backend {
 					   workers may set DOWN (passive) */
 	uint32_t	is_backup;
 	uint32_t	max_conns;	/* 0 = unlimited */
-	uint64_t	active;
 	uint64_t	requests;
 	uint64_t	responses[SHM_NCLASSES];
 	uint64_t	errors;		/* connect failures, bad responses */
@@ -138,7 +153,6 @@ struct shm_service {
 	uint32_t	nlisten;
 	uint32_t	pad;
 	char		listen[SHM_MAX_LISTEN][SHM_NAME_MAX];	/* as written */
-	uint64_t	active;
 	uint64_t	requests;
 	uint64_t	responses[SHM_NCLASSES];
 	uint64_t	bytes_in;	/* from clients */

@@ -427,7 +427,7 @@ stats_services(FILE *out, const struct snapshot *snap,
 		c = 0;
 		cell(r, c++, "%.*s", SHM_NAME_MAX, sv->name);
 		listen_text(r->cells[c++], CELL_MAX, sv);
-		cell(r, c++, "%" PRIu64, sv->active);
+		cell(r, c++, "%" PRIu64, snapshot_service_active(snap, i));
 		cell(r, c++, "%" PRIu64, sv->requests);
 		if (has_rates)
 			format_rate(r->cells[c++], CELL_MAX, sv->requests,
@@ -579,7 +579,8 @@ stats_backends(FILE *out, const struct snapshot *snap,
 			cell(r, c++, "  %.*s", SHM_NAME_MAX, b->address);
 			cell(r, c++, "%s", snapshot_backend_state(b));
 			cell(r, c++, "%" PRIu32, b->weight);
-			cell(r, c++, "%" PRIu64, b->active);
+			cell(r, c++, "%" PRIu64,
+			    snapshot_backend_active(snap, idx));
 			cell(r, c++, "%" PRIu64, b->requests);
 			if (has_rates)
 				format_rate(r->cells[c++], CELL_MAX,
@@ -684,7 +685,7 @@ round_us(double ms)
  * are off.
  */
 static json_t *
-json_backend(const struct shm_backend *b)
+json_backend(const struct shm_backend *b, uint64_t active)
 {
 	char	detail[sizeof(b->check_detail)];
 
@@ -694,7 +695,7 @@ json_backend(const struct shm_backend *b)
 	    "address", b->address, strnlen(b->address, SHM_NAME_MAX),
 	    "state", snapshot_backend_state(b),
 	    "weight", (json_int_t)b->weight,
-	    "active", jint(b->active),
+	    "active", jint(active),
 	    "requests", jint(b->requests),
 	    "errors", jint(b->errors),
 	    "responses", json_classes(b->responses),
@@ -727,7 +728,9 @@ json_pools(const struct snapshot *snap)
 			goto fail;
 		for (j = 0; j < p->nbackends; j++)
 			if (json_array_append_new(backends, json_backend(
-			    &snap->backends[p->first_backend + j])) == -1) {
+			    &snap->backends[p->first_backend + j],
+			    snapshot_backend_active(snap,
+			    p->first_backend + j))) == -1) {
 				json_decref(backends);
 				goto fail;
 			}
@@ -764,7 +767,8 @@ json_services(const struct snapshot *snap)
 			goto fail;
 		if ((listen = seg_listen(sv)) != NULL)
 			json_object_set_new(o, "listen", listen);
-		json_object_set_new(o, "active", jint(sv->active));
+		json_object_set_new(o, "active",
+		    jint(snapshot_service_active(snap, i)));
 		json_object_set_new(o, "requests", jint(sv->requests));
 		json_object_set_new(o, "responses",
 		    json_classes(sv->responses));
@@ -995,7 +999,7 @@ prom_services(FILE *out, const struct snapshot *snap)
 	for (i = 0; i < snap->hdr->nservices; i++)
 		prom_service(out, &snap->services[i],
 		    "weir_service_active_connections", NULL,
-		    snap->services[i].active);
+		    snapshot_service_active(snap, i));
 	prom_help(out, "weir_service_requests_total", "counter",
 	    "Requests received.");
 	for (i = 0; i < snap->hdr->nservices; i++)
@@ -1039,9 +1043,6 @@ prom_backends(FILE *out, const struct snapshot *snap)
 		const char	*help;
 		size_t		 off;
 	} counters[] = {
-		{ "weir_backend_active_connections", "gauge",
-		    "Requests in flight now.",
-		    offsetof(struct shm_backend, active) },
 		{ "weir_backend_requests_total", "counter",
 		    "Requests sent.", offsetof(struct shm_backend, requests) },
 		{ "weir_backend_errors_total", "counter",
@@ -1084,6 +1085,12 @@ prom_backends(FILE *out, const struct snapshot *snap)
 	for (i = 0; i < snap->hdr->nbackends; i++)
 		prom_backend(out, snap, &snap->backends[i],
 		    "weir_backend_weight", NULL, snap->backends[i].weight);
+	prom_help(out, "weir_backend_active_connections", "gauge",
+	    "Requests in flight now.");
+	for (i = 0; i < snap->hdr->nbackends; i++)
+		prom_backend(out, snap, &snap->backends[i],
+		    "weir_backend_active_connections", NULL,
+		    snapshot_backend_active(snap, i));
 	for (c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
 		prom_help(out, counters[c].name, counters[c].type,
 		    counters[c].help);

@@ -133,6 +133,8 @@ snapshot_take(struct snapshot *snap, const char *path, char *err,
 	    (base + snap->hdr->backends_off);
 	snap->services = (const struct shm_service *)
 	    (base + snap->hdr->services_off);
+	snap->held = shm_held_fits(hdr, snap->size) ?
+	    (const uint64_t *)(base + hdr->held_off) : NULL;
 	snap->now_unix = (int64_t)time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snap->mono_ms = (uint64_t)ts.tv_sec * 1000 +
@@ -212,6 +214,19 @@ snapshot_pool_state(const struct snapshot *snap, const struct shm_pool *p)
 	if (!shm_none_usable(&snap->backends[p->first_backend], p->nbackends))
 		return "up";
 	return p->when_all_down == WHEN_ALL_DOWN_PANIC ? "panic" : "down";
+}
+
+uint64_t
+snapshot_backend_active(const struct snapshot *snap, uint32_t b)
+{
+	return shm_held_sum(snap->hdr, snap->held, b);
+}
+
+uint64_t
+snapshot_service_active(const struct snapshot *snap, uint32_t svc)
+{
+	return shm_held_sum(snap->hdr, snap->held,
+	    (uint64_t)snap->hdr->nbackends + svc);
 }
 
 /* Seconds the master has been up at the time of <snap>, never negative. */

@@ -20,6 +20,8 @@ struct snapshot {
 	const struct shm_pool	*pools;		/* into copy */
 	const struct shm_backend *backends;	/* into copy */
 	const struct shm_service *services;	/* into copy */
+	const uint64_t		*held;		/* into copy; NULL when the
+						   header places it outside */
 	char			 path[4096];	/* the segment file */
 	int64_t			 now_unix;	/* when it was taken */
 	uint64_t		 mono_ms;	/* the same, CLOCK_MONOTONIC */
@@ -52,6 +54,13 @@ const char	*snapshot_when_all_down_name(uint32_t when_all_down);
 /* "up", or with no backend enabled and up, "down" (503) or "panic". */
 const char	*snapshot_pool_state(const struct snapshot *snap,
 		    const struct shm_pool *p);
+
+/* Requests in flight to backend <b>: every worker's held count added. */
+uint64_t	 snapshot_backend_active(const struct snapshot *snap, uint32_t b);
+
+/* Client connections open on service <svc>, all workers together. */
+uint64_t	 snapshot_service_active(const struct snapshot *snap,
+		    uint32_t svc);
 
 /* Seconds from the master's start to when <snap> was taken. */
 int64_t		 snapshot_uptime(const struct snapshot *snap);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -130,9 +131,17 @@ child_name(const struct child *ch, char *buf, size_t len)
 static void
 start_child(struct master *m, struct generation *g, struct child *ch)
 {
-	char	name[32];
-	pid_t	pid;
+	struct shm_worker	*sw = NULL;
+	char			 name[32];
+	pid_t			 pid;
 
+	/* Before the fork: from then on the worker writes its counts. */
+	if (ch->role == CHILD_WORKER) {
+		sw = &g->shm.workers[ch->slot];
+		shm_store(&sw->active, 0);
+		shm_store(&sw->is_accepting, 0);
+		shm_held_clear(&g->shm, ch->slot);
+	}
 	pid = spawn_child(m, g, ch);
 	ch->respawn_at_ms = 0;
 	if (pid == -1) {
@@ -141,12 +150,9 @@ start_child(struct master *m, struct generation *g, struct child *ch)
 	}
 	ch->pid = pid;
 	ch->started_ms = clock_update();
-	if (ch->role == CHILD_WORKER) {
-		struct shm_worker *sw = &g->shm.workers[ch->slot];
-
+	if (sw != NULL) {
 		shm_store(&sw->pid, (int64_t)pid);
 		shm_store(&sw->started_unix, (int64_t)time(NULL));
-		shm_store(&sw->active, 0);
 	}
 	log_debug("%s (generation %llu) started, pid %ld",
 	    child_name(ch, name, sizeof(name)),
@@ -190,8 +196,14 @@ master_retire_generation(struct master *m, struct generation *g)
 void
 master_free_generation(struct generation *g)
 {
+	unsigned	i;
+
 	if (g == NULL)
 		return;
+	for (i = 0; g->pokes != NULL && i < g->nworkers; i++)
+		if (g->pokes[i] != -1)
+			close(g->pokes[i]);
+	free(g->pokes);
 	shm_detach(&g->shm);
 	free(g->fds);
 	free(g->children);
@@ -301,8 +313,11 @@ reap(struct master *m)
 			continue;
 		ch->pid = 0;
 		if (ch->role == CHILD_WORKER) {
+			/* What it held is gone with it. */
 			shm_store(&g->shm.workers[ch->slot].pid, 0);
+			shm_store(&g->shm.workers[ch->slot].is_accepting, 0);
 			shm_store(&g->shm.workers[ch->slot].active, 0);
+			shm_held_clear(&g->shm, ch->slot);
 		}
 		if (m->is_stopping || g != m->cur)
 			continue;
@@ -599,10 +614,20 @@ generation_new(struct master *m, struct config *cfg, struct tls_set *tls,
 	g->nchildren = g->nworkers + (needs_health(cfg) ? 1 : 0);
 	g->children = calloc(g->nchildren, sizeof(*g->children));
 	g->fds = calloc(nls, sizeof(*g->fds));
-	if (g->children == NULL || (nls > 0 && g->fds == NULL)) {
+	g->pokes = calloc(g->nworkers, sizeof(*g->pokes));
+	if (g->children == NULL || (nls > 0 && g->fds == NULL) ||
+	    g->pokes == NULL) {
 		log_error("out of memory");
 		goto fail;
 	}
+	for (i = 0; i < g->nworkers; i++)
+		g->pokes[i] = -1;
+	for (i = 0; i < g->nworkers; i++)
+		if ((g->pokes[i] = eventfd(0, EFD_CLOEXEC |
+		    EFD_NONBLOCK)) == -1) {
+			log_error("eventfd: %s", strerror(errno));
+			goto fail;
+		}
 	for (i = 0; i < g->nchildren; i++) {
 		g->children[i].role = i < g->nworkers ? CHILD_WORKER :
 		    CHILD_HEALTH;
@@ -621,6 +646,10 @@ generation_new(struct master *m, struct config *cfg, struct tls_set *tls,
 	g->tls = tls;
 	return g;
 fail:
+	for (i = 0; g->pokes != NULL && i < g->nworkers; i++)
+		if (g->pokes[i] != -1)
+			close(g->pokes[i]);
+	free(g->pokes);
 	free(g->children);
 	free(g->fds);
 	free(g);

@@ -45,6 +45,9 @@ struct generation {
 	struct shm		 shm;		/* owned mapping */
 	struct listen_fd	*fds;		/* owned: what its workers serve */
 	size_t			 nfds;
+	int			*pokes;		/* owned: an eventfd per worker
+						   slot, for handing new
+						   connections over */
 	struct child		*children;	/* owned: workers, then the
 						   health checker if any */
 	unsigned		 nchildren;

@@ -101,6 +101,20 @@ reset_signals(void)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* The hand-over eventfds of generations other than <keep> (all of them
+   when NULL) are not this child's business. */
+static void
+close_pokes(const struct master *m, const struct generation *keep)
+{
+	const struct generation	*g;
+	unsigned		 i;
+
+	for (g = m->cur; g != NULL; g = g == m->cur ? m->retired : g->next)
+		if (g != keep)
+			for (i = 0; i < g->nworkers; i++)
+				close(g->pokes[i]);
+}
+
 pid_t
 spawn_child(struct master *m, struct generation *g, const struct child *ch)
 {
@@ -143,14 +157,17 @@ spawn_child(struct master *m, struct generation *g, const struct child *ch)
 		/* The checker needs none of the listening sockets. */
 		for (i = 0; i < m->nlisteners; i++)
 			close(m->listeners[i].fd);
+		close_pokes(m, NULL);
 		if (drop_privileges(m) == -1)
 			_exit(2);
 		reset_signals();
 		_exit(health_main(g->cfg, &g->shm));
 	}
+	close_pokes(m, g);
 	if (drop_privileges(m) == -1)
 		_exit(2);
 	reset_signals();
-	rv = worker_main(g->cfg, &g->shm, g->tls, ch->slot, g->fds, g->nfds);
+	rv = worker_main(g->cfg, &g->shm, g->tls, ch->slot, g->pokes, g->fds,
+	    g->nfds);
 	_exit(rv);
 }

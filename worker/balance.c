@@ -3,7 +3,7 @@
  * walked with one shared counter per pool, so N workers together make one
  * rotation instead of N interleaved ones and no lock is needed; random
  * starts that walk at a random place, which makes it weighted too.
- * leastconn compares the shared active counts, source and uri walk a
+ * leastconn compares the requests in flight, source and uri walk a
  * consistent-hash ring from the key's point.  Every method passes over
  * what cannot take the request and falls back to backups only when no
  * primary is usable.  A pool in panic (when_all_down) is balanced the
@@ -228,9 +228,10 @@ usable(const struct shm_backend *sb, uint32_t idx, const struct walk *wk)
 }
 
 static bool
-has_room(const struct shm_backend *sb)
+has_room(const struct worker *w, const struct shm_backend *sb, uint32_t idx)
 {
-	return sb->max_conns == 0 || shm_load(&sb->active) < sb->max_conns;
+	return sb->max_conns == 0 ||
+	    shm_backend_active(w->shm, idx) < sb->max_conns;
 }
 
 /*
@@ -272,7 +273,7 @@ walk_order(struct worker *w, const struct pool_conf *pc,
 		if (!usable(sb, idx, wk))
 			continue;
 		wk->any = true;
-		if (!has_room(sb))
+		if (!has_room(w, sb, idx))
 			continue;
 		if (!slowstart_admits(w, pc, sb)) {
 			/* Keep it in mind in case nobody else can. */
@@ -302,13 +303,17 @@ walk_ring(struct worker *w, const struct chash *ring, uint64_t key,
 		if (!usable(sb, idx, wk))
 			continue;
 		wk->any = true;
-		if (has_room(sb))
+		if (has_room(w, sb, idx))
 			return (int)idx;
 	}
 	return BALANCE_NONE;
 }
 
-/* Fewest active connections per unit of weight; ties rotate. */
+/*
+ * Fewest requests in flight per unit of weight; ties rotate.  The counts
+ * are every worker's held rows added up, so a worker that was killed
+ * stops counting once the master has reaped it.
+ */
 static int
 least_conn(struct worker *w, const struct balance_pool *bp, bool backups,
     struct walk *wk)
@@ -330,9 +335,9 @@ least_conn(struct worker *w, const struct balance_pool *bp, bool backups,
 		    !usable(sb, idx, wk))
 			continue;
 		wk->any = true;
-		if (!has_room(sb))
+		if (!has_room(w, sb, idx))
 			continue;
-		active = shm_load(&sb->active);
+		active = shm_backend_active(w->shm, idx);
 		if (best == BALANCE_NONE || active * best_weight <
 		    best_active * pc->backends[i].weight) {
 			best = (int)idx;

@@ -504,7 +504,7 @@ attach_backend(struct conn *c, struct bconn *bc, bool is_reused)
 	c->b_readable = false;
 	/* A parked connection is writable; a new one says so via epoll. */
 	c->b_writable = is_reused;
-	shm_add(&backend_stats(c)->active, 1);
+	shm_own_add(worker_held_backend(c->w, (size_t)c->backend), 1);
 }
 
 /* Gives the backend socket up: parked for reuse when <keep>, else closed. */
@@ -513,7 +513,7 @@ detach_backend(struct conn *c, bool keep)
 {
 	if (c->bc == NULL)
 		return;
-	shm_sub(&backend_stats(c)->active, 1);
+	shm_own_sub(worker_held_backend(c->w, (size_t)c->backend), 1);
 	upstream_release(c->bc, keep);
 	c->bc = NULL;
 	c->b_readable = c->b_writable = false;
@@ -774,7 +774,7 @@ conn_close(struct conn *c)
 	cache_put(&head_cache, &c->in);
 	cache_put(&head_cache, &c->hdr);
 	cache_put(&body_cache, &c->bin);
-	shm_sub(&svc_stats(c)->active, 1);
+	shm_own_sub(worker_held_service(w, c->svc->index), 1);
 	shm_sub(&w->shm->workers[w->id].active, 1);
 	w->nactive--;
 	/* Released at the end of the loop turn: later events in this batch
@@ -2278,7 +2278,7 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	w->nactive++;
-	shm_add(&svc_stats(c)->active, 1);
+	shm_own_add(worker_held_service(w, c->svc->index), 1);
 	shm_add(&w->shm->workers[w->id].active, 1);
 	shm_add(&w->shm->workers[w->id].accepted, 1);
 	if (cache_get(&head_cache, &c->in) == -1 ||

@@ -1,10 +1,9 @@
 /*
  * worker_main(): the epoll loop.  Listening sockets are shared with every
- * other worker and registered with EPOLLEXCLUSIVE, so a new connection
- * wakes one worker instead of all of them.  Signals arrive through a
- * signalfd so that they are just another event: TERM leaves at once, QUIT
- * stops accepting and leaves when the last request is done, USR1 reopens
- * the logs.
+ * other worker; accept.c decides which worker takes a new connection.
+ * Signals arrive through a signalfd so that they are just another event:
+ * TERM leaves at once, QUIT stops accepting and leaves when the last
+ * request is done, USR1 reopens the logs.
  */
 #include "worker/worker.h"
 
@@ -24,19 +23,15 @@
 #include "common/log.h"
 #include "common/shm.h"
 #include "common/signals.h"
+#include "worker/accept.h"
 #include "worker/balance.h"
 #include "worker/conn.h"
 #include "worker/static.h"
 #include "worker/upstream.h"
 
 #define MAX_EVENTS	256
-/* Connections taken per wake-up of a listener, so one busy listener does
-   not starve the connections already open. */
-#define ACCEPT_BATCH	32
 /* How often requests queued for a backend slot look for one. */
 #define QUEUE_POLL_MS	10
-/* After EMFILE/ENFILE, how long accepting pauses. */
-#define ACCEPT_PAUSE_MS	100
 
 int
 worker_watch(struct worker *w, int fd, uint32_t events, struct ev *ev)
@@ -66,129 +61,14 @@ worker_rand(struct worker *w)
 }
 
 static void
-pause_listeners(struct worker *w)
-{
-	size_t	i;
-
-	for (i = 0; i < w->nlisteners; i++)
-		if (!w->listeners[i].is_paused) {
-			(void)epoll_ctl(w->epfd, EPOLL_CTL_DEL,
-			    w->listeners[i].fd, NULL);
-			w->listeners[i].is_paused = true;
-		}
-}
-
-static void
-resume_listeners(struct timer *t)
-{
-	struct worker	*w = (struct worker *)((char *)t -
-	    offsetof(struct worker, resume_accept));
-	size_t		 i;
-
-	if (w->is_draining)
-		return;
-	for (i = 0; i < w->nlisteners; i++)
-		if (w->listeners[i].is_paused &&
-		    worker_watch(w, w->listeners[i].fd,
-		    EPOLLIN | EPOLLEXCLUSIVE, &w->listeners[i].ev) == 0)
-			w->listeners[i].is_paused = false;
-}
-
-/*
- * EPOLLEXCLUSIVE wakes one waiter, but the kernel favours the same one, so
- * under load a single worker would take most connections.  A worker
- * holding clearly more than its share of the active connections (from the
- * shm, where every worker publishes its count) steps out of the accept
- * queue until it is back to its share.  The least loaded worker never
- * steps out, so someone always accepts.
- */
-static bool
-over_share(const struct worker *w)
-{
-	const struct shm_worker	*sw = w->shm->workers;
-	uint64_t		 total = 0, mine, fair;
-	unsigned		 i, n = w->shm->hdr->nworkers, alive = 0;
-
-	if (n < 2)
-		return false;
-	for (i = 0; i < n; i++)
-		if (shm_load(&sw[i].pid) != 0) {
-			total += shm_load(&sw[i].active);
-			alive++;
-		}
-	if (alive < 2)
-		return false;
-	mine = shm_load(&sw[w->id].active);
-	fair = total / alive;
-	return mine > fair + 2 + fair / 8;
-}
-
-static void
-balance_accept(struct worker *w)
-{
-	bool	over;
-
-	if (w->is_draining || timer_is_armed(&w->resume_accept))
-		return;
-	over = over_share(w);
-	if (over && !w->is_accept_yielding) {
-		pause_listeners(w);
-		w->is_accept_yielding = true;
-	} else if (!over && w->is_accept_yielding) {
-		w->is_accept_yielding = false;
-		resume_listeners(&w->resume_accept);
-	}
-}
-
-static void
-accept_some(struct worker *w, struct listener *l)
-{
-	struct sockaddr_storage	peer;
-	socklen_t		len;
-	int			fd, i;
-
-	for (i = 0; i < ACCEPT_BATCH && !w->is_draining; i++) {
-		len = sizeof(peer);
-		fd = accept4(l->fd, (struct sockaddr *)&peer, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE) {
-				log_warn("service %s: accept: %s; pausing "
-				    "%d ms (raise the fd limit)",
-				    l->svc->name, strerror(errno),
-				    ACCEPT_PAUSE_MS);
-				pause_listeners(w);
-				(void)timer_arm(&w->timers, &w->resume_accept,
-				    clock_now_ms() + ACCEPT_PAUSE_MS);
-			} else if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("service %s: accept: %s",
-				    l->svc->name, strerror(errno));
-			return;
-		}
-		conn_accept(w, fd, (struct sockaddr *)&peer, len, l->svc);
-		if (over_share(w))
-			break;
-	}
-}
-
-static void
 start_draining(struct worker *w)
 {
-	size_t	i;
-
 	if (w->is_draining)
 		return;
 	log_info("graceful stop: %zu connection(s) to finish",
 	    w->nactive);
 	w->is_draining = true;
-	pause_listeners(w);
-	/* The master keeps the listening sockets; ours can go. */
-	for (i = 0; i < w->nlisteners; i++) {
-		close(w->listeners[i].fd);
-		w->listeners[i].fd = -1;
-	}
+	accept_stop(w);
 	upstream_close_idle(w);
 	conn_drain_idle(w);
 }
@@ -224,7 +104,7 @@ dispatch(struct worker *w, struct epoll_event *e)
 
 	switch (ev->kind) {
 	case EV_LISTENER:
-		accept_some(w, (struct listener *)ev);
+		accept_ready(w, (struct listener *)ev);
 		break;
 	case EV_CLIENT:
 		conn_event((struct conn *)((char *)ev -
@@ -236,11 +116,15 @@ dispatch(struct worker *w, struct epoll_event *e)
 	case EV_SIGNAL:
 		on_signal(w);
 		break;
+	case EV_POKE:
+		accept_told(w);
+		break;
 	}
 }
 
 static int
-setup(struct worker *w, const struct listen_fd *fds, size_t nfds)
+setup(struct worker *w, const int *pokes, const struct listen_fd *fds,
+    size_t nfds)
 {
 	const struct config	*cfg = w->cfg;
 	size_t			 i, j, k;
@@ -259,13 +143,12 @@ setup(struct worker *w, const struct listen_fd *fds, size_t nfds)
 	    64) == -1 || conn_pool_init(w, cfg->max_connections) == -1 ||
 	    balance_init(w) == -1)
 		goto nomem;
-	timer_init(&w->resume_accept, resume_listeners);
 
 	w->nbackends = w->shm->hdr->nbackends;
+	w->held = shm_held_row(w->shm, w->id);
 	w->backends = calloc(w->nbackends, sizeof(*w->backends));
-	w->listeners = calloc(nfds, sizeof(*w->listeners));
 	/* One in use per connection at most, and as many parked idle. */
-	if (w->backends == NULL || w->listeners == NULL ||
+	if (w->backends == NULL ||
 	    upstream_init(w, 2 * (size_t)cfg->max_connections) == -1)
 		goto nomem;
 	for (i = 0, k = 0; i < cfg->npools; i++)
@@ -273,17 +156,8 @@ setup(struct worker *w, const struct listen_fd *fds, size_t nfds)
 			w->backends[k].conf = &cfg->pools[i].backends[j];
 			w->backends[k].pool = &cfg->pools[i];
 		}
-	for (i = 0; i < nfds; i++) {
-		struct listener *l = &w->listeners[i];
-
-		l->ev.kind = EV_LISTENER;
-		l->fd = fds[i].fd;
-		l->svc = &cfg->services[fds[i].service];
-		if (worker_watch(w, l->fd, EPOLLIN | EPOLLEXCLUSIVE,
-		    &l->ev) == -1)
-			return -1;
-	}
-	w->nlisteners = nfds;
+	if (accept_init(w, fds, nfds, pokes) == -1)
+		return -1;
 	w->rand_state = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^
 	    0x9e3779b9u;
 	if (w->rand_state == 0)
@@ -298,22 +172,17 @@ nomem:
 static void
 teardown(struct worker *w)
 {
-	size_t	i;
-
 	conn_close_all(w);
 	conn_release_closed(w);
 	upstream_close_idle(w);
 	upstream_free(w);
 	accesslog_close(&w->access);
-	for (i = 0; i < w->nlisteners; i++)
-		if (w->listeners[i].fd != -1)
-			close(w->listeners[i].fd);
+	accept_free(w);
 	conn_pool_free(w);
 	static_flush_cache();
 	balance_free(w);
 	timer_heap_free(&w->timers);
 	free(w->backends);
-	free(w->listeners);
 	if (w->sigfd != -1)
 		close(w->sigfd);
 	if (w->epfd != -1)
@@ -322,8 +191,8 @@ teardown(struct worker *w)
 
 int
 worker_main(const struct config *cfg, struct shm *shm,
-    const struct tls_set *tls, unsigned id, const struct listen_fd *fds,
-    size_t nfds)
+    const struct tls_set *tls, unsigned id, const int *pokes,
+    const struct listen_fd *fds, size_t nfds)
 {
 	struct worker		w;
 	struct epoll_event	events[MAX_EVENTS];
@@ -337,7 +206,7 @@ worker_main(const struct config *cfg, struct shm *shm,
 	w.epfd = w.sigfd = -1;
 	w.access.fd = -1;
 	clock_update();
-	if (setup(&w, fds, nfds) == -1 ||
+	if (setup(&w, pokes, fds, nfds) == -1 ||
 	    accesslog_open(&w.access, cfg->access_log,
 	    cfg->access_log_format == ACCESS_FORMAT_COMBINED) == -1) {
 		teardown(&w);
@@ -351,6 +220,8 @@ worker_main(const struct config *cfg, struct shm *shm,
 		   worker, which sends us no event: look again soon. */
 		if (w.nqueued > 0 && (timeout == -1 || timeout > QUEUE_POLL_MS))
 			timeout = QUEUE_POLL_MS;
+		if (w.is_accept_pending)
+			timeout = 0;
 		n = epoll_wait(w.epfd, events, MAX_EVENTS, timeout);
 		if (n == -1 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
@@ -361,11 +232,12 @@ worker_main(const struct config *cfg, struct shm *shm,
 		for (i = 0; i < n; i++)
 			dispatch(&w, &events[i]);
 		timer_run(&w.timers, clock_now_ms());
+		if (w.is_accept_pending)
+			accept_continue(&w);
 		if (w.nqueued > 0)
 			conn_dispatch_queued(&w);
 		conn_release_closed(&w);
 		accesslog_flush(&w.access);
-		balance_accept(&w);
 	}
 	if (w.is_draining && w.nactive == 0)
 		log_info("graceful stop: done");

@@ -34,6 +34,7 @@ enum ev_kind {
 	EV_CLIENT,
 	EV_BACKEND,
 	EV_SIGNAL,
+	EV_POKE,	/* another worker hands connections over */
 };
 
 struct ev {
@@ -51,6 +52,8 @@ struct listener {
 	int				 fd;
 	const struct service_conf	*svc;	/* borrowed from the config */
 	bool				 is_paused;	/* out of fds */
+	bool				 has_more;	/* a batch did not empty
+							   its queue */
 };
 
 /* Per backend (indexed like the shm backends): this worker's idle pool. */
@@ -73,6 +76,12 @@ struct worker {
 	size_t			 nlisteners;
 	struct timer_heap	 timers;
 	struct timer		 resume_accept;	/* after EMFILE */
+	const int		*pokes;		/* borrowed: one eventfd per
+						   worker slot (accept.c) */
+	struct ev		 poke_ev;
+	struct timer		 accept_check;	/* after handing over */
+	bool			 is_accept_pending;	/* see
+							   accept_continue() */
 
 	struct conn		*conns;		/* owned array */
 	size_t			 nconns;
@@ -86,6 +95,8 @@ struct worker {
 
 	struct backend_rt	*backends;	/* owned, shm->hdr->nbackends */
 	size_t			 nbackends;
+	uint64_t		*held;		/* this worker's row of the
+						   segment's held counts */
 	struct balance_pool	*pools;		/* owned, one per pool */
 	size_t			 npools;
 	struct conn_queue	*queues;	/* owned, one per pool */
@@ -93,25 +104,40 @@ struct worker {
 
 	struct accesslog	 access;
 	uint32_t		 rand_state;
-	bool			 is_accept_yielding;	/* over its share */
 	bool			 is_draining;	/* QUIT: no new connections */
 	bool			 is_stopping;	/* TERM: leave now */
 };
 
 /*
  * Runs a worker until it is told to stop.  <tls> holds the TLS contexts
- * the master loaded (NULL when no service uses TLS).  <fds> are the master's
- * listening sockets (the worker keeps them open but owns no other fds of
- * the master's).  Returns the process exit status.
+ * the master loaded (NULL when no service uses TLS).  <pokes> holds one
+ * eventfd per worker slot of <shm> (hdr->nworkers), made by the master for
+ * the generation; worker <id> waits on its own and writes the others'.
+ * <fds> are the master's listening sockets (the worker keeps them open but
+ * owns no other fds of the master's).  Returns the process exit status.
  */
 int	worker_main(const struct config *cfg, struct shm *shm,
-	    const struct tls_set *tls, unsigned id, const struct listen_fd *fds,
-	    size_t nfds);
+	    const struct tls_set *tls, unsigned id, const int *pokes,
+	    const struct listen_fd *fds, size_t nfds);
 
 /* Registers <fd> with <events>, cookie <ev>.  0 or -1 (logged). */
 int	worker_watch(struct worker *w, int fd, uint32_t events, struct ev *ev);
 
 /* A fast xorshift for random balancing; not for anything secret. */
 uint32_t worker_rand(struct worker *w);
+
+/* This worker's count of requests in flight to backend <b>, in the shm. */
+static inline uint64_t *
+worker_held_backend(const struct worker *w, size_t b)
+{
+	return &w->held[b];
+}
+
+/* This worker's count of client connections open on service <svc>. */
+static inline uint64_t *
+worker_held_service(const struct worker *w, size_t svc)
+{
+	return &w->held[w->nbackends + svc];
+}
 
 #endif

@@ -50,7 +50,7 @@ setup_pool(const char *pool_json)
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/weir.shm", dir);
-	ck_assert_int_eq(shm_create(&shm, path, cfg, 1, NULL), 0);
+	ck_assert_int_eq(shm_create(&shm, path, cfg, 2, NULL), 0);
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
 	w.shm = &shm;
@@ -67,6 +67,14 @@ teardown(void)
 	rmdir(dir);
 	strcpy(dir, "/tmp/check_balance.XXXXXX");
 	config_free(cfg);
+}
+
+/* Backend <b> has <n> requests in flight, held by workers 0 and 1. */
+static void
+set_active(uint32_t b, uint64_t n)
+{
+	shm_held_row(&shm, 0)[b] = n / 2;
+	shm_held_row(&shm, 1)[b] = n - n / 2;
 }
 
 static int
@@ -195,9 +203,25 @@ START_TEST(full_backends_mean_wait_not_backup)
 	setup_pool("{\"backends\": [{\"address\": \"127.0.0.1:1\", "
 	    "\"max_conns\": 2}, {\"address\": \"127.0.0.1:2\", "
 	    "\"backup\": true}]}");
-	shm.backends[0].active = 2;
+	set_active(0, 2);
 	ck_assert_int_eq(pick(), BALANCE_FULL);
-	shm.backends[0].active = 1;
+	set_active(0, 1);
+	ck_assert_int_eq(pick(), 0);
+	teardown();
+}
+END_TEST
+
+START_TEST(a_reaped_workers_requests_stop_counting)
+{
+	setup_pool("{\"balance\": \"leastconn\", \"backends\": ["
+	    "{\"address\": \"127.0.0.1:1\", \"max_conns\": 4}, "
+	    "{\"address\": \"127.0.0.1:2\", \"max_conns\": 4}]}");
+	/* Worker 0 held 4 and 3 when it was killed; worker 1 holds 1. */
+	shm_held_row(&shm, 0)[0] = 4;
+	shm_held_row(&shm, 0)[1] = 3;
+	shm_held_row(&shm, 1)[1] = 1;
+	ck_assert_int_eq(pick(), BALANCE_FULL);
+	shm_held_clear(&shm, 0);
 	ck_assert_int_eq(pick(), 0);
 	teardown();
 }
@@ -221,11 +245,11 @@ START_TEST(leastconn_takes_the_least_loaded_per_weight)
 	setup_pool("{\"balance\": \"leastconn\", \"backends\": ["
 	    "\"127.0.0.1:1\", {\"address\": \"127.0.0.1:2\", \"weight\": 4},"
 	    " \"127.0.0.1:3\"]}");
-	shm.backends[0].active = 3;
-	shm.backends[1].active = 8;	/* 2 per unit of weight */
-	shm.backends[2].active = 5;
+	set_active(0, 3);
+	set_active(1, 8);	/* 2 per unit of weight */
+	set_active(2, 5);
 	ck_assert_int_eq(pick(), 1);
-	shm.backends[1].active = 16;
+	set_active(1, 16);
 	ck_assert_int_eq(pick(), 0);
 	teardown();
 }
@@ -407,7 +431,7 @@ START_TEST(panic_applies_to_every_method)
 	shm.backends[0].health_state = SHM_HEALTH_DOWN;
 	idx = pick();
 	ck_assert_msg(idx == 0, "%s: picked %d", methods[_i], idx);
-	shm.backends[0].active = 1;
+	set_active(0, 1);
 	idx = pick();
 	ck_assert_msg(idx == BALANCE_FULL, "%s: full, picked %d",
 	    methods[_i], idx);
@@ -428,6 +452,7 @@ balance_suite(void)
 	tcase_add_test(tc, passes_over_down_disabled_and_draining);
 	tcase_add_test(tc, backup_stands_in_only_when_no_primary_is_up);
 	tcase_add_test(tc, full_backends_mean_wait_not_backup);
+	tcase_add_test(tc, a_reaped_workers_requests_stop_counting);
 	tcase_add_test(tc, retry_never_picks_a_tried_backend);
 	tcase_add_test(tc, leastconn_takes_the_least_loaded_per_weight);
 	tcase_add_test(tc, source_keeps_a_client_on_one_backend);

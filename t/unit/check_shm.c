@@ -1,8 +1,9 @@
 /*
  * The shared segment: a reader refuses a file that is not a segment of
  * this layout, a reload carries counters, admin and health state over to
- * the new generation by name and address, and latency percentiles come
- * out of the histogram where the samples went in.
+ * the new generation by name and address, what each worker holds adds up
+ * and is released with its row, and latency percentiles come out of the
+ * histogram where the samples went in.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -111,11 +112,11 @@ START_TEST(reload_carries_state_by_name_and_address)
 	ck_assert_int_eq(shm_create(&s1, path, one, 1, NULL), 0);
 	s1.services[0].requests = 42;
 	s1.services[0].responses[1] = 40;
-	s1.services[0].active = 5;
+	shm_held_row(&s1, 0)[s1.hdr->nbackends] = 5;
 	s1.pools[0].rr = 1000;
 	b9 = &s1.backends[1];
 	b9->requests = 17;
-	b9->active = 3;
+	shm_held_row(&s1, 0)[1] = 3;
 	b9->admin_state = SHM_ADMIN_DRAINING;
 	b9->health_state = SHM_HEALTH_DOWN;
 	strcpy(b9->check_detail, "connect refused");
@@ -125,7 +126,7 @@ START_TEST(reload_carries_state_by_name_and_address)
 	ck_assert_uint_eq(s2.hdr->generation, 2);
 	ck_assert_uint_eq(s2.services[0].requests, 42);
 	ck_assert_uint_eq(s2.services[0].responses[1], 40);
-	ck_assert_uint_eq(s2.services[0].active, 0);
+	ck_assert_uint_eq(shm_service_active(&s2, 0), 0);
 	/* Pool "a" is second now; its state followed its name. */
 	ck_assert_str_eq(s2.pools[1].name, "a");
 	ck_assert_uint_eq(s2.pools[1].rr, 1000);
@@ -133,7 +134,8 @@ START_TEST(reload_carries_state_by_name_and_address)
 	b9 = &s2.backends[s2.pools[1].first_backend];
 	ck_assert_str_eq(b9->address, "127.0.0.1:9");
 	ck_assert_uint_eq(b9->requests, 17);
-	ck_assert_uint_eq(b9->active, 0);
+	ck_assert_uint_eq(shm_backend_active(&s2,
+	    s2.pools[1].first_backend), 0);
 	ck_assert_uint_eq(b9->admin_state, SHM_ADMIN_DRAINING);
 	ck_assert_uint_eq(b9->health_state, SHM_HEALTH_DOWN);
 	ck_assert_str_eq(b9->check_detail, "connect refused");
@@ -147,6 +149,52 @@ START_TEST(reload_carries_state_by_name_and_address)
 	shm_detach(&s2);
 	config_free(one);
 	config_free(two);
+}
+END_TEST
+
+START_TEST(held_rows_add_up_and_a_cleared_row_is_released)
+{
+	struct config	*cfg = conf("\"a\": {\"backends\": [\"127.0.0.1:8\", "
+	    "\"127.0.0.1:9\"]}");
+	struct shm	 w, r;
+	char		 err[256];
+
+	ck_assert_int_eq(shm_create(&w, path, cfg, 3, NULL), 0);
+	shm_held_row(&w, 0)[0] = 2;
+	shm_held_row(&w, 1)[0] = 3;
+	shm_held_row(&w, 2)[1] = 1;
+	shm_held_row(&w, 1)[2] = 4;	/* service 0 */
+	ck_assert_int_eq(shm_attach(&r, path, err, sizeof(err)), 0);
+	ck_assert_uint_eq(shm_backend_active(&r, 0), 5);
+	ck_assert_uint_eq(shm_backend_active(&r, 1), 1);
+	ck_assert_uint_eq(shm_service_active(&r, 0), 4);
+	/* Rows do not share a cache line: each has one writer. */
+	ck_assert_uint_eq((uintptr_t)shm_held_row(&w, 1) % 64, 0);
+	/* What a worker the master reaped held is gone with it. */
+	shm_held_clear(&w, 1);
+	ck_assert_uint_eq(shm_backend_active(&r, 0), 2);
+	ck_assert_uint_eq(shm_service_active(&r, 0), 0);
+	ck_assert_uint_eq(shm_held_sum(r.hdr, r.held, 3), 0);
+	shm_detach(&r);
+	shm_detach(&w);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(attach_refuses_held_rows_outside_the_file)
+{
+	struct config	*cfg = conf("\"a\": {\"backends\": [\"127.0.0.1:8\"]}");
+	struct shm	 w, r;
+	char		 err[256];
+	uint64_t	 off;
+
+	ck_assert_int_eq(shm_create(&w, path, cfg, 2, NULL), 0);
+	off = w.hdr->size - 64;
+	shm_detach(&w);
+	patch(offsetof(struct shm_header, held_off), &off, sizeof(off));
+	ck_assert_int_eq(shm_attach(&r, path, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "corrupt") != NULL, "%s", err);
+	config_free(cfg);
 }
 END_TEST
 
@@ -182,6 +230,8 @@ shm_suite(void)
 	tcase_add_test(tc, attach_reads_what_create_wrote);
 	tcase_add_test(tc, attach_refuses_wrong_magic_version_or_size);
 	tcase_add_test(tc, reload_carries_state_by_name_and_address);
+	tcase_add_test(tc, held_rows_add_up_and_a_cleared_row_is_released);
+	tcase_add_test(tc, attach_refuses_held_rows_outside_the_file);
 	tcase_add_test(tc, percentiles_come_from_the_histogram);
 	suite_add_tcase(s, tc);
 	return s;
