@@ -20,7 +20,14 @@ enum chunk_state {
 	CS_SIZE_FIRST = 0,	/* first HEXDIG of a chunk-size */
 	CS_SIZE,		/* more HEXDIG, ';', BWS or CR */
 	CS_SIZE_WS,		/* BWS after chunk-size: ';' must follow */
-	CS_EXT,			/* chunk-ext, up to CR */
+	CS_EXT_NAME0,		/* after ';': BWS, then a chunk-ext-name */
+	CS_EXT_NAME,		/* in the name: tchar, BWS, '=', ';' or CR */
+	CS_EXT_NAME_WS,		/* BWS after the name: '=', ';' or CR */
+	CS_EXT_VAL0,		/* after '=': BWS, then a token or '"' */
+	CS_EXT_TOKEN,		/* a token value */
+	CS_EXT_QUOTED,		/* in a quoted-string value */
+	CS_EXT_QPAIR,		/* after '\\' in a quoted-string */
+	CS_EXT_VAL_WS,		/* after a value: BWS, then ';' or CR */
 	CS_SIZE_LF,		/* CR of the chunk-size line seen */
 	CS_DATA,		/* chunk-data, ->remaining bytes */
 	CS_DATA_CR,		/* CRLF after chunk-data */
@@ -61,11 +68,91 @@ hexval(unsigned char c)
 	return -1;
 }
 
-/* HTAB, SP, VCHAR, obs-text: what an extension or field value may hold. */
+/* HTAB, SP, VCHAR, obs-text: what a field value may hold. */
 static bool
 is_text(unsigned char c)
 {
 	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static bool
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * RFC 9112 7.1.1: chunk-ext = *( BWS ";" BWS chunk-ext-name
+ * [ BWS "=" BWS chunk-ext-val ] ), the value a token or a quoted-string.
+ * weir drops extensions, but one that breaks this grammar is a message
+ * another parser may split differently, so it is refused (RFC 9112 2.2:
+ * a server SHOULD answer 400), as llhttp does.
+ */
+static enum chunk_step
+ext_byte(struct h1_body *b, unsigned char c)
+{
+	switch (b->state) {
+	case CS_EXT_NAME0:
+		if (is_ws(c))
+			return CB_MORE;
+		if (!tchar[c])
+			return CB_BAD;
+		b->state = CS_EXT_NAME;
+		return CB_MORE;
+	case CS_EXT_NAME:
+	case CS_EXT_NAME_WS:
+		if (tchar[c] && b->state == CS_EXT_NAME)
+			return CB_MORE;
+		if (is_ws(c))
+			b->state = CS_EXT_NAME_WS;
+		else if (c == '=')
+			b->state = CS_EXT_VAL0;
+		else if (c == ';')
+			b->state = CS_EXT_NAME0;
+		else if (c == '\r')
+			b->state = CS_SIZE_LF;
+		else
+			return CB_BAD;
+		return CB_MORE;
+	case CS_EXT_VAL0:
+		if (is_ws(c))
+			return CB_MORE;
+		if (c == '"')
+			b->state = CS_EXT_QUOTED;
+		else if (tchar[c])
+			b->state = CS_EXT_TOKEN;
+		else
+			return CB_BAD;
+		return CB_MORE;
+	case CS_EXT_QUOTED:
+		/* qdtext: HTAB, SP, VCHAR but '"' and '\\', obs-text */
+		if (c == '"')
+			b->state = CS_EXT_VAL_WS;
+		else if (c == '\\')
+			b->state = CS_EXT_QPAIR;
+		else if (!is_text(c))
+			return CB_BAD;
+		return CB_MORE;
+	case CS_EXT_QPAIR:
+		if (!is_text(c))
+			return CB_BAD;
+		b->state = CS_EXT_QUOTED;
+		return CB_MORE;
+	case CS_EXT_TOKEN:
+	case CS_EXT_VAL_WS:
+		if (tchar[c] && b->state == CS_EXT_TOKEN)
+			return CB_MORE;
+		if (is_ws(c))
+			b->state = CS_EXT_VAL_WS;
+		else if (c == ';')
+			b->state = CS_EXT_NAME0;
+		else if (c == '\r')
+			b->state = CS_SIZE_LF;
+		else
+			return CB_BAD;
+		return CB_MORE;
+	}
+	return CB_BAD;
 }
 
 static enum chunk_step
@@ -90,7 +177,7 @@ size_line_byte(struct h1_body *b, unsigned char c)
 		if (b->state == CS_SIZE_FIRST)
 			return CB_BAD;
 		if (c == ';')
-			b->state = CS_EXT;
+			b->state = CS_EXT_NAME0;
 		else if (c == ' ' || c == '\t')
 			b->state = CS_SIZE_WS;
 		else if (c == '\r')
@@ -101,16 +188,19 @@ size_line_byte(struct h1_body *b, unsigned char c)
 	case CS_SIZE_WS:
 		/* RFC 9112 7.1.1: BWS is only allowed before a ';' */
 		if (c == ';')
-			b->state = CS_EXT;
+			b->state = CS_EXT_NAME0;
 		else if (c != ' ' && c != '\t')
 			return CB_BAD;
 		return CB_MORE;
-	case CS_EXT:
-		if (c == '\r')
-			b->state = CS_SIZE_LF;
-		else if (!is_text(c))
-			return CB_BAD;
-		return CB_MORE;
+	case CS_EXT_NAME0:
+	case CS_EXT_NAME:
+	case CS_EXT_NAME_WS:
+	case CS_EXT_VAL0:
+	case CS_EXT_TOKEN:
+	case CS_EXT_QUOTED:
+	case CS_EXT_QPAIR:
+	case CS_EXT_VAL_WS:
+		return ext_byte(b, c);
 	case CS_SIZE_LF:
 		if (c != '\n')
 			return CB_BAD;
@@ -172,7 +262,14 @@ chunk_byte(struct h1_body *b, unsigned char c)
 	case CS_SIZE_FIRST:
 	case CS_SIZE:
 	case CS_SIZE_WS:
-	case CS_EXT:
+	case CS_EXT_NAME0:
+	case CS_EXT_NAME:
+	case CS_EXT_NAME_WS:
+	case CS_EXT_VAL0:
+	case CS_EXT_TOKEN:
+	case CS_EXT_QUOTED:
+	case CS_EXT_QPAIR:
+	case CS_EXT_VAL_WS:
 	case CS_SIZE_LF:
 		return size_line_byte(b, c);
 	case CS_DATA_CR:
