@@ -90,12 +90,33 @@ is_nominated(const struct nominated *nm, const struct h1_header *h)
 	return false;
 }
 
+/* <a> equals <name> ignoring case, '-' and '_' taken as one character. */
+static bool
+is_lookalike(const char *a, size_t alen, const char *name)
+{
+	size_t	i;
+	char	x, y;
+
+	for (i = 0; i < alen; i++) {
+		if (name[i] == '\0')
+			return false;
+		x = a[i] == '_' ? '-' : a[i];
+		y = name[i] == '_' ? '-' : name[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 'a' - 'A';
+		if (x != y)
+			return false;
+	}
+	return name[alen] == '\0';
+}
+
 /*
  * Fields that never cross weir as received: hop-by-hop ones (RFC 9110
  * 7.6.1, plus the obsolete Proxy-Connection and Trailer as RFC 2616 had
  * it), and the framing fields, which are re-emitted from the parsed framing
  * so that a field the peer nominated in Connection can never change where
- * the message ends.
+ * the message ends.  Their '_' spellings go too: a server or gateway that
+ * folds '_' into '-' would read Transfer_Encoding as framing.
  */
 static bool
 is_hop_or_framing(const struct h1_header *h)
@@ -107,7 +128,7 @@ is_hop_or_framing(const struct h1_header *h)
 	size_t	i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (h1_token_eq(h->name, h->name_len, names[i]))
+		if (is_lookalike(h->name, h->name_len, names[i]))
 			return true;
 	return false;
 }
@@ -136,26 +157,6 @@ static const struct {
 	{ "x-forwarded-server", false },
 	{ "x-client-ip", false },
 };
-
-/* <a> equals <name> ignoring case, '-' and '_' taken as one character. */
-static bool
-is_lookalike(const char *a, size_t alen, const char *name)
-{
-	size_t	i;
-	char	x, y;
-
-	for (i = 0; i < alen; i++) {
-		if (name[i] == '\0')
-			return false;
-		x = a[i] == '_' ? '-' : a[i];
-		y = name[i] == '_' ? '-' : name[i];
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (x != y)
-			return false;
-	}
-	return name[alen] == '\0';
-}
 
 /*
  * Whether a received forwarding field goes to the backend.  CGI and PHP

@@ -63,6 +63,13 @@ static const struct rcase {
 	  { "Forwarded: for=9.9.9.9", "x-real-ip: 8.8.8.8",
 	    "X-Forwarded-Host: www.example" },
 	  { "X_Real_IP", "X_Forwarded_Host" } },
+	{ "framing_underscore_lookalikes_dropped",
+	  "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n"
+	  "Transfer_Encoding: chunked\r\nContent_Length: 99\r\n"
+	  "Keep_Alive: 1\r\n\r\nhi",
+	  false,
+	  { "Content-Length: 2" },
+	  { "Transfer_Encoding", "Content_Length", "Keep_Alive" } },
 	{ "other_underscore_fields_pass",
 	  "GET / HTTP/1.1\r\nHost: a\r\nX_Custom_Thing: 1\r\n"
 	  "X-Forwarded-Fore: 2\r\n\r\n",
