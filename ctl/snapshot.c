@@ -385,11 +385,22 @@ snapshot_balance_name(uint32_t balance)
 	}
 }
 
+/*
+ * Seconds from <then> (Unix time, from the segment) to when <snap> was
+ * taken; 0 for a time not in the past, which a segment from another clock
+ * or a crafted one may hold.  Never overflows.
+ */
+int64_t
+snapshot_seconds_since(const struct snapshot *snap, int64_t then)
+{
+	if (then <= 0 || then >= snap->now_unix)
+		return 0;
+	return snap->now_unix - then;
+}
+
 /* Seconds the master has been up at the time of <snap>, never negative. */
 int64_t
 snapshot_uptime(const struct snapshot *snap)
 {
-	int64_t	up = snap->now_unix - snap->hdr->started_unix;
-
-	return up > 0 ? up : 0;
+	return snapshot_seconds_since(snap, snap->hdr->started_unix);
 }

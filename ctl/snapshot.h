@@ -71,4 +71,11 @@ const char	*snapshot_balance_name(uint32_t balance);
 /* Seconds from the master's start to when <snap> was taken. */
 int64_t		 snapshot_uptime(const struct snapshot *snap);
 
+/*
+ * Seconds from <then> to when <snap> was taken; 0 when <then> is not in
+ * the past (or is 0, "never").  Safe for any value read from a segment.
+ */
+int64_t		 snapshot_seconds_since(const struct snapshot *snap,
+		    int64_t then);
+
 #endif

@@ -3,6 +3,8 @@
  * segment with any one index, count, offset, size, state value or string
  * out of range is refused with a message naming it, before anything reads
  * through it.  Each case starts from a real segment and changes one field.
+ * What validation lets through (times, counters) renders without
+ * arithmetic that overflows.
  */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +18,7 @@
 
 #include "common/config.h"
 #include "common/shm.h"
+#include "ctl/render.h"
 #include "ctl/snapshot.h"
 
 static char	dir[64];
@@ -401,6 +404,47 @@ START_TEST(take_says_no_running_weir_without_a_file)
 }
 END_TEST
 
+/*
+ * Found by t/fuzz/fuzz_snapshot.c: a start time far in the past made
+ * "weirctl status" compute an uptime that overflows int64 (undefined
+ * behaviour; UBSan aborts).  Any time not in the past reads as 0 s.
+ */
+START_TEST(renders_crafted_start_times_as_zero)
+{
+	struct snapshot	 snap;
+	struct seg	 s;
+	char		 err[512], *text = NULL;
+	size_t		 len;
+	FILE		*out;
+
+	write_segment();
+	seg_read(&s);
+	s.hdr->started_unix = INT64_MIN + 1;
+	s.workers[0].pid = 1;
+	s.workers[0].started_unix = INT64_MIN;
+	s.workers[1].pid = 1;
+	s.workers[1].started_unix = INT64_MAX;
+	ck_assert_msg(snapshot_adopt(&snap, s.base, s.size, path, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(snapshot_uptime(&snap), 0);
+	ck_assert_int_eq(snapshot_seconds_since(&snap, INT64_MIN), 0);
+	ck_assert_int_eq(snapshot_seconds_since(&snap, 0), 0);
+	ck_assert_int_eq(snapshot_seconds_since(&snap, snap.now_unix - 5), 5);
+	ck_assert_ptr_nonnull(out = open_memstream(&text, &len));
+	ck_assert_int_eq(render_status(out, &snap), 0);
+	ck_assert_int_eq(render_stats_json(out, &snap), 0);
+	ck_assert_int_eq(render_stats_prometheus(out, &snap), 0);
+	fclose(out);
+	ck_assert_msg(strstr(text, "uptime      0s (since ") != NULL, "%s",
+	    text);
+	ck_assert_msg(strstr(text, "\"uptime_s\": 0") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "weir_uptime_seconds 0\n") != NULL, "%s",
+	    text);
+	free(text);
+	snapshot_free(&snap);
+}
+END_TEST
+
 static Suite *
 snapshot_suite(void)
 {
@@ -414,6 +458,10 @@ snapshot_suite(void)
 	tcase_add_loop_test(tc, refuses_crafted_segment, 0, n);
 	tcase_add_loop_test(tc, take_refuses_crafted_file, 0, n);
 	tcase_add_test(tc, take_says_no_running_weir_without_a_file);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("render");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, renders_crafted_start_times_as_zero);
 	suite_add_tcase(s, tc);
 	return s;
 }
