@@ -27,7 +27,10 @@ extern const char	path_escapes_root[];
  * (when <why> is not NULL) for: a target that is neither form, a fragment,
  * a raw control, space or non-ASCII byte, a malformed escape, an escape
  * that decodes to a control byte or to '/', a ".." above the root (then
- * <*why> is path_escapes_root), or a result longer than <cap> - 1.
+ * <*why> is path_escapes_root), or a path longer than <cap> - 1 bytes at
+ * any step of its resolution ("path too long"): a segment is decoded in
+ * place before a later ".." drops it, so a result may need more room
+ * than its own length.
  */
 int	path_normalize(const char *target, size_t len, char *out, size_t cap,
 	    const char **why);

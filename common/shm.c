@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -458,53 +459,119 @@ shm_held_sum(const struct shm_header *h, const uint64_t *held,
 	return sum;
 }
 
-/* True when <count> items of <size> bytes at <off> lie inside <total>. */
-static bool
-section_fits(uint64_t off, uint64_t count, uint64_t size, uint64_t total)
+/*
+ * Checks that the section of <count> items of <item> bytes at <off> lies
+ * after the header and inside a segment of <total> bytes, aligned for its
+ * 64-bit fields.  0, or -1 with the reason in <why>.
+ */
+static int
+check_section(const char *what, uint64_t off, uint64_t count, size_t item,
+    uint64_t total, char *why, size_t whylen)
 {
-	if (off > total || off % 8 != 0)
-		return false;
-	return count <= (total - off) / size;
-}
-
-/* True when every pool's backend range lies inside the backend table. */
-static bool
-pools_fit(const struct shm *s)
-{
-	uint32_t	i;
-	uint64_t	end;
-
-	for (i = 0; i < s->hdr->npools; i++) {
-		end = (uint64_t)s->pools[i].first_backend +
-		    s->pools[i].nbackends;
-		if (end > s->hdr->nbackends)
-			return false;
+	if (off < sizeof(struct shm_header) || off % 8 != 0 || off > total ||
+	    count > (total - off) / item) {
+		snprintf(why, whylen, "corrupt segment: %s section (%llu x %zu "
+		    "bytes at offset %llu) lies outside the %llu-byte segment",
+		    what, (unsigned long long)count, item,
+		    (unsigned long long)off, (unsigned long long)total);
+		return -1;
 	}
-	return true;
+	return 0;
 }
 
 /*
- * Maps the segment at <path> read-only into <s> (weirctl).  Returns 0, or
- * -1 with a one-line message in <err> (<errlen> bytes) starting with
- * <path>: missing file, not a weir segment, another layout version, or a
- * header whose sections do not fit the file.
+ * Checks the segment bytes <base>[0..<size>) before any offset or index in
+ * them is followed: magic, layout version, the header's size against
+ * <size>, each section inside the segment, each pool's backend range inside
+ * the backend table.  <base> must be 8-byte aligned.  Returns 0, or -1 with
+ * a one-line reason in <why> (<whylen> bytes), no path.  Reads only: a
+ * segment another process may be writing can be checked, and its checked
+ * facts hold as long as its header and pools stay as they were.
+ */
+int
+shm_check(const void *base, size_t size, char *why, size_t whylen)
+{
+	const struct shm_header	*h = base;
+	const struct shm_pool	*pools;
+	uint64_t		 end;
+	uint32_t		 i;
+
+	if (size < sizeof(struct shm_header)) {
+		snprintf(why, whylen, "not a weir stats segment (%zu bytes, "
+		    "too small)", size);
+		return -1;
+	}
+	if (h->magic != SHM_MAGIC) {
+		snprintf(why, whylen, "not a weir stats segment (bad magic)");
+		return -1;
+	}
+	if (h->layout_version != SHM_LAYOUT_VERSION) {
+		snprintf(why, whylen, "segment layout version %u, this "
+		    "program reads version %u: use weirctl from the same "
+		    "build as the running weir",
+		    (unsigned)h->layout_version, SHM_LAYOUT_VERSION);
+		return -1;
+	}
+	if (h->size != (uint64_t)size) {
+		snprintf(why, whylen, "segment says %llu bytes but the "
+		    "file has %llu: truncated or being replaced",
+		    (unsigned long long)h->size, (unsigned long long)size);
+		return -1;
+	}
+	if (check_section("worker", h->workers_off, h->nworkers,
+	    sizeof(struct shm_worker), size, why, whylen) == -1 ||
+	    check_section("pool", h->pools_off, h->npools,
+	    sizeof(struct shm_pool), size, why, whylen) == -1 ||
+	    check_section("backend", h->backends_off, h->nbackends,
+	    sizeof(struct shm_backend), size, why, whylen) == -1 ||
+	    check_section("service", h->services_off, h->nservices,
+	    sizeof(struct shm_service), size, why, whylen) == -1)
+		return -1;
+	if (h->held_off < sizeof(struct shm_header) ||
+	    !shm_held_fits(h, size)) {
+		snprintf(why, whylen, "corrupt segment: held section (%" PRIu32
+		    " workers at offset %llu) lies outside the %zu-byte "
+		    "segment", h->nworkers, (unsigned long long)h->held_off,
+		    size);
+		return -1;
+	}
+	pools = (const struct shm_pool *)((const char *)base + h->pools_off);
+	for (i = 0; i < h->npools; i++) {
+		end = (uint64_t)pools[i].first_backend + pools[i].nbackends;
+		if (end > h->nbackends) {
+			snprintf(why, whylen, "corrupt segment: pool %" PRIu32
+			    " names %" PRIu32 " backends from %" PRIu32
+			    " of %" PRIu32, i, pools[i].nbackends,
+			    pools[i].first_backend, h->nbackends);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Maps the segment at <path> read-only into <s> (weirctl, and the master
+ * after a binary upgrade).  Returns 0, or -1 with a one-line message in
+ * <err> (<errlen> bytes) starting with <path> and errno set: what open()
+ * or fstat() said when there is no file to read, EINVAL when the file is
+ * not a segment shm_check() accepts.
  */
 int
 shm_attach(struct shm *s, const char *path, char *err, size_t errlen)
 {
-	struct shm_header	*h;
-	struct stat		 st;
-	void			*base;
-	int			 fd;
+	struct stat	 st;
+	char		 why[256];
+	void		*base;
+	int		 fd, saved;
 
 	memset(s, 0, sizeof(*s));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		saved = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(saved));
+		if (fd != -1)
+			close(fd);
+		errno = saved;
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) ||
@@ -512,61 +579,27 @@ shm_attach(struct shm *s, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not a weir stats segment "
 		    "(too small or not a file)", path);
 		close(fd);
+		errno = EINVAL;
 		return -1;
 	}
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	saved = errno;
 	close(fd);
 	if (base == MAP_FAILED) {
-		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: mmap: %s", path, strerror(saved));
+		errno = saved;
 		return -1;
 	}
 	s->base = base;
 	s->size = (size_t)st.st_size;
-	h = base;
-
-	if (h->magic != SHM_MAGIC) {
-		snprintf(err, errlen, "%s: not a weir stats segment "
-		    "(bad magic)", path);
-		goto fail;
-	}
-	if (h->layout_version != SHM_LAYOUT_VERSION) {
-		snprintf(err, errlen, "%s: segment layout version %u, this "
-		    "program reads version %u: use weirctl from the same "
-		    "build as the running weir", path,
-		    (unsigned)h->layout_version, SHM_LAYOUT_VERSION);
-		goto fail;
-	}
-	if (h->size != (uint64_t)st.st_size) {
-		snprintf(err, errlen, "%s: segment says %llu bytes but the "
-		    "file has %llu: truncated or being replaced", path,
-		    (unsigned long long)h->size,
-		    (unsigned long long)st.st_size);
-		goto fail;
-	}
-	if (!section_fits(h->workers_off, h->nworkers,
-	    sizeof(struct shm_worker), h->size) ||
-	    !section_fits(h->pools_off, h->npools,
-	    sizeof(struct shm_pool), h->size) ||
-	    !section_fits(h->backends_off, h->nbackends,
-	    sizeof(struct shm_backend), h->size) ||
-	    !section_fits(h->services_off, h->nservices,
-	    sizeof(struct shm_service), h->size) ||
-	    !shm_held_fits(h, h->size)) {
-		snprintf(err, errlen, "%s: corrupt segment header "
-		    "(sections outside the file)", path);
-		goto fail;
+	if (shm_check(base, s->size, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		shm_detach(s);
+		errno = EINVAL;
+		return -1;
 	}
 	set_sections(s);
-	if (!pools_fit(s)) {
-		snprintf(err, errlen, "%s: corrupt segment header "
-		    "(a pool's backends lie outside the backend table)", path);
-		goto fail;
-	}
 	return 0;
-
-fail:
-	shm_detach(s);
-	return -1;
 }
 
 /* Unmaps <s> and clears it.  Harmless on an unmapped <s>. */

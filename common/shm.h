@@ -39,9 +39,18 @@ int	shm_create(struct shm *s, const char *path, const struct config *cfg,
 
 /*
  * Maps an existing segment read-only (weirctl).  0, or -1 with a message
- * in <err> (<errlen> bytes): missing, wrong magic, other layout version.
+ * in <err> (<errlen> bytes) and errno set: what open() said when there is
+ * no file, EINVAL when shm_check() refuses it.
  */
 int	shm_attach(struct shm *s, const char *path, char *err, size_t errlen);
+
+/*
+ * Checks the segment bytes <base>[0..<size>) (8-byte aligned) before an
+ * offset or index in them is followed: magic, layout version, size, every
+ * section and every pool's backend range inside the segment.  0, or -1
+ * with a one-line reason (no path) in <why>.
+ */
+int	shm_check(const void *base, size_t size, char *why, size_t whylen);
 
 /* Unmaps.  Harmless on an unmapped <s>. */
 void	shm_detach(struct shm *s);

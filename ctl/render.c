@@ -335,7 +335,7 @@ render_status(FILE *out, const struct snapshot *snap)
 			cell(r, 2, "%s", snapshot_pid_alive(w->pid) ?
 			    "running" : "gone");
 			format_duration(r->cells[3], CELL_MAX,
-			    snap->now_unix - w->started_unix);
+			    snapshot_seconds_since(snap, w->started_unix));
 		}
 		cell(r, 4, "%" PRIu64, w->accepted);
 		cell(r, 5, "%.1f%%", accepted > 0 ?

@@ -4,13 +4,17 @@
  * independent atomics, so a plain copy is as consistent as any reader can
  * get; only a generation change mid-copy is worth retrying.  A backend's
  * last health check is several fields the checker rewrites together, so
- * they are copied again under its seqlock.
+ * they are copied again under its seqlock.  The copy is validated whole
+ * before anything reads through it: any process that can write the
+ * segment or its directory could have crafted it.
  */
 #include "ctl/snapshot.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,54 +82,187 @@ copy_check(struct shm_backend *dst, const struct shm_backend *src)
 	dst->check_detail[sizeof(dst->check_detail) - 1] = '\0';
 }
 
+/* True when <s> is NUL-terminated within its <len> bytes. */
+static bool
+is_terminated(const char *s, size_t len)
+{
+	return memchr(s, '\0', len) != NULL;
+}
+
 /*
- * Maps the segment at <path>, copies it into <snap> (which the caller frees
- * with snapshot_free()) and unmaps it.  Returns 0, or -1 with a message in
- * <err> (<errlen> bytes) that starts with <path>.  A dead master is not an
- * error here: <snap>->is_master_alive says so and the caller decides.
+ * True when <s> is NUL-terminated within its <len> bytes and printable
+ * ASCII before that: names and addresses come from the configuration,
+ * which allows no other bytes, and they reach terminals, JSON strings and
+ * Prometheus labels.
+ */
+static bool
+is_name(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len && s[i] != '\0'; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return false;
+	return i < len;
+}
+
+static int
+corrupt(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+corrupt(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	n = snprintf(why, whylen, "corrupt segment: ");
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < whylen)
+		vsnprintf(why + n, whylen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+check_pools(const struct shm_header *h, const struct shm_pool *pools,
+    char *why, size_t whylen)
+{
+	uint32_t	i;
+
+	for (i = 0; i < h->npools; i++) {
+		if (!is_name(pools[i].name, sizeof(pools[i].name)))
+			return corrupt(why, whylen, "pool %" PRIu32 " name is "
+			    "not a terminated printable string", i);
+		if (strcmp(snapshot_balance_name(pools[i].balance),
+		    "unknown") == 0)
+			return corrupt(why, whylen, "pool %" PRIu32 " balance "
+			    "%" PRIu32 " is no algorithm this weirctl knows",
+			    i, pools[i].balance);
+	}
+	return 0;
+}
+
+/*
+ * Each backend names an existing pool whose range holds it, so every view
+ * (by pool, or flat with a pool label) shows the same backends.
+ */
+static int
+check_backends(const struct shm_header *h, const struct shm_pool *pools,
+    const struct shm_backend *backends, char *why, size_t whylen)
+{
+	const struct shm_backend	*b;
+	const struct shm_pool		*p;
+	uint32_t			 i;
+
+	for (i = 0; i < h->nbackends; i++) {
+		b = &backends[i];
+		if (b->pool >= h->npools)
+			return corrupt(why, whylen, "backend %" PRIu32 " names "
+			    "pool %" PRIu32 " of %" PRIu32, i, b->pool,
+			    h->npools);
+		p = &pools[b->pool];
+		if (i < p->first_backend || i - p->first_backend >=
+		    p->nbackends)
+			return corrupt(why, whylen, "backend %" PRIu32 " is "
+			    "not among the backends of pool %" PRIu32, i,
+			    b->pool);
+		if (!is_name(b->address, sizeof(b->address)))
+			return corrupt(why, whylen, "backend %" PRIu32
+			    " address is not a terminated printable string",
+			    i);
+		if (b->admin_state > SHM_ADMIN_DRAINING)
+			return corrupt(why, whylen, "backend %" PRIu32 " admin "
+			    "state %" PRIu32 " (expected 0 to %d)", i,
+			    b->admin_state, SHM_ADMIN_DRAINING);
+		if (b->health_state > SHM_HEALTH_DOWN)
+			return corrupt(why, whylen, "backend %" PRIu32 " health "
+			    "state %" PRIu32 " (expected 0 to %d)", i,
+			    b->health_state, SHM_HEALTH_DOWN);
+	}
+	return 0;
+}
+
+static int
+check_services(const struct shm_header *h,
+    const struct shm_service *services, char *why, size_t whylen)
+{
+	const struct shm_service	*sv;
+	uint32_t			 i, j;
+
+	for (i = 0; i < h->nservices; i++) {
+		sv = &services[i];
+		if (!is_name(sv->name, sizeof(sv->name)))
+			return corrupt(why, whylen, "service %" PRIu32 " name "
+			    "is not a terminated printable string", i);
+		if (sv->nlisten > SHM_MAX_LISTEN)
+			return corrupt(why, whylen, "service %" PRIu32 " has %"
+			    PRIu32 " listen addresses, at most %d", i,
+			    sv->nlisten, SHM_MAX_LISTEN);
+		for (j = 0; j < sv->nlisten; j++)
+			if (!is_name(sv->listen[j], sizeof(sv->listen[j])))
+				return corrupt(why, whylen, "service %" PRIu32
+				    " listen address %" PRIu32 " is not a "
+				    "terminated printable string", i, j);
+	}
+	return 0;
+}
+
+/*
+ * Checks everything weirctl reads from the segment bytes <seg>[0..<size>)
+ * (8-byte aligned) before any of it is used: what shm_check() checks, then
+ * every backend's pool index and state values, the names' termination and
+ * bytes, each service's listen count, and the header's strings.  Returns
+ * 0, or -1 with a one-line reason in <why> (<whylen> bytes) that starts
+ * with "corrupt segment: " (or says why the file is no segment at all).
  */
 int
-snapshot_take(struct snapshot *snap, const char *path, char *err,
-    size_t errlen)
+snapshot_validate(const void *seg, size_t size, char *why, size_t whylen)
 {
-	struct shm	 s;
+	const char		*base = seg;
+	const struct shm_header	*h = seg;
+
+	if (shm_check(seg, size, why, whylen) == -1)
+		return -1;
+	if (!is_terminated(h->config_path, sizeof(h->config_path)))
+		return corrupt(why, whylen, "config_path is not terminated");
+	if (!is_terminated(h->reload_error, sizeof(h->reload_error)))
+		return corrupt(why, whylen, "reload_error is not terminated");
+	if (check_pools(h, (const struct shm_pool *)(base + h->pools_off),
+	    why, whylen) == -1 ||
+	    check_backends(h, (const struct shm_pool *)(base + h->pools_off),
+	    (const struct shm_backend *)(base + h->backends_off), why,
+	    whylen) == -1 ||
+	    check_services(h, (const struct shm_service *)(base +
+	    h->services_off), why, whylen) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Validates the segment bytes <copy> (<size> bytes from malloc) and, when
+ * they pass, makes <snap> own them and point into them, stamped with the
+ * time now.  <path> is the file they came from, for messages.  Returns 0,
+ * or -1 with "<path>: <why>" in <err> (<errlen> bytes); <snap> then owns
+ * nothing and <copy> is the caller's to free.
+ */
+int
+snapshot_adopt(struct snapshot *snap, void *copy, size_t size,
+    const char *path, char *err, size_t errlen)
+{
 	struct timespec	 ts;
-	const struct shm_header *hdr;
-	char		*base;
-	uint64_t	 before, after;
-	uint32_t	 i;
-	int		 tries;
+	char		 why[256];
+	char		*base = copy;
 
 	memset(snap, 0, sizeof(*snap));
 	snprintf(snap->path, sizeof(snap->path), "%s", path);
-	if (shm_attach(&s, path, err, errlen) == -1)
-		return -1;
-	if ((snap->copy = malloc(s.size)) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		shm_detach(&s);
+	if (snapshot_validate(copy, size, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
-	for (tries = 0; tries < SNAPSHOT_TRIES; tries++) {
-		before = shm_load(&s.hdr->generation);
-		memcpy(snap->copy, s.base, s.size);
-		after = shm_load(&s.hdr->generation);
-		if (before == after)
-			break;
-	}
-	base = snap->copy;
-	hdr = (const struct shm_header *)base;
-	/* The copy's counts, which a reload may have changed since attach. */
-	if (hdr->backends_off <= s.size && hdr->nbackends <=
-	    (s.size - hdr->backends_off) / sizeof(struct shm_backend))
-		for (i = 0; i < hdr->nbackends; i++)
-			copy_check((struct shm_backend *)(base +
-			    hdr->backends_off) + i,
-			    (const struct shm_backend *)((const char *)s.base +
-			    hdr->backends_off) + i);
-	snap->size = s.size;
-	shm_detach(&s);
-
-	snap->hdr = hdr;
+	snap->copy = copy;
+	snap->size = size;
+	snap->hdr = copy;
 	snap->workers = (const struct shm_worker *)
 	    (base + snap->hdr->workers_off);
 	snap->pools = (const struct shm_pool *)(base + snap->hdr->pools_off);
@@ -133,13 +270,70 @@ snapshot_take(struct snapshot *snap, const char *path, char *err,
 	    (base + snap->hdr->backends_off);
 	snap->services = (const struct shm_service *)
 	    (base + snap->hdr->services_off);
-	snap->held = shm_held_fits(hdr, snap->size) ?
-	    (const uint64_t *)(base + hdr->held_off) : NULL;
+	/* snapshot_validate() checked the held section (shm_check). */
+	snap->held = (const uint64_t *)(base + snap->hdr->held_off);
 	snap->now_unix = (int64_t)time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snap->mono_ms = (uint64_t)ts.tv_sec * 1000 +
 	    (uint64_t)ts.tv_nsec / 1000000;
 	snap->is_master_alive = snapshot_pid_alive(snap->hdr->master_pid);
+	return 0;
+}
+
+/*
+ * Maps the segment at <path>, copies it into <snap> (which the caller frees
+ * with snapshot_free()), validates the copy and unmaps.  Returns 0, or -1
+ * with a message in <err> (<errlen> bytes) for "weirctl: " to precede.  A
+ * dead master is not an error here: <snap>->is_master_alive says so and
+ * the caller decides.
+ */
+int
+snapshot_take(struct snapshot *snap, const char *path, char *err,
+    size_t errlen)
+{
+	struct shm	 s;
+	struct shm_backend *b;
+	char		 why[4352];
+	void		*copy;
+	uint64_t	 before, after;
+	uint32_t	 i;
+	int		 tries;
+
+	memset(snap, 0, sizeof(*snap));
+	snprintf(snap->path, sizeof(snap->path), "%s", path);
+	if (shm_attach(&s, path, why, sizeof(why)) == -1) {
+		/* No file is no running weir; a file that is no segment, or
+		   a corrupt one, is worth its own words. */
+		snprintf(err, errlen, "%s%s", errno == EINVAL ? "" :
+		    "no running weir: ", why);
+		return -1;
+	}
+	if ((copy = malloc(s.size)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		shm_detach(&s);
+		return -1;
+	}
+	for (tries = 0; tries < SNAPSHOT_TRIES; tries++) {
+		before = shm_load(&s.hdr->generation);
+		memcpy(copy, s.base, s.size);
+		after = shm_load(&s.hdr->generation);
+		if (before == after)
+			break;
+	}
+	/* The copy, not the mapping, is checked: a writer of the mapping
+	   may change it after attach, never the copy. */
+	if (snapshot_adopt(snap, copy, s.size, path, err, errlen) == -1) {
+		free(copy);
+		shm_detach(&s);
+		return -1;
+	}
+	for (i = 0; i < snap->hdr->nbackends; i++) {
+		b = (struct shm_backend *)((char *)snap->copy +
+		    snap->hdr->backends_off) + i;
+		copy_check(b, (const struct shm_backend *)((const char *)s.base +
+		    snap->hdr->backends_off) + i);
+	}
+	shm_detach(&s);
 	return 0;
 }
 
@@ -229,11 +423,22 @@ snapshot_service_active(const struct snapshot *snap, uint32_t svc)
 	    (uint64_t)snap->hdr->nbackends + svc);
 }
 
+/*
+ * Seconds from <then> (Unix time, from the segment) to when <snap> was
+ * taken; 0 for a time not in the past, which a segment from another clock
+ * or a crafted one may hold.  Never overflows.
+ */
+int64_t
+snapshot_seconds_since(const struct snapshot *snap, int64_t then)
+{
+	if (then <= 0 || then >= snap->now_unix)
+		return 0;
+	return snap->now_unix - then;
+}
+
 /* Seconds the master has been up at the time of <snap>, never negative. */
 int64_t
 snapshot_uptime(const struct snapshot *snap)
 {
-	int64_t	up = snap->now_unix - snap->hdr->started_unix;
-
-	return up > 0 ? up : 0;
+	return snapshot_seconds_since(snap, snap->hdr->started_unix);
 }

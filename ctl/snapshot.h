@@ -29,12 +29,34 @@ struct snapshot {
 };
 
 /*
- * Copies the segment at <path> into <snap>.  0, or -1 with a message in
- * <err> that starts with <path> (missing file, not a segment, other layout
- * version).  A dead master is not an error: see ->is_master_alive.
+ * Copies the segment at <path> into <snap> and validates the copy with
+ * snapshot_validate().  0, or -1 with a message in <err> for "weirctl: " to
+ * precede: "no running weir: <path>: ..." when there is no file to read,
+ * "<path>: ..." when it is not a segment of this layout or is corrupt.  A
+ * dead master is not an error: see ->is_master_alive.
  */
 int		 snapshot_take(struct snapshot *snap, const char *path,
 		    char *err, size_t errlen);
+
+/*
+ * Validates the segment bytes <copy> (<size> bytes, from malloc) and makes
+ * <snap> own and point into them, stamped with the time now; <path> names
+ * their file in messages.  0, or -1 with "<path>: <why>" in <err>, <copy>
+ * then still the caller's.  snapshot_take() without the file.
+ */
+int		 snapshot_adopt(struct snapshot *snap, void *copy, size_t size,
+		    const char *path, char *err, size_t errlen);
+
+/*
+ * The one check of everything weirctl reads from a segment, before any of
+ * it is used: shm_check() (header, sections, pool ranges), then each
+ * backend's pool index and states, pools' balance values, services' listen
+ * counts, and every name and string terminated in its array.  <seg> is
+ * <size> bytes, 8-byte aligned.  0, or -1 with a one-line reason in <why>
+ * ("corrupt segment: backend 3 names pool 9 of 2").
+ */
+int		 snapshot_validate(const void *seg, size_t size, char *why,
+		    size_t whylen);
 
 /* Frees what snapshot_take() allocated.  Harmless twice. */
 void		 snapshot_free(struct snapshot *snap);
@@ -64,5 +86,12 @@ uint64_t	 snapshot_service_active(const struct snapshot *snap,
 
 /* Seconds from the master's start to when <snap> was taken. */
 int64_t		 snapshot_uptime(const struct snapshot *snap);
+
+/*
+ * Seconds from <then> to when <snap> was taken; 0 when <then> is not in
+ * the past (or is 0, "never").  Safe for any value read from a segment.
+ */
+int64_t		 snapshot_seconds_since(const struct snapshot *snap,
+		    int64_t then);
 
 #endif

@@ -176,7 +176,7 @@ take(struct snapshot *snap, const char *shm_path)
 
 	if (snapshot_take(snap, shm_path, err, sizeof(err)) == -1) {
 		term_restore();
-		fprintf(stderr, "weirctl: no running weir: %s\n", err);
+		fprintf(stderr, "weirctl: %s\n", err);
 		return -1;
 	}
 	return 0;

@@ -136,8 +136,8 @@ read_config(struct ctl *ctl)
 
 /*
  * Takes a snapshot of the running instance.  Exit-worthy failures (no
- * segment, or a segment whose master is gone) are reported here, in the
- * form an operator can act on.
+ * segment, a corrupt one, or one whose master is gone) are reported here,
+ * in the form an operator can act on.
  */
 static int
 take(struct ctl *ctl, struct snapshot *snap)
@@ -145,7 +145,7 @@ take(struct ctl *ctl, struct snapshot *snap)
 	char	err[4352];
 
 	if (snapshot_take(snap, ctl->shm_path, err, sizeof(err)) == -1) {
-		fprintf(stderr, "weirctl: no running weir: %s\n", err);
+		fprintf(stderr, "weirctl: %s\n", err);
 		return -1;
 	}
 	return 0;
