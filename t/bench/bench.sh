@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: three sections; proxy and static run the same wrk load
+# make bench: four sections; proxy and static run the same wrk load
 # (-t2 -c64, keep-alive).
 # Proxy: weir, HAProxy and nginx, each with one worker/thread, in front of
 # the same two lighttpd backends on 127.0.0.1. Static files: weir's
@@ -18,8 +18,16 @@
 # "/1k.bin /1m.bin"), BENCH_SECTIONS (default "proxy static tls"),
 # BENCH_TLS_PATH (tls section's keep-alive path, default /1k.bin),
 # BENCH_TLS_CLIENTS (tls section's parallel openssl s_time clients, default
-# 8), BENCH_PORT (first of 10 ports, default 30080), BENCH_NO_INSTALL=1 to
-# skip apt-get.
+# 8), BENCH_IDLE_CONNECTIONS (memory section, default 10000),
+# BENCH_IDLE_TLS_CONNECTIONS (default 2000), BENCH_PORT (first of 10 ports,
+# default 30080), BENCH_NO_INSTALL=1 to skip apt-get.
+#
+# Every wrk run also reads the server's CPU time (utime + stime of its
+# processes, from /proc) and prints it per request: on a shared machine it
+# is steadier than req/s. Memory: the proxy and tls section's servers hold
+# BENCH_IDLE_CONNECTIONS idle keep-alive connections (each has had one
+# request answered) and the growth of their resident memory is printed per
+# connection, plain and over TLS.
 # Exit status: 0 when every proxy ran cleanly, 1 otherwise (e.g. weir missing).
 
 set -euo pipefail
@@ -36,7 +44,10 @@ DUR=${BENCH_SECONDS:-${BENCH_DURATION:-10}}
 CONNS=${BENCH_CONNECTIONS:-64}
 PATHS=${BENCH_PATHS:-/1k.bin /small.txt}
 STATIC_PATHS=${BENCH_STATIC_PATHS:-/1k.bin /1m.bin}
-SECTIONS=${BENCH_SECTIONS:-proxy static tls}
+SECTIONS=${BENCH_SECTIONS:-proxy static tls memory}
+IDLE_CONNS=${BENCH_IDLE_CONNECTIONS:-10000}
+IDLE_TLS_CONNS=${BENCH_IDLE_TLS_CONNECTIONS:-2000}
+MEMORY=
 TLS_PATH=${BENCH_TLS_PATH:-/1k.bin}
 TLS_CLIENTS=${BENCH_TLS_CLIENTS:-8}
 BASE=${BENCH_PORT:-30080}
@@ -45,14 +56,22 @@ B2=$((BASE + 1))
 declare -A PORT=([weir]=$((BASE + 2)) [haproxy]=$((BASE + 3)) [nginx]=$((BASE + 4))
     [tls_weir]=$((BASE + 5)) [ws_weir]=$((BASE + 6)) [ws_nginx]=$((BASE + 7))
     [ws_lighttpd]=$((BASE + 8)) [tls_haproxy]=$((BASE + 9)))
+# Servers to start; the memory section uses the proxy and tls ones.
 PROXIES=
 STATICS=
 TLSS=
+DO_PROXY=
+DO_TLS=
 for sec in $SECTIONS; do
 	case $sec in
-	proxy) PROXIES="weir haproxy nginx" ;;
+	proxy) PROXIES="weir haproxy nginx"; DO_PROXY=1 ;;
 	static) STATICS="ws_weir ws_nginx ws_lighttpd" ;;
-	tls) TLSS="tls_weir tls_haproxy" ;;
+	tls) TLSS="tls_weir tls_haproxy"; DO_TLS=1 ;;
+	memory)
+		MEMORY=1
+		PROXIES="weir haproxy nginx"
+		TLSS="tls_weir tls_haproxy"
+		;;
 	*) echo "bench: unknown section '$sec' in BENCH_SECTIONS" >&2; exit 1 ;;
 	esac
 done
@@ -146,6 +165,7 @@ weir_proxy()
 	cat >"$D/$px/weir.json" <<EOF
 {
   "workers": 1,
+  "max_connections": $((IDLE_CONNS + 1000)),
   "state_dir": "$D/$px/run",
   "pidfile": "$D/$px/run/weir.pid",
   "log_level": "warn",
@@ -177,7 +197,9 @@ haproxy_proxy()
 	cat >"$D/$px/haproxy.cfg" <<EOF
 global
 	nbthread 1
-	maxconn 4096
+	maxconn $((IDLE_CONNS + 1000))
+	ulimit-n 20000
+	no strict-limits
 
 defaults
 	mode http
@@ -237,11 +259,12 @@ start_nginx()
 	mkdir -p "$D/nginx/logs"
 	cat >"$D/nginx/nginx.conf" <<EOF
 worker_processes 1;
+worker_rlimit_nofile $((2 * IDLE_CONNS + 1000));
 daemon off;
 pid $D/nginx/nginx.pid;
 error_log $D/nginx/logs/error.log warn;
 events {
-	worker_connections 4096;
+	worker_connections $((IDLE_CONNS + 1000));
 }
 http {
 	access_log off;
@@ -412,12 +435,12 @@ to_ms()
 	}'
 }
 
-declare -A RPS P50 P99 ERRS
+declare -A RPS P50 P99 ERRS CPUREQ
 
 # measure "SERVERS" "PATHS": one wrk run per server and path.
 measure()
 {
-	local path px k out non2xx sock
+	local path px k out non2xx sock c0 c1 reqs
 	for path in $2; do
 		for px in $1; do
 			k=$px$path
@@ -425,13 +448,18 @@ measure()
 				RPS[$k]=-
 				continue
 			fi
+			c0=$(cpu_ticks "${PROXY_PID[$px]}")
 			out=$(timeout $((DUR + 20)) wrk -t2 -c"$CONNS" -d"${DUR}s" --latency \
 			    "$(url "$px")$path" 2>&1) || {
 				STATUS[$px]="wrk failed or hung: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
 				RPS[$k]=-
 				continue
 			}
+			c1=$(cpu_ticks "${PROXY_PID[$px]}")
 			RPS[$k]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
+			reqs=$(awk '/ requests in / {print $1}' <<<"$out")
+			CPUREQ[$k]=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v n="${reqs:-0}" \
+			    'BEGIN {if (n > 0) printf "%.1f", c / hz * 1e6 / n; else print "-"}')
 			P50[$k]=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
 			P99[$k]=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
 			non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
@@ -452,22 +480,24 @@ report()
 	for path in $paths; do
 		echo
 		echo "$title: GET $path"
-		printf '%-9s %12s %10s %10s %8s\n' server req/s "p50 ms" "p99 ms" errors
+		printf '%-9s %12s %10s %10s %8s %11s\n' server req/s "p50 ms" "p99 ms" errors "cpu us/req"
 		for px in $servers; do
 			k=$px$path
 			if [ "${RPS[$k]:--}" = - ]; then
 				printf '%-9s %12s   FAILED: %s\n' "${px#ws_}" - "${STATUS[$px]}"
 				continue
 			fi
-			printf '%-9s %12s %10s %10s %8s\n' "${px#ws_}" "${RPS[$k]}" \
-			    "${P50[$k]}" "${P99[$k]}" "${ERRS[$k]}"
+			printf '%-9s %12s %10s %10s %8s %11s\n' "${px#ws_}" "${RPS[$k]}" \
+			    "${P50[$k]}" "${P99[$k]}" "${ERRS[$k]}" "${CPUREQ[$k]}"
 		done
 		w=${RPS[$weir$path]:--}
 		for px in $others; do
 			o=${RPS[$px$path]:--}
 			if [ "$w" != - ] && [ "$o" != - ] && [ "$o" -gt 0 ]; then
-				printf 'weir/%-8s req/s ratio: %s\n' "${px#ws_}" \
-				    "$(awk -v a="$w" -v b="$o" 'BEGIN {printf "%.2f", a / b}')"
+				printf 'weir/%-8s req/s ratio: %s, cpu per request ratio: %s\n' "${px#ws_}" \
+				    "$(awk -v a="$w" -v b="$o" 'BEGIN {printf "%.2f", a / b}')" \
+				    "$(awk -v a="${CPUREQ[$weir$path]}" -v b="${CPUREQ[$px$path]}" \
+				    'BEGIN {if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a"}')"
 			else
 				printf 'weir/%-8s req/s ratio: n/a\n' "${px#ws_}"
 			fi
@@ -627,8 +657,90 @@ ratio()
 	fi
 }
 
+# rss_kb PID: the resident memory of PID and its descendants, in KiB.
+rss_kb()
+{
+	local p kids t=0 v todo=("$1")
+	while [ ${#todo[@]} -gt 0 ]; do
+		p=${todo[0]}
+		read -r -d '' -a kids < <(ps -o pid= --ppid "$p") || true
+		todo=("${todo[@]:1}" "${kids[@]}")
+		v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null) || continue
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+
+declare -A MEMB MEMA MEMN MEMPER
+
+# idle_memory SERVER N [--tls]: SERVER's resident memory with one idle
+# keep-alive connection, then with N, and the growth per connection.
+idle_memory()
+{
+	local px=$1 n=$2 tls=$3 k=$1 fifo out pid line i
+	MEMPER[$k]=-
+	[ "${STATUS[$px]}" = ok ] || return 0
+	fifo=$D/$px/idle.in
+	out=$D/$px/idle.out
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	# One connection first: buffers and caches a first request warms up
+	# are not what an idle connection costs.
+	python3 "$here/idle_conns.py" 127.0.0.1 "${PORT[$px]}" 1 /small.txt $tls \
+	    </dev/null >/dev/null 2>&1 || true
+	sleep 0.5
+	MEMB[$k]=$(rss_kb "${PROXY_PID[$px]}")
+	python3 "$here/idle_conns.py" 127.0.0.1 "${PORT[$px]}" "$n" /small.txt $tls \
+	    <"$fifo" >"$out" 2>&1 &
+	pid=$!
+	exec 9>"$fifo"
+	line=
+	for ((i = 0; i < 1200; i++)); do
+		line=$(head -n 1 "$out" 2>/dev/null || true)
+		[ -z "$line" ] || break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ "${line%% *}" != ready ]; then
+		STATUS[$px]="idle connections failed: $(tail -n 2 "$out" | tr '\n' ' ')"
+		exec 9>&-
+		wait "$pid" 2>/dev/null || true
+		return 0
+	fi
+	sleep 1
+	MEMA[$k]=$(rss_kb "${PROXY_PID[$px]}")
+	MEMN[$k]=${line#ready }
+	exec 9>&-
+	wait "$pid" 2>/dev/null || true
+	MEMPER[$k]=$(awk -v a="${MEMA[$k]}" -v b="${MEMB[$k]}" -v n="${MEMN[$k]}" \
+	    'BEGIN {printf "%.2f", (a - b) / n}')
+}
+
+report_memory()
+{
+	local px k w fmt='%-9s %-6s %12s %12s %14s %11s\n'
+	echo
+	echo "memory: resident memory of the server's processes (VmRSS), idle keep-alive connections"
+	# shellcheck disable=SC2059
+	printf "$fmt" server kind connections "before KiB" "KiB/connection" "weir ratio"
+	for px in weir haproxy nginx tls_weir tls_haproxy; do
+		k=$px
+		case $px in tls_*) kind=tls ;; *) kind=plain ;; esac
+		if [ "${MEMPER[$k]:--}" = - ]; then
+			# shellcheck disable=SC2059
+			printf "$fmt" "${px#tls_}" "$kind" - - - "FAILED: ${STATUS[$px]}"
+			continue
+		fi
+		case $px in tls_*) w=${MEMPER[tls_weir]:--} ;; *) w=${MEMPER[weir]:--} ;; esac
+		# shellcheck disable=SC2059
+		printf "$fmt" "${px#tls_}" "$kind" "${MEMN[$k]}" "${MEMB[$k]}" "${MEMPER[$k]}" \
+		    "$(case $px in weir | tls_weir) ;; *) awk -v a="$w" -v b="${MEMPER[$k]}" \
+		    'BEGIN {if (a != "-" && b > 0) printf "%.2f", a / b; else print "n/a"}' ;; esac)"
+	done
+}
+
 echo "bench: wrk -t2 -c$CONNS -d${DUR}s --latency"
-if [ -n "$PROXIES" ]; then
+if [ -n "$DO_PROXY" ]; then
 	echo "bench: proxy section: weir, haproxy, nginx in front of lighttpd 127.0.0.1:$B1 and :$B2"
 	measure "$PROXIES" "$PATHS"
 fi
@@ -636,7 +748,7 @@ if [ -n "$STATICS" ]; then
 	echo "bench: static section: weir web_server, nginx, lighttpd (one worker each) serving $WS_ROOT"
 	measure "$STATICS" "$STATIC_PATHS"
 fi
-if [ -n "$TLSS" ]; then
+if [ -n "$DO_TLS" ]; then
 	echo "bench: tls section: weir, haproxy terminating TLS in front of lighttpd 127.0.0.1:$B1 and :$B2"
 	for px in $TLSS; do
 		tls_handshakes "$px" new
@@ -644,9 +756,19 @@ if [ -n "$TLSS" ]; then
 		tls_keepalive "$px"
 	done
 fi
-[ -z "$PROXIES" ] || report proxy "$PROXIES" "$PATHS" weir "haproxy nginx"
+if [ -n "$MEMORY" ]; then
+	echo "bench: memory section: $IDLE_CONNS idle keep-alive connections (plain), $IDLE_TLS_CONNS over TLS"
+	for px in weir haproxy nginx; do
+		idle_memory "$px" "$IDLE_CONNS" ""
+	done
+	for px in tls_weir tls_haproxy; do
+		idle_memory "$px" "$IDLE_TLS_CONNS" --tls
+	done
+fi
+[ -z "$DO_PROXY" ] || report proxy "$PROXIES" "$PATHS" weir "haproxy nginx"
 [ -z "$STATICS" ] || report static "$STATICS" "$STATIC_PATHS" ws_weir "ws_nginx ws_lighttpd"
-[ -z "$TLSS" ] || report_tls
+[ -z "$DO_TLS" ] || report_tls
+[ -z "$MEMORY" ] || report_memory
 
 echo
 failed=0
