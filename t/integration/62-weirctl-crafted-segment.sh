@@ -28,8 +28,9 @@ import struct, sys
 src, dst, field, value = sys.argv[1:]
 b = bytearray(open(src, "rb").read())
 (magic, version, size, gen, pid, started, nworkers, npools, nbackends,
- nservices, workers_off, pools_off, backends_off,
- services_off) = struct.unpack_from("<IIQQqqIIIIQQQQ", b, 0)
+ nservices, workers_off, pools_off, backends_off, services_off,
+ held_off) = struct.unpack_from("<IIQQqqIIIIQQQQQ", b, 0)
+CONFIG_PATH = 96	# after held_off (common/shm_layout.h)
 NAME_MAX = 64
 where = {
     "nbackends": (48, "<I"),
@@ -41,7 +42,7 @@ where = {
 if field == "pool0.name":
     b[pools_off:pools_off + NAME_MAX] = b"A" * NAME_MAX
 elif field == "config_path":
-    b[88:88 + 256] = b"/" * 256
+    b[CONFIG_PATH:CONFIG_PATH + 256] = b"/" * 256
 else:
     off, fmt = where[field]
     struct.pack_into(fmt, b, off, int(value))
