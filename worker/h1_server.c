@@ -9,8 +9,7 @@
  * session that closed below it.
  *
  * Transitions (state, event -> state), the only ones h1_next() allows:
- *   IDLE     BYTES       -> HEAD      a head began
- *   IDLE     HEAD        -> REQUEST   a whole head came at once
+ *   IDLE     BYTES       -> HEAD      a head began (however much came)
  *   HEAD     HEAD        -> REQUEST   the head is complete (or refused)
  *   REQUEST  NEXT        -> IDLE      answered, kept alive
  *   REQUEST  NEXT_BYTES  -> HEAD      answered, a pipelined head waits
@@ -40,17 +39,22 @@
 
 static const enum h1_front_state table[H1_FRONT_STATE_COUNT][H1_EV_COUNT] = {
 #define N H1_FRONT_STATE_COUNT
-	/*              BYTES    HEAD        NEXT     NEXT_BYTES END */
-	[H1_FRONT_IDLE] =    { H1_FRONT_HEAD, H1_FRONT_REQUEST, N,       N,       H1_FRONT_DONE },
-	[H1_FRONT_HEAD] =    { N,       H1_FRONT_REQUEST, N,       N,       H1_FRONT_DONE },
-	[H1_FRONT_REQUEST] = { N,       N,          H1_FRONT_IDLE, H1_FRONT_HEAD, H1_FRONT_DONE },
-	[H1_FRONT_DONE] =    { N,       N,          N,       N,       N },
+	/*                     BYTES          HEAD
+	                       NEXT           NEXT_BYTES     END */
+	[H1_FRONT_IDLE] =    { H1_FRONT_HEAD, N,
+			       N,             N,             H1_FRONT_DONE },
+	[H1_FRONT_HEAD] =    { N,             H1_FRONT_REQUEST,
+			       N,             N,             H1_FRONT_DONE },
+	[H1_FRONT_REQUEST] = { N,             N,
+			       H1_FRONT_IDLE, H1_FRONT_HEAD, H1_FRONT_DONE },
+	[H1_FRONT_DONE] =    { N,             N,
+			       N,             N,             N },
 #undef N
 };
 
 static const char *const state_names[H1_FRONT_STATE_COUNT] = {
-	[H1_FRONT_IDLE] = "idle", [H1_FRONT_HEAD] = "head", [H1_FRONT_REQUEST] = "request",
-	[H1_FRONT_DONE] = "done",
+	[H1_FRONT_IDLE] = "idle", [H1_FRONT_HEAD] = "head",
+	[H1_FRONT_REQUEST] = "request", [H1_FRONT_DONE] = "done",
 };
 
 void	(*h1_trace)(enum h1_front_state, enum h1_front_event,

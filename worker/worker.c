@@ -149,18 +149,11 @@ teardown(struct worker *w)
 }
 
 int
-worker_main(const struct config *cfg, struct shm *shm,
+worker_init(struct worker *w, const struct config *cfg, struct shm *shm,
     const struct tls_set *tls, unsigned id, const int *pokes,
     const struct listen_fd *fds, size_t nfds)
 {
-	struct worker	*w;
-	int		 rv = 0;
-
-	/* On the heap: the scratch heads make it too big for a stack. */
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		log_error("out of memory");
-		return 1;
-	}
+	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
 	w->shm = shm;
 	w->tls = tls;
@@ -172,6 +165,31 @@ worker_main(const struct config *cfg, struct shm *shm,
 	    accesslog_open(&w->access, cfg->access_log,
 	    cfg->access_log_format == ACCESS_FORMAT_COMBINED) == -1) {
 		teardown(w);
+		return -1;
+	}
+	return 0;
+}
+
+void
+worker_fini(struct worker *w)
+{
+	teardown(w);
+}
+
+int
+worker_main(const struct config *cfg, struct shm *shm,
+    const struct tls_set *tls, unsigned id, const int *pokes,
+    const struct listen_fd *fds, size_t nfds)
+{
+	struct worker	*w;
+	int		 rv = 0;
+
+	/* On the heap: the scratch heads make it too big for a stack. */
+	if ((w = malloc(sizeof(*w))) == NULL) {
+		log_error("out of memory");
+		return 1;
+	}
+	if (worker_init(w, cfg, shm, tls, id, pokes, fds, nfds) == -1) {
 		free(w);
 		return 1;
 	}

@@ -15,6 +15,7 @@
 struct config;
 struct shm;
 struct tls_set;
+struct worker;
 
 /*
  * Runs a worker until it is told to stop.  <tls> holds the TLS contexts
@@ -27,5 +28,17 @@ struct tls_set;
 int	worker_main(const struct config *cfg, struct shm *shm,
 	    const struct tls_set *tls, unsigned id, const int *pokes,
 	    const struct listen_fd *fds, size_t nfds);
+
+/*
+ * The parts of worker_main() on their own, for tests that drive a worker
+ * in-process: sets up <w> (listeners, loop, pools) or returns -1 after
+ * logging, with nothing left to free.
+ */
+int	worker_init(struct worker *w, const struct config *cfg,
+	    struct shm *shm, const struct tls_set *tls, unsigned id,
+	    const int *pokes, const struct listen_fd *fds, size_t nfds);
+
+/* Closes every connection and frees what worker_init() set up. */
+void	worker_fini(struct worker *w);
 
 #endif
