@@ -78,6 +78,34 @@ struct h1_msg {
 void	h1_msg_reset(struct h1_msg *m);
 
 /*
+ * Where a parse that returned H1_AGAIN left off: all a connection keeps
+ * between reads while the h1_msg itself (with its header array) lives in
+ * per-process scratch.  Saved after a parse, loaded into a freshly reset
+ * message before the next one over the same (longer) bytes.
+ */
+struct h1_resume {
+	uint32_t	scanned;
+	uint32_t	line_end;
+	bool		is_line_checked;
+};
+
+static inline void
+h1_resume_save(const struct h1_msg *m, struct h1_resume *r)
+{
+	r->scanned = (uint32_t)m->scanned;
+	r->line_end = (uint32_t)m->line_end;
+	r->is_line_checked = m->is_line_checked;
+}
+
+static inline void
+h1_resume_load(struct h1_msg *m, const struct h1_resume *r)
+{
+	m->scanned = r->scanned;
+	m->line_end = r->line_end;
+	m->is_line_checked = r->is_line_checked;
+}
+
+/*
  * Parses a request head from <buf>[0..<len>), which starts at the first
  * byte of the message (leading empty lines, which RFC 9112 2.2 lets a server
  * ignore, are skipped and counted in head_len).  Call again with the same

@@ -21,9 +21,6 @@
 
 #define LOOP_MAX_EVENTS		256
 #define LOOP_FIRST_SLOTS	64
-/* Deferred tasks run in one turn before the rest waits for the next, so a
-   task that keeps queueing itself cannot starve the descriptors. */
-#define LOOP_MAX_DEFERRED	65536
 
 static uint64_t
 cookie(uint32_t slot, uint32_t gen)
@@ -239,14 +236,17 @@ loop_stop(struct loop *l)
 	l->is_stopping = true;
 }
 
+/*
+ * Every deferred task runs before the turn ends, those queued meanwhile
+ * too: an object released at the end of the turn must have none left in
+ * the queue.
+ */
 static void
 run_deferred(struct loop *l)
 {
 	struct loop_task	*t;
-	unsigned		 n;
 
-	for (n = 0; n < LOOP_MAX_DEFERRED && (t = l->deferred) != NULL;
-	    n++) {
+	while ((t = l->deferred) != NULL) {
 		l->deferred = t->next;
 		if (l->deferred == NULL)
 			l->deferred_tail = NULL;

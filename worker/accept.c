@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,8 +47,9 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/shm.h"
-#include "worker/conn.h"
-#include "worker/worker.h"
+#include "worker/client.h"
+#include "worker/context.h"
+#include "worker/h1_server.h"
 
 #define LISTEN_EVENTS	(EPOLLIN | EPOLLEXCLUSIVE | EPOLLET)
 /* Connections taken per wake-up of a listener, so one busy listener does
@@ -64,6 +66,8 @@ enum accept_mode {
 	ACCEPT_LAST,		/* leaving: take what is queued, no balance */
 };
 
+static int	watch(struct worker *w, struct listener *l);
+
 static void
 set_accepting(struct worker *w, bool is_accepting)
 {
@@ -79,8 +83,7 @@ pause_listeners(struct worker *w)
 	set_accepting(w, false);
 	for (i = 0; i < w->nlisteners; i++)
 		if (!w->listeners[i].is_paused) {
-			(void)epoll_ctl(w->epfd, EPOLL_CTL_DEL,
-			    w->listeners[i].fd, NULL);
+			loop_del(&w->loop, &w->listeners[i].io);
 			w->listeners[i].is_paused = true;
 		}
 }
@@ -89,7 +92,7 @@ static void
 pause_for(struct worker *w, uint64_t ms)
 {
 	pause_listeners(w);
-	(void)timer_arm(&w->timers, &w->resume_accept, clock_now_ms() + ms);
+	(void)loop_timer_arm_in(&w->loop, &w->resume_accept, ms);
 }
 
 static void
@@ -104,8 +107,7 @@ resume_listeners(struct timer *t)
 		return;
 	for (i = 0; i < w->nlisteners; i++) {
 		l = &w->listeners[i];
-		if (l->is_paused &&
-		    worker_watch(w, l->fd, LISTEN_EVENTS, &l->ev) == 0)
+		if (l->is_paused && watch(w, l) == 0)
 			l->is_paused = false;
 	}
 	for (i = 0; i < w->nlisteners; i++)
@@ -131,8 +133,8 @@ requeue_listeners(struct worker *w)
 		l = &w->listeners[i];
 		if (l->is_paused)
 			continue;
-		(void)epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->fd, NULL);
-		if (worker_watch(w, l->fd, LISTEN_EVENTS, &l->ev) == -1) {
+		loop_del(&w->loop, &l->io);
+		if (watch(w, l) == -1) {
 			pause_for(w, ACCEPT_PAUSE_MS);
 			return;
 		}
@@ -192,8 +194,8 @@ hand_over(struct worker *w, int to)
 	if (write(w->pokes[to], &one, sizeof(one)) != sizeof(one))
 		log_debug("hand over to worker %d: %s", to, strerror(errno));
 	if (!timer_is_armed(&w->accept_check))
-		(void)timer_arm(&w->timers, &w->accept_check,
-		    clock_now_ms() + ACCEPT_CHECK_MS);
+		(void)loop_timer_arm_in(&w->loop, &w->accept_check,
+		    ACCEPT_CHECK_MS);
 }
 
 /* accept4 errors that belong to one connection, which is gone (accept(2)
@@ -245,8 +247,8 @@ accept_some(struct worker *w, struct listener *l, enum accept_mode mode)
 		fd = accept4(l->fd, (struct sockaddr *)&peer, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd != -1) {
-			conn_accept(w, fd, (struct sockaddr *)&peer, len,
-			    l->svc);
+			client_accept(w, fd, (struct sockaddr *)&peer, len,
+			    l->svc, &h1_session_ops);
 			taken++;
 			continue;
 		}
@@ -267,8 +269,11 @@ accept_some(struct worker *w, struct listener *l, enum accept_mode mode)
 		return;
 	}
 	if (mode != ACCEPT_LAST) {
+		/* The rest next turn, after the connections already open
+		   had theirs: a timer due at once keeps the loop awake. */
 		l->has_more = true;
-		w->is_accept_pending = true;
+		if (!timer_is_armed(&w->accept_more))
+			(void)loop_timer_arm_in(&w->loop, &w->accept_more, 0);
 	}
 }
 
@@ -289,6 +294,38 @@ check_handed_over(struct timer *t)
 	    offsetof(struct worker, accept_check)));
 }
 
+static void
+on_listener(struct loop_io *io, uint32_t events)
+{
+	struct listener	*l = (struct listener *)io;
+
+	(void)events;
+	accept_ready(l->w, l);
+}
+
+static void
+on_poke(struct loop_io *io, uint32_t events)
+{
+	struct worker	*w = (struct worker *)((char *)io -
+	    offsetof(struct worker, poke_io));
+
+	(void)events;
+	accept_told(w);
+}
+
+static void
+continue_accepting(struct timer *t)
+{
+	accept_continue((struct worker *)((char *)t -
+	    offsetof(struct worker, accept_more)));
+}
+
+static int
+watch(struct worker *w, struct listener *l)
+{
+	return loop_add(&w->loop, &l->io, l->fd, LISTEN_EVENTS, on_listener);
+}
+
 int
 accept_init(struct worker *w, const struct listen_fd *fds, size_t nfds,
     const int *pokes)
@@ -297,23 +334,25 @@ accept_init(struct worker *w, const struct listen_fd *fds, size_t nfds,
 
 	timer_init(&w->resume_accept, resume_listeners);
 	timer_init(&w->accept_check, check_handed_over);
+	timer_init(&w->accept_more, continue_accepting);
 	w->pokes = pokes;
-	w->poke_ev.kind = EV_POKE;
-	if (worker_watch(w, pokes[w->id], EPOLLIN, &w->poke_ev) == -1)
+	loop_io_init(&w->poke_io);
+	if (loop_add(&w->loop, &w->poke_io, pokes[w->id], EPOLLIN,
+	    on_poke) == -1)
 		return -1;
 	if ((w->listeners = calloc(nfds, sizeof(*w->listeners))) == NULL) {
 		log_error("out of memory for %zu listeners", nfds);
 		return -1;
 	}
 	for (i = 0; i < nfds; i++) {
-		w->listeners[i].ev.kind = EV_LISTENER;
+		loop_io_init(&w->listeners[i].io);
+		w->listeners[i].w = w;
 		w->listeners[i].fd = fds[i].fd;
 		w->listeners[i].svc = &w->cfg->services[fds[i].service];
 	}
 	w->nlisteners = nfds;
 	for (i = 0; i < nfds; i++)
-		if (worker_watch(w, w->listeners[i].fd, LISTEN_EVENTS,
-		    &w->listeners[i].ev) == -1)
+		if (watch(w, &w->listeners[i]) == -1)
 			return -1;
 	set_accepting(w, true);
 	return 0;
@@ -341,7 +380,6 @@ accept_continue(struct worker *w)
 {
 	size_t	i;
 
-	w->is_accept_pending = false;
 	for (i = 0; i < w->nlisteners; i++)
 		if (w->listeners[i].has_more)
 			accept_some(w, &w->listeners[i], ACCEPT_WOKEN);
@@ -357,8 +395,9 @@ accept_stop(struct worker *w)
 	for (i = 0; i < w->nlisteners; i++)
 		accept_some(w, &w->listeners[i], ACCEPT_LAST);
 	pause_listeners(w);
-	timer_cancel(&w->timers, &w->resume_accept);
-	timer_cancel(&w->timers, &w->accept_check);
+	loop_timer_cancel(&w->loop, &w->resume_accept);
+	loop_timer_cancel(&w->loop, &w->accept_check);
+	loop_timer_cancel(&w->loop, &w->accept_more);
 	/* The master keeps the listening sockets; ours can go. */
 	for (i = 0; i < w->nlisteners; i++) {
 		if (w->listeners[i].fd != -1)
@@ -366,7 +405,6 @@ accept_stop(struct worker *w)
 		w->listeners[i].fd = -1;
 		w->listeners[i].has_more = false;
 	}
-	w->is_accept_pending = false;
 }
 
 void
@@ -375,8 +413,10 @@ accept_free(struct worker *w)
 	size_t	i;
 
 	for (i = 0; i < w->nlisteners; i++)
-		if (w->listeners[i].fd != -1)
+		if (w->listeners[i].fd != -1) {
+			loop_del(&w->loop, &w->listeners[i].io);
 			close(w->listeners[i].fd);
+		}
 	free(w->listeners);
 	w->listeners = NULL;
 	w->nlisteners = 0;

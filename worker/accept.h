@@ -10,7 +10,12 @@
 
 struct worker;
 struct listener;
-struct listen_fd;
+
+/* A listening socket the master bound, and the service it belongs to. */
+struct listen_fd {
+	int		fd;
+	unsigned	service;	/* index in config->services */
+};
 
 /*
  * Registers the <nfds> listening sockets <fds> (which <w> owns from now
@@ -29,9 +34,8 @@ void	accept_ready(struct worker *w, struct listener *l);
 void	accept_told(struct worker *w);
 
 /*
- * End of a loop turn: goes on with listeners that had more queued than one
- * batch.  Needed only while w->is_accept_pending, which also means the
- * loop must not sleep.
+ * The next turn: goes on with listeners that had more queued than one
+ * batch (a timer due at once keeps the loop from sleeping meanwhile).
  */
 void	accept_continue(struct worker *w);
 

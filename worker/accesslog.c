@@ -20,10 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
-#include "worker/conn.h"
+#include "common/addr.h"
 
 int
 accesslog_open(struct accesslog *al, const char *path, bool combined)
@@ -84,12 +83,12 @@ accesslog_flush(struct accesslog *al)
 	al->len = 0;
 }
 
+/* The time field for <now>, rebuilt at most once a second. */
 static const char *
-time_text(void)
+time_text(time_t now)
 {
 	static char	text[40];
-	static time_t	cached;
-	time_t		now = time(NULL);
+	static time_t	cached = -1;
 	struct tm	tm;
 
 	if (now != cached) {
@@ -124,61 +123,74 @@ escape(char *dst, size_t cap, const char *src)
 }
 
 static int
-format_weir(char *out, size_t cap, const struct conn *c, const char *path)
+format_weir(char *out, size_t cap, const struct access_record *r,
+    const char *path, uint64_t now_us, time_t now)
 {
-	char		backend[ADDR_STRLEN] = "-";
-	uint64_t	now = clock_us();
-	double		total_ms, backend_ms = 0;
+	char	backend[ADDR_STRLEN] = "-";
+	double	total_ms, backend_ms = 0;
 
-	if (c->backend != -1)
-		addr_format(&c->w->backends[c->backend].conf->addr, backend,
-		    sizeof(backend));
-	total_ms = (double)(now - c->t_start_us) / 1000.0;
-	if (c->t_backend_us != 0)
-		backend_ms = (double)(now - c->t_backend_us) / 1000.0;
+	if (r->backend != NULL)
+		addr_format(r->backend, backend, sizeof(backend));
+	total_ms = (double)(now_us - r->t_start_us) / 1000.0;
+	if (r->t_backend_us != 0)
+		backend_ms = (double)(now_us - r->t_backend_us) / 1000.0;
 	return snprintf(out, cap,
 	    "%s [%s] \"%s %s HTTP/1.%d\" %d %" PRIu64 " service=%s "
 	    "backend=%s total_ms=%.3f backend_ms=%.3f tries=%u%s%s%s\n",
-	    c->peer_text, time_text(), c->method, path,
-	    c->client_is_10 ? 0 : 1, c->status, c->resp_bytes,
-	    c->svc->name, backend, total_ms, backend_ms, c->ntried,
-	    c->is_cut ? " error=\"" : "", c->is_cut ? conn_end_str(c->end) :
-	    "", c->is_cut ? "\"" : "");
+	    r->peer, time_text(now), r->method, path, r->minor, r->status,
+	    r->resp_bytes, r->service, backend, total_ms, backend_ms,
+	    r->ntried, r->error != NULL ? " error=\"" : "",
+	    r->error != NULL ? r->error : "", r->error != NULL ? "\"" : "");
 }
 
 static int
-format_combined(char *out, size_t cap, const struct conn *c,
-    const char *path)
+format_combined(char *out, size_t cap, const struct access_record *r,
+    const char *path, time_t now)
 {
-	char	referer[sizeof(c->referer) * 4], agent[sizeof(c->agent) * 4];
+	char	referer[sizeof(r->referer) * 4], agent[sizeof(r->agent) * 4];
 	char	bytes[24] = "-";
 
-	escape(referer, sizeof(referer), c->referer[0] != '\0' ?
-	    c->referer : "-");
-	escape(agent, sizeof(agent), c->agent[0] != '\0' ? c->agent : "-");
-	if (c->resp_bytes != 0)
-		snprintf(bytes, sizeof(bytes), "%" PRIu64, c->resp_bytes);
+	escape(referer, sizeof(referer), r->referer[0] != '\0' ?
+	    r->referer : "-");
+	escape(agent, sizeof(agent), r->agent[0] != '\0' ? r->agent : "-");
+	if (r->resp_bytes != 0)
+		snprintf(bytes, sizeof(bytes), "%" PRIu64, r->resp_bytes);
 	return snprintf(out, cap,
 	    "%s - - [%s] \"%s %s HTTP/1.%d\" %d %s \"%s\" \"%s\"\n",
-	    c->peer_text, time_text(), c->method, path,
-	    c->client_is_10 ? 0 : 1, c->status, bytes, referer, agent);
+	    r->peer, time_text(now), r->method, path, r->minor, r->status,
+	    bytes, referer, agent);
+}
+
+int
+accesslog_format(const struct access_record *r, bool is_combined,
+    uint64_t now_us, time_t now, char *out, size_t cap)
+{
+	char	path[sizeof(r->path) * 4];
+	int	n;
+
+	escape(path, sizeof(path), r->path);
+	n = is_combined ? format_combined(out, cap, r, path, now) :
+	    format_weir(out, cap, r, path, now_us, now);
+	if (n <= 0)
+		return -1;
+	if ((size_t)n >= cap)
+		n = (int)cap - 1;
+	return n;
 }
 
 void
-accesslog_add(struct accesslog *al, const struct conn *c)
+accesslog_add(struct accesslog *al, const struct access_record *r,
+    uint64_t now_us, time_t now)
 {
-	char	path[sizeof(c->path) * 4], line[2048];
+	char	line[2048];
 	int	n;
 
 	if (al->fd == -1 && !al->is_syslog)
 		return;
-	escape(path, sizeof(path), c->path);
-	n = al->is_combined ? format_combined(line, sizeof(line), c, path) :
-	    format_weir(line, sizeof(line), c, path);
+	n = accesslog_format(r, al->is_combined, now_us, now, line,
+	    sizeof(line));
 	if (n <= 0)
 		return;
-	if ((size_t)n >= sizeof(line))
-		n = (int)sizeof(line) - 1;
 	if (al->is_syslog) {
 		syslog(LOG_INFO, "%.*s", n - 1, line);
 		return;

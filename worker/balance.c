@@ -19,7 +19,7 @@
 
 #include "common/config.h"
 #include "common/shm.h"
-#include "worker/worker.h"
+#include "worker/context.h"
 
 /* Slow start never goes below this share (per mille) of a backend's
    weight, so a backend that came up gets some traffic at once. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/h1_parse.h"
+#include "common/http_status.h"
 
 const char respond_503_full[] =
     "HTTP/1.1 503 Service Unavailable\r\n"
@@ -17,117 +18,58 @@ const char respond_503_full[] =
     "\r\n"
     "weir: no free connection slot, try again later.\n";
 
-static const struct {
-	int		 status;
-	const char	*reason;
-	const char	*body;
-} texts[] = {
-	{ 301, "Moved Permanently", "weir: moved." },
-	{ 308, "Permanent Redirect", "weir: moved." },
-	{ 400, "Bad Request", "weir: the request is malformed." },
-	{ 403, "Forbidden", "weir: access denied." },
-	{ 404, "Not Found", "weir: no route for this request." },
-	{ 405, "Method Not Allowed", "weir: method not allowed." },
-	{ 408, "Request Timeout",
-	    "weir: the request did not arrive in time." },
-	{ 413, "Content Too Large",
-	    "weir: the request body is larger than this service accepts." },
-	{ 414, "URI Too Long", "weir: the request target is too long." },
-	{ 431, "Request Header Fields Too Large",
-	    "weir: the request head is larger than this service accepts." },
-	{ 500, "Internal Server Error", "weir: internal error." },
-	{ 501, "Not Implemented",
-	    "weir: the request uses a method or transfer coding weir does "
-	    "not support." },
-	{ 502, "Bad Gateway",
-	    "weir: the backend could not be reached or sent an invalid "
-	    "response." },
-	{ 503, "Service Unavailable", "weir: no backend is available." },
-	{ 504, "Gateway Timeout", "weir: the backend did not answer in "
-	    "time." },
-	{ 505, "HTTP Version Not Supported",
-	    "weir: only HTTP/1.0 and HTTP/1.1 are supported." },
-};
-
-static int
-find(int status)
+/* Via when configured: one place for every answer below. */
+static void
+add_via(struct resp_head *h, const char *via)
 {
-	size_t	i;
-
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (texts[i].status == status)
-			return (int)i;
-	return -1;
+	if (via != NULL)
+		resp_addf(h, "Via", "1.1 %s", via);
 }
 
-const char *
-respond_reason(int status)
+/* <body> (<len> bytes, outliving the send) is the answer's content. */
+static void
+set_body(struct resp_head *h, const char *body, size_t len, bool is_head)
 {
-	int	i = find(status);
-
-	return i == -1 ? "Error" : texts[i].reason;
+	h->length = len;
+	h->has_length = true;
+	if (!is_head && len > 0) {
+		h->framing = H1_FRAME_LENGTH;
+		h->body = body;
+	}
 }
 
-int
-respond_build(struct buf *out, int status, bool is_head, bool keep,
-    const char *via)
+void
+respond_local(struct resp_head *h, int status, bool is_head, const char *via)
 {
-	char		 head[512];
-	const char	*body;
-	int		 i, n;
-	size_t		 blen;
+	const char	*text = http_status_text(status, HTTP_VOICE_PROXY);
 
-	i = find(status);
-	body = i == -1 ? "weir: error." : texts[i].body;
-	blen = strlen(body) + 1;
-	n = snprintf(head, sizeof(head),
-	    "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: text/plain\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "%s%s%s"
-	    "%s"
-	    "\r\n",
-	    status, respond_reason(status), blen,
-	    via != NULL ? "Via: 1.1 " : "", via != NULL ? via : "",
-	    via != NULL ? "\r\n" : "",
-	    keep ? "" : "Connection: close\r\n");
-	if (n < 0 || (size_t)n >= sizeof(head) ||
-	    buf_append(out, head, (size_t)n) == -1)
-		return -1;
-	if (is_head)
-		return 0;
-	if (buf_append(out, body, blen - 1) == -1 ||
-	    buf_append(out, "\n", 1) == -1)
-		return -1;
-	return 0;
+	resp_init(h, status);
+	resp_add(h, "Content-Type", "text/plain", 10);
+	resp_add(h, "Cache-Control", "no-store", 8);
+	add_via(h, via);
+	set_body(h, text, strlen(text), is_head);
+	h->close_on_eof = true;
 }
 
-int
-respond_redirect(struct buf *out, int status, const char *location,
-    bool is_head, bool keep, const char *via)
+void
+respond_redirect(struct resp_head *h, int status, const char *location,
+    bool is_head, const char *via)
 {
-	char	head[2560];
-	int	n;
+	size_t	len = strlen(location);
 
-	n = snprintf(head, sizeof(head),
-	    "HTTP/1.1 %d %s\r\n"
-	    "Location: %s\r\n"
-	    "Content-Type: text/plain\r\n"
-	    "Content-Length: %zu\r\n"
-	    "%s%s%s"
-	    "%s"
-	    "\r\n"
-	    "%s%s",
-	    status, respond_reason(status), location,
-	    strlen(location) + 1,
-	    via != NULL ? "Via: 1.1 " : "", via != NULL ? via : "",
-	    via != NULL ? "\r\n" : "",
-	    keep ? "" : "Connection: close\r\n",
-	    is_head ? "" : location, is_head ? "" : "\n");
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return -1;
-	return buf_append(out, head, (size_t)n);
+	resp_init(h, status);
+	resp_add(h, "Location", location, len);
+	resp_add(h, "Content-Type", "text/plain", 10);
+	add_via(h, via);
+	/* The body is the location and a newline, kept in the head's text. */
+	if (h->text_len + len + 1 > sizeof(h->text)) {
+		h->is_full = true;
+		return;
+	}
+	memcpy(h->text + h->text_len, location, len);
+	h->text[h->text_len + len] = '\n';
+	set_body(h, h->text + h->text_len, len + 1, is_head);
+	h->text_len += len + 1;
 }
 
 /*
@@ -136,25 +78,13 @@ respond_redirect(struct buf *out, int status, const char *location,
  */
 #define ALLOW	"GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE"
 
-int
-respond_options(struct buf *out, bool keep, const char *via)
+void
+respond_options(struct resp_head *h, const char *via)
 {
-	char	head[512];
-	int	n;
-
-	n = snprintf(head, sizeof(head),
-	    "HTTP/1.1 200 OK\r\n"
-	    "Allow: " ALLOW "\r\n"
-	    "Content-Length: 0\r\n"
-	    "%s%s%s"
-	    "%s"
-	    "\r\n",
-	    via != NULL ? "Via: 1.1 " : "", via != NULL ? via : "",
-	    via != NULL ? "\r\n" : "",
-	    keep ? "" : "Connection: close\r\n");
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return -1;
-	return buf_append(out, head, (size_t)n);
+	resp_init(h, 200);
+	resp_add(h, "Allow", ALLOW, sizeof(ALLOW) - 1);
+	add_via(h, via);
+	set_body(h, "", 0, true);
 }
 
 /*
@@ -175,18 +105,18 @@ is_sensitive(const struct h1_header *h)
 	return false;
 }
 
-/* Appends (or, with <out> NULL, only measures) the reflected head. */
-static size_t
-put_reflection(struct buf *out, const struct h1_msg *m, bool *is_full)
+int
+respond_trace(struct resp_head *h, const struct h1_msg *m, const char *via,
+    struct buf *body)
 {
 	char	line[32];
-	size_t	len = 0, i;
+	size_t	len0 = buf_len(body), i;
+	bool	is_full = false;
 	int	n;
 
 #define PUT(p, k) do {							\
-		if (out != NULL && buf_append(out, (p), (k)) == -1)	\
-			*is_full = true;				\
-		len += (k);						\
+		if (!is_full && buf_append(body, (p), (k)) == -1)	\
+			is_full = true;					\
 	} while (0)
 	PUT(m->method, m->method_len);
 	PUT(" ", 1);
@@ -194,43 +124,23 @@ put_reflection(struct buf *out, const struct h1_msg *m, bool *is_full)
 	n = snprintf(line, sizeof(line), " HTTP/1.%d\r\n", m->version_minor);
 	PUT(line, (size_t)n);
 	for (i = 0; i < m->nheaders; i++) {
-		const struct h1_header *h = &m->headers[i];
+		const struct h1_header *f = &m->headers[i];
 
-		if (is_sensitive(h))
+		if (is_sensitive(f))
 			continue;
-		PUT(h->name, h->name_len);
+		PUT(f->name, f->name_len);
 		PUT(": ", 2);
-		PUT(h->value, h->value_len);
+		PUT(f->value, f->value_len);
 		PUT("\r\n", 2);
 	}
 	PUT("\r\n", 2);
 #undef PUT
-	return len;
-}
-
-int
-respond_trace(struct buf *out, const struct h1_msg *m, bool keep,
-    const char *via)
-{
-	char	head[512];
-	bool	is_full = false;
-	int	n;
-
-	n = snprintf(head, sizeof(head),
-	    "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: message/http\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "%s%s%s"
-	    "%s"
-	    "\r\n",
-	    put_reflection(NULL, m, &is_full),
-	    via != NULL ? "Via: 1.1 " : "", via != NULL ? via : "",
-	    via != NULL ? "\r\n" : "",
-	    keep ? "" : "Connection: close\r\n");
-	if (n < 0 || (size_t)n >= sizeof(head) ||
-	    buf_append(out, head, (size_t)n) == -1)
+	if (is_full)
 		return -1;
-	(void)put_reflection(out, m, &is_full);
-	return is_full ? -1 : 0;
+	resp_init(h, 200);
+	resp_add(h, "Content-Type", "message/http", 12);
+	resp_add(h, "Cache-Control", "no-store", 8);
+	add_via(h, via);
+	set_body(h, buf_head(body) + len0, buf_len(body) - len0, false);
+	return 0;
 }

@@ -1,7 +1,7 @@
 /*
- * Responses weir writes itself (400 ... 504): a status line, a short plain
- * body that says what happened, and Connection: close when the connection
- * cannot go on.
+ * Responses weir answers itself (400 ... 504, redirects, OPTIONS and TRACE
+ * as the final recipient), as response heads for the front end to send:
+ * a short plain body that says what happened (common/http_status.c).
  */
 #ifndef WEIR_WORKER_RESPOND_H
 #define WEIR_WORKER_RESPOND_H
@@ -9,42 +9,32 @@
 #include <stdbool.h>
 
 #include "common/buf.h"
-
-/*
- * Appends a complete response for <status> to <out>.  <is_head> omits the
- * body; <keep> leaves the connection open.  Returns 0 or -1 (no room).
- */
-int		 respond_build(struct buf *out, int status, bool is_head,
-		    bool keep, const char *via);
-
-/*
- * Appends a redirect (<status> 301 or 308) to <location> to <out>, with a
- * short body naming it.  0, or -1 (no room).
- */
-int		 respond_redirect(struct buf *out, int status,
-		    const char *location, bool is_head, bool keep,
-		    const char *via);
+#include "worker/resp.h"
 
 struct h1_msg;
 
 /*
- * Appends weir's own 200 answer to OPTIONS, with Allow, to <out>: for a
- * request weir may not forward (Max-Forwards: 0).  0, or -1 (no room).
+ * Starts <h> as weir's answer <status> with its text (only announced
+ * for HEAD).  <via>, when not NULL, is sent as "Via: 1.1 <via>".
  */
-int		 respond_options(struct buf *out, bool keep, const char *via);
+void	respond_local(struct resp_head *h, int status, bool is_head,
+	    const char *via);
+
+/* A redirect (301 or 308) to <location>, its body naming it. */
+void	respond_redirect(struct resp_head *h, int status,
+	    const char *location, bool is_head, const char *via);
+
+/* OPTIONS with Max-Forwards: 0 (RFC 9110 7.6.2): 200 and Allow. */
+void	respond_options(struct resp_head *h, const char *via);
 
 /*
- * Appends a 200 message/http answer to TRACE reflecting the request head
- * <m> (its bytes must still be where <m> points), minus the fields likely
- * to hold credentials (Authorization, Proxy-Authorization, Cookie).  The
- * reflection is at most the head's size plus 2 bytes a field.  0, or -1
- * (no room).
+ * TRACE with Max-Forwards: 0: 200 with the received head <m> reflected as
+ * message/http (RFC 9110 9.3.8), minus fields likely to be secret.  The
+ * body is written to <body>, which must outlive the send.  0, or -1 when
+ * it does not fit.
  */
-int		 respond_trace(struct buf *out, const struct h1_msg *m,
-		    bool keep, const char *via);
-
-/* Reason phrase for the statuses weir sends itself. */
-const char	*respond_reason(int status);
+int	respond_trace(struct resp_head *h, const struct h1_msg *m,
+	    const char *via, struct buf *body);
 
 /* A complete "503, no free connection slot" answer, for accept. */
 extern const char	respond_503_full[];

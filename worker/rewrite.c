@@ -350,99 +350,75 @@ rewrite_request(struct buf *outb, const struct rewrite_req *r)
 	return o.is_full ? -1 : 0;
 }
 
+/* The end-to-end fields of <m> (hop-by-hop and framing ones left out). */
 static void
-put_status_line(struct out *o, const struct h1_msg *m)
-{
-	char	code[8];
-
-	snprintf(code, sizeof(code), "%03d", m->status);
-	puts_(o, "HTTP/1.1 ");
-	puts_(o, code);
-	put(o, " ", 1);
-	put(o, m->reason, m->reason_len);
-	put(o, "\r\n", 2);
-}
-
-static void
-put_end_to_end(struct out *o, const struct h1_msg *m)
+add_end_to_end(struct resp_head *h, const struct h1_msg *m)
 {
 	struct nominated	nm;
 	size_t			i;
 
 	collect_nominated(m, &nm);
 	for (i = 0; i < m->nheaders; i++) {
-		const struct h1_header *h = &m->headers[i];
+		const struct h1_header *f = &m->headers[i];
 
-		if (is_hop_or_framing(h) || is_nominated(&nm, h))
+		if (is_hop_or_framing(f) || is_nominated(&nm, f))
 			continue;
-		put_field(o, h->name, h->name_len, h->value, h->value_len);
+		resp_add_n(h, f->name, f->name_len, f->value, f->value_len);
 	}
 }
 
-int
-rewrite_response(struct buf *outb, const struct rewrite_resp *r)
+static void
+start_from(struct resp_head *h, const struct h1_msg *m)
+{
+	resp_init(h, m->status);
+	h->reason = m->reason;
+	h->reason_len = m->reason_len;
+}
+
+void
+rewrite_response(struct resp_head *h, const struct rewrite_resp *r)
 {
 	const struct h1_msg	*m = r->msg;
-	struct out		 o = { outb, false };
+	const struct h1_header	*cl;
+	size_t			 i;
 
-	put_status_line(&o, m);
-	put_end_to_end(&o, m);
-	if (r->svc->via != NULL) {
-		puts_(&o, "Via: 1.1 ");
-		puts_(&o, r->svc->via);
-		put(&o, "\r\n", 2);
-	}
-	/*
-	 * An HTTP/1.0 client cannot read chunked framing: the body goes
-	 * unframed and the connection's close ends it.  A 304/204/HEAD
-	 * answer keeps the Content-Length the backend computed.
-	 */
-	if (!r->dechunk) {
-		if (m->framing == H1_FRAME_NONE &&
-		    h1_find_header(m, "content-length") != NULL &&
-		    h1_find_header(m, "transfer-encoding") == NULL) {
-			const struct h1_header *cl =
-			    h1_find_header(m, "content-length");
-
-			put_field(&o, "Content-Length", 14, cl->value,
+	start_from(h, m);
+	add_end_to_end(h, m);
+	if (r->svc->via != NULL)
+		resp_addf(h, "Via", "1.1 %s", r->svc->via);
+	h->framing = m->framing;
+	switch (m->framing) {
+	case H1_FRAME_LENGTH:
+		h->length = m->content_length;
+		break;
+	case H1_FRAME_CHUNKED:
+		/* Codings before the final chunked stay the client's. */
+		for (i = 0; i < m->nheaders; i++)
+			if (is_named(&m->headers[i], "transfer-encoding"))
+				resp_add_n(h, "Transfer-Encoding", 17,
+				    m->headers[i].value,
+				    m->headers[i].value_len);
+		break;
+	case H1_FRAME_NONE:
+		/* A 304/204/HEAD answer keeps the Content-Length the
+		   backend computed. */
+		if ((cl = h1_find_header(m, "content-length")) != NULL &&
+		    h1_find_header(m, "transfer-encoding") == NULL)
+			resp_add_n(h, "Content-Length", 14, cl->value,
 			    cl->value_len);
-		} else if (m->framing == H1_FRAME_CHUNKED) {
-			/* Codings before the final chunked stay the client's. */
-			size_t	i;
-
-			for (i = 0; i < m->nheaders; i++)
-				if (is_named(&m->headers[i],
-				    "transfer-encoding"))
-					put_field(&o, "Transfer-Encoding", 17,
-					    m->headers[i].value,
-					    m->headers[i].value_len);
-		} else
-			put_framing(&o, m);
+		break;
+	case H1_FRAME_CLOSE:
+		break;
 	}
 	if (r->hsts_max_age != 0 && h1_find_header(m,
-	    "strict-transport-security") == NULL) {
-		char	hsts[64];
-		int	n = snprintf(hsts, sizeof(hsts), "max-age=%u",
+	    "strict-transport-security") == NULL)
+		resp_addf(h, "Strict-Transport-Security", "max-age=%u",
 		    r->hsts_max_age);
-
-		put_field(&o, "Strict-Transport-Security", 25, hsts,
-		    (size_t)n);
-	}
-	if (!r->keep_client)
-		puts_(&o, "Connection: close\r\n");
-	else if (r->client_is_10)
-		puts_(&o, "Connection: keep-alive\r\n");
-	put(&o, "\r\n", 2);
-	return o.is_full ? -1 : 0;
 }
 
-int
-rewrite_interim(struct buf *outb, const struct h1_msg *m)
+void
+rewrite_interim(struct resp_head *h, const struct h1_msg *m)
 {
-	struct out	o = { outb, false };
-
-	put_status_line(&o, m);
-	put_end_to_end(&o, m);
-	put(&o, "\r\n", 2);
-	return o.is_full ? -1 : 0;
+	start_from(h, m);
+	add_end_to_end(h, m);
 }

@@ -15,6 +15,7 @@
 
 #include "common/buf.h"
 #include "common/h1_parse.h"
+#include "worker/resp.h"
 
 struct service_conf;
 
@@ -41,18 +42,20 @@ struct rewrite_req {
 int	rewrite_request(struct buf *out, const struct rewrite_req *r);
 
 struct rewrite_resp {
-	const struct h1_msg		*msg;
+	const struct h1_msg		*msg;	/* the backend's head */
 	const struct service_conf	*svc;
-	bool				 keep_client;	/* connection stays */
-	bool				 client_is_10;
-	bool				 dechunk;	/* body sent unchunked */
 	unsigned			 hsts_max_age;	/* 0 = no HSTS */
 };
 
-/* Appends the client response head for <r> to <out>.  0, or -1 (no room). */
-int	rewrite_response(struct buf *out, const struct rewrite_resp *r);
+/*
+ * Fills <h> with the client's response head for the backend's head:
+ * end-to-end fields as received (hop-by-hop ones and those the backend
+ * nominated in Connection removed), Via, HSTS, and the framing, which the
+ * front end writes in its own protocol.
+ */
+void	rewrite_response(struct resp_head *h, const struct rewrite_resp *r);
 
-/* Appends an interim (1xx) response head as received, minus hop-by-hop. */
-int	rewrite_interim(struct buf *out, const struct h1_msg *m);
+/* Same for an interim (1xx) head: its end-to-end fields only. */
+void	rewrite_interim(struct resp_head *h, const struct h1_msg *m);
 
 #endif

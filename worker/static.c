@@ -26,6 +26,7 @@
 
 #include "common/config.h"
 #include "common/h1_parse.h"
+#include "common/http_status.h"
 #include "common/path.h"
 
 #define MIME_TYPES_PATH		"/etc/mime.types"
@@ -41,19 +42,13 @@
 /* Flags for every file or directory opened on behalf of a client. */
 #define OPEN_FLAGS	(O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 
-struct out {
-	struct buf	*b;
-	bool		 is_full;
-};
-
 /* One request as it is being answered. */
 struct req {
 	const struct service_conf	*svc;	/* borrowed */
 	const struct h1_msg		*m;	/* borrowed */
 	struct static_reply		*rep;	/* borrowed */
-	struct out			 o;
+	struct resp_head		*h;	/* borrowed: the answer */
 	bool				 is_head;
-	bool				 keep_alive;
 	const char			*via;	/* borrowed; NULL = none */
 	time_t				 now;
 	char				 path[PATH_MAX];	/* normalized */
@@ -127,25 +122,6 @@ static_flush_cache(void)
 		}
 }
 
-static const struct {
-	int		 status;
-	const char	*reason;
-	const char	*body;
-} texts[] = {
-	{ 200, "OK", NULL },
-	{ 206, "Partial Content", NULL },
-	{ 301, "Moved Permanently", "weir: this directory's URL ends in '/'." },
-	{ 304, "Not Modified", NULL },
-	{ 400, "Bad Request", "weir: the request path is malformed." },
-	{ 403, "Forbidden", "weir: access denied." },
-	{ 404, "Not Found", "weir: no such file." },
-	{ 405, "Method Not Allowed", "weir: only GET and HEAD are allowed." },
-	{ 414, "URI Too Long", "weir: the request target is too long." },
-	{ 416, "Range Not Satisfiable",
-	    "weir: the requested range is not satisfiable." },
-	{ 500, "Internal Server Error", "weir: internal error." },
-};
-
 static const char *const wdays[] = {
 	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
 };
@@ -184,46 +160,6 @@ static const struct mime_type mime_builtin[] = {
 	{ "txt", "text/plain", 0 }, { "wasm", "application/wasm", 0 },
 	{ "webp", "image/webp", 0 }, { "xml", "application/xml", 0 },
 };
-
-static void
-put(struct out *o, const void *p, size_t n)
-{
-	if (!o->is_full && buf_append(o->b, p, n) == -1)
-		o->is_full = true;
-}
-
-static void
-puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-putf(struct out *o, const char *fmt, ...)
-{
-	char	 tmp[512];
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		o->is_full = true;
-	else
-		put(o, tmp, (size_t)n);
-}
-
-static int
-text_index(int status)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (texts[i].status == status)
-			return (int)i;
-	return -1;
-}
 
 /* IMF-fixdate (RFC 9110 5.6.7), without the locale strftime would use. */
 static void
@@ -353,15 +289,26 @@ pct_escape(unsigned char c, const char *keep, char *e)
 	return 3;
 }
 
-/* Percent-encodes <s>[0..<n>) (RFC 3986 2.1), leaving <keep> alone. */
-static void
-put_pct(struct out *o, const char *s, size_t n, const char *keep)
+/*
+ * Percent-encodes <s>[0..<n>) (RFC 3986 2.1), leaving <keep> alone, at
+ * <out>[*<len>..] (<cap> bytes in all).  False when it does not fit.
+ */
+static bool
+put_pct(char *out, size_t cap, size_t *len, const char *s, size_t n,
+    const char *keep)
 {
 	char	e[3];
-	size_t	i;
+	size_t	i, k;
 
-	for (i = 0; i < n; i++)
-		put(o, e, pct_escape((unsigned char)s[i], keep, e));
+	for (i = 0; i < n; i++) {
+		k = pct_escape((unsigned char)s[i], keep, e);
+		if (cap - *len < k + 1)
+			return false;
+		memcpy(out + *len, e, k);
+		*len += k;
+	}
+	out[*len] = '\0';
+	return true;
 }
 
 static int
@@ -803,46 +750,37 @@ open_status(int err)
 	}
 }
 
-/* Status line and the fields every answer carries. */
+/* The status and the fields every answer carries. */
 static void
 head_start(struct req *r, int status)
 {
 	char	date[64];
-	int	i = text_index(status);
 
 	r->rep->status = status;
-	putf(&r->o, "HTTP/1.1 %d %s\r\n", status,
-	    i == -1 ? "Error" : texts[i].reason);
+	resp_init(r->h, status);
 	fmt_date(r->now, date, sizeof(date));
-	putf(&r->o, "Date: %s\r\nServer: weir\r\n", date);
-	if (r->via != NULL) {
-		puts_(&r->o, "Via: 1.1 ");
-		puts_(&r->o, r->via);
-		puts_(&r->o, "\r\n");
-	}
-	if (!r->keep_alive)
-		puts_(&r->o, "Connection: close\r\n");
-	else if (r->m->version_minor == 0)
-		puts_(&r->o, "Connection: keep-alive\r\n");
+	resp_addf(r->h, "Date", "%s", date);
+	resp_add(r->h, "Server", "weir", 4);
+	if (r->via != NULL)
+		resp_addf(r->h, "Via", "1.1 %s", r->via);
 }
 
 /*
  * Ends a head begun by head_start() with the short text/plain body for
- * its status, which goes into the head buffer (but not for HEAD).
+ * its status (sent with the head; only announced for HEAD).
  */
 static void
 text_end(struct req *r)
 {
-	const char	*body;
-	int		 i = text_index(r->rep->status);
+	const char	*body = http_status_text(r->rep->status,
+	    HTTP_VOICE_FILES);
 
-	body = i == -1 || texts[i].body == NULL ? "weir: error." :
-	    texts[i].body;
-	putf(&r->o, "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n",
-	    strlen(body) + 1);
+	resp_add(r->h, "Content-Type", "text/plain", 10);
+	r->h->length = strlen(body);
+	r->h->has_length = true;
 	if (!r->is_head) {
-		puts_(&r->o, body);
-		puts_(&r->o, "\n");
+		r->h->framing = H1_FRAME_LENGTH;
+		r->h->body = body;
 	}
 }
 
@@ -857,6 +795,8 @@ reply_text(struct req *r, int status)
 static void
 redirect_dir(struct req *r)
 {
+	char		 location[3 * PATH_MAX + 8];
+	size_t		 len = 0;
 	const char	*q;
 
 	head_start(r, 301);
@@ -864,14 +804,17 @@ redirect_dir(struct req *r)
 	 * The normalized path never starts with "//", which a browser
 	 * would read as another host.  Re-encoded because it was decoded.
 	 */
-	puts_(&r->o, "Location: ");
-	put_pct(&r->o, r->path, r->path_len, "/!$&'()*+,;=:@");
-	puts_(&r->o, "/");
+	if (!put_pct(location, sizeof(location), &len, r->path, r->path_len,
+	    "/!$&'()*+,;=:@") || !put_pct(location, sizeof(location), &len,
+	    "/", 1, "/")) {
+		r->h->is_full = true;
+		return;
+	}
 	/* The parser let only visible ASCII into the target. */
-	if ((q = memchr(r->m->target, '?', r->m->target_len)) != NULL)
-		put(&r->o, q, r->m->target_len -
-		    (size_t)(q - r->m->target));
-	puts_(&r->o, "\r\n");
+	q = memchr(r->m->target, '?', r->m->target_len);
+	resp_addf(r->h, "Location", "%s%.*s", location,
+	    q != NULL ? (int)(r->m->target_len - (size_t)(q - r->m->target)) :
+	    0, q != NULL ? q : "");
 	text_end(r);
 }
 
@@ -890,7 +833,8 @@ serve_file(struct req *r, int fd, const struct stat *st, const char *name)
 	if (not_modified(r, etag, st->st_mtim.tv_sec)) {
 		close(fd);
 		head_start(r, 304);
-		putf(&r->o, "Last-Modified: %s\r\nETag: %s\r\n\r\n", lm, etag);
+		resp_addf(r->h, "Last-Modified", "%s", lm);
+		resp_addf(r->h, "ETag", "%s", etag);
 		return;
 	}
 	/* RFC 9110 14.2: GET is the only method Range applies to. */
@@ -900,7 +844,7 @@ serve_file(struct req *r, int fd, const struct stat *st, const char *name)
 	if (rg == RANGE_UNSATISFIABLE) {
 		close(fd);
 		head_start(r, 416);
-		putf(&r->o, "Content-Range: bytes */%llu\r\n",
+		resp_addf(r->h, "Content-Range", "bytes */%llu",
 		    (unsigned long long)size);
 		text_end(r);
 		return;
@@ -908,20 +852,24 @@ serve_file(struct req *r, int fd, const struct stat *st, const char *name)
 	if (rg == RANGE_ONE) {
 		len = last - first + 1;
 		head_start(r, 206);
-		putf(&r->o, "Content-Range: bytes %llu-%llu/%llu\r\n",
+		resp_addf(r->h, "Content-Range", "bytes %llu-%llu/%llu",
 		    (unsigned long long)first, (unsigned long long)last,
 		    (unsigned long long)size);
 	} else {
 		len = size;
 		head_start(r, 200);
 	}
-	putf(&r->o, "Content-Type: %s\r\nContent-Length: %llu\r\n"
-	    "Last-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n\r\n",
-	    mime_lookup(name), (unsigned long long)len, lm, etag);
+	resp_addf(r->h, "Content-Type", "%s", mime_lookup(name));
+	resp_addf(r->h, "Last-Modified", "%s", lm);
+	resp_addf(r->h, "ETag", "%s", etag);
+	resp_add(r->h, "Accept-Ranges", "bytes", 5);
+	r->h->length = len;
+	r->h->has_length = true;
 	if (r->is_head || len == 0) {
 		close(fd);
 		return;
 	}
+	r->h->framing = H1_FRAME_LENGTH;
 	rep->fd = fd;
 	rep->offset = (off_t)first;
 	rep->length = len;
@@ -1172,12 +1120,14 @@ serve_listing(struct req *r, int dfd)
 		return;
 	}
 	head_start(r, 200);
-	putf(&r->o, "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %llu\r\n\r\n", (unsigned long long)pg.total);
-	if (r->is_head) {
+	resp_add(r->h, "Content-Type", "text/html; charset=utf-8", 24);
+	r->h->length = pg.total;
+	r->h->has_length = true;
+	if (r->is_head || pg.total == 0) {
 		close(pg.fd);
 		return;
 	}
+	r->h->framing = H1_FRAME_LENGTH;
 	r->rep->fd = pg.fd;
 	r->rep->offset = 0;
 	r->rep->length = pg.total;
@@ -1248,7 +1198,7 @@ serve(struct req *r)
 	if (!r->is_head && !(m->method_len == 3 &&
 	    memcmp(m->method, "GET", 3) == 0)) {
 		head_start(r, 405);
-		puts_(&r->o, "Allow: GET, HEAD\r\n");
+		resp_add(r->h, "Allow", "GET, HEAD", 9);
 		text_end(r);
 		return;
 	}
@@ -1292,11 +1242,9 @@ serve(struct req *r)
 
 int
 static_reply(const struct service_conf *svc, const struct h1_msg *req,
-    bool keep_alive, const char *via, struct buf *head,
-    struct static_reply *out)
+    const char *via, struct resp_head *h, struct static_reply *out)
 {
 	struct req	r;
-	size_t		len0 = buf_len(head);
 
 	out->status = 500;
 	out->fd = -1;
@@ -1305,21 +1253,14 @@ static_reply(const struct service_conf *svc, const struct h1_msg *req,
 	r.svc = svc;
 	r.m = req;
 	r.rep = out;
-	r.o.b = head;
-	r.o.is_full = false;
+	r.h = h;
 	r.is_head = req->method_len == 4 && memcmp(req->method, "HEAD", 4) == 0;
-	r.keep_alive = keep_alive;
 	r.via = via;
 	r.now = time(NULL);
 	r.path_len = 0;
 	serve(&r);
-	if (!r.o.is_full)
+	if (!h->is_full)
 		return 0;
-	/*
-	 * buf_append() may have compacted, which moves bytes but keeps their
-	 * order: the caller's bytes are still the first <len0>.
-	 */
-	head->end = head->start + len0;
 	if (out->fd != -1)
 		close(out->fd);
 	out->status = 500;

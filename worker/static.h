@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "common/buf.h"
+#include "worker/resp.h"
 
 struct h1_msg;
 struct service_conf;
@@ -28,28 +28,22 @@ struct static_reply {
 
 /*
  * Answers the request <req> (a parsed head; its slices must still be valid)
- * from the docroot of the web_server service <svc>.  Appends the complete
- * response head to <head> and fills <out>.
+ * from the docroot of the web_server service <svc>: fills the response
+ * head <h> (which it starts) and <out>.
  *
  * For 200 and 206 to GET, <out>->fd is open and <out>->length bytes from
- * <out>->offset follow the head; the caller must close the fd.  Every other
- * answer has fd -1 and length 0: a response to HEAD, a 304, and the errors
- * and redirects, whose short text/plain bodies are appended to <head> right
- * after the head, so writing <head> sends the whole response.
+ * <out>->offset are the body (h->framing LENGTH); the caller must close
+ * the fd.  Every other answer has fd -1: a response to HEAD and a 304
+ * announce only; the errors and redirects carry their short text/plain
+ * body in h->body.  <via>, when not NULL, is sent as "Via: 1.1 <via>".
  *
- * <keep_alive> false adds "Connection: close" (the caller closes after the
- * body); true on an HTTP/1.0 request adds "Connection: keep-alive".  <via>,
- * when not NULL, is sent as "Via: 1.1 <via>".
- *
- * Returns 0, or -1 when the response did not fit in <head>: then <head> is
- * as it was, no fd is open, <out>->status is 500, and the caller answers
- * 500 on its own or closes.  Blocks on the filesystem (open, getdents,
- * writes to a memfd), never on the network.  Loads /etc/mime.types on
- * first use.
+ * Returns 0, or -1 when the answer did not fit in <h>: then no fd is open,
+ * <out>->status is 500, and the caller answers 500 on its own.  Blocks on
+ * the filesystem (open, getdents, writes to a memfd), never on the
+ * network.  Loads /etc/mime.types on first use.
  */
 int	static_reply(const struct service_conf *svc, const struct h1_msg *req,
-	    bool keep_alive, const char *via, struct buf *head,
-	    struct static_reply *out);
+	    const char *via, struct resp_head *h, struct static_reply *out);
 
 /*
  * Closes the docroot directories kept open (one per docroot, reopened

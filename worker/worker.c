@@ -1,20 +1,14 @@
 /*
- * worker_main(): the epoll loop.  Listening sockets are shared with every
- * other worker; accept.c decides which worker takes a new connection.
- * Signals arrive through a signalfd so that they are just another event:
- * TERM leaves at once, QUIT stops accepting and leaves when the last
- * request is done, USR1 reopens the logs.
+ * worker_main(): sets up the worker's parts around one event loop and runs
+ * it.  Signals arrive through the loop as callbacks: TERM leaves at once,
+ * QUIT stops accepting and leaves when the last connection is done, USR1
+ * reopens the logs.
  */
 #include "worker/worker.h"
 
-#include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,43 +16,17 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/shm.h"
-#include "common/signals.h"
 #include "worker/accept.h"
 #include "worker/balance.h"
-#include "worker/conn.h"
+#include "worker/client.h"
+#include "worker/context.h"
+#include "worker/proxy.h"
+#include "worker/request.h"
 #include "worker/static.h"
 #include "worker/upstream.h"
 
-#define MAX_EVENTS	256
-/* How often requests queued for a backend slot look for one. */
-#define QUEUE_POLL_MS	10
-
-int
-worker_watch(struct worker *w, int fd, uint32_t events, struct ev *ev)
-{
-	struct epoll_event	ee;
-
-	memset(&ee, 0, sizeof(ee));
-	ee.events = events;
-	ee.data.ptr = ev;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ee) == -1) {
-		log_error("epoll_ctl(ADD, fd %d): %s", fd, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-uint32_t
-worker_rand(struct worker *w)
-{
-	uint32_t	x = w->rand_state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	w->rand_state = x;
-	return x;
-}
+/* Blocks kept for reuse per pool: what a busy worker cycles through. */
+#define POOL_KEEP	256
 
 static void
 start_draining(struct worker *w)
@@ -70,56 +38,45 @@ start_draining(struct worker *w)
 	w->is_draining = true;
 	accept_stop(w);
 	upstream_close_idle(w);
-	conn_drain_idle(w);
+	client_drain_all(w);
+	worker_released(w);
 }
 
 static void
-on_signal(struct worker *w)
+on_signal(struct loop *l, int signo, void *arg)
 {
-	struct signalfd_siginfo	si;
+	struct worker	*w = arg;
 
-	while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGTERM:
-		case SIGINT:
-			w->is_stopping = true;
-			break;
-		case SIGQUIT:
-			start_draining(w);
-			break;
-		case SIGUSR1:
-			(void)log_reopen();
-			accesslog_reopen(&w->access);
-			break;
-		default:
-			break;
-		}
+	switch (signo) {
+	case SIGTERM:
+	case SIGINT:
+		w->is_stopping = true;
+		loop_stop(l);
+		break;
+	case SIGQUIT:
+		start_draining(w);
+		break;
+	case SIGUSR1:
+		(void)log_reopen();
+		accesslog_reopen(&w->access);
+		break;
+	default:
+		break;
 	}
 }
 
-static void
-dispatch(struct worker *w, struct epoll_event *e)
+/* The largest head any service accepts, and room for what weir adds. */
+static size_t
+head_bytes(const struct config *cfg)
 {
-	struct ev	*ev = e->data.ptr;
+	size_t	head = WORKER_BODY_BYTES, i;
 
-	switch (ev->kind) {
-	case EV_LISTENER:
-		accept_ready(w, (struct listener *)ev);
-		break;
-	case EV_CLIENT:
-		conn_event((struct conn *)((char *)ev -
-		    offsetof(struct conn, cev)), false, e->events);
-		break;
-	case EV_BACKEND:
-		upstream_event((struct bconn *)ev, e->events);
-		break;
-	case EV_SIGNAL:
-		on_signal(w);
-		break;
-	case EV_POKE:
-		accept_told(w);
-		break;
-	}
+	for (i = 0; i < cfg->nservices; i++)
+		if (cfg->services[i].max_header_bytes + WORKER_HEAD_EXTRA >
+		    head)
+			head = cfg->services[i].max_header_bytes +
+			    WORKER_HEAD_EXTRA;
+	return head;
 }
 
 static int
@@ -127,29 +84,28 @@ setup(struct worker *w, const int *pokes, const struct listen_fd *fds,
     size_t nfds)
 {
 	const struct config	*cfg = w->cfg;
-	size_t			 i, j, k;
+	size_t			 i, j, k, nconn = cfg->max_connections;
 
-	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (w->epfd == -1) {
-		log_error("epoll_create1: %s", strerror(errno));
+	/* A session, its request and a backend connection (two: one in
+	   use and one idle) each may have a timer. */
+	if (loop_init(&w->loop, 4 * nconn + 64) == -1 ||
+	    loop_watch_signals(&w->loop, on_signal, w) == -1)
 		return -1;
-	}
-	if ((w->sigfd = signals_child_fd()) == -1)
-		return -1;
-	w->sig_ev.kind = EV_SIGNAL;
-	if (worker_watch(w, w->sigfd, EPOLLIN, &w->sig_ev) == -1)
-		return -1;
-	if (timer_heap_init(&w->timers, 2 * (size_t)cfg->max_connections +
-	    64) == -1 || conn_pool_init(w, cfg->max_connections) == -1 ||
-	    balance_init(w) == -1)
+	w->path_scratch_len = head_bytes(cfg);
+	w->path_scratch = malloc(w->path_scratch_len);
+	if (w->path_scratch == NULL ||
+	    bufpool_init(&w->head_pool, head_bytes(cfg), POOL_KEEP) == -1 ||
+	    bufpool_init(&w->body_pool, WORKER_BODY_BYTES, POOL_KEEP) == -1 ||
+	    client_pool_init(w, nconn) == -1 ||
+	    request_pool_init(w, nconn) == -1 ||
+	    proxy_init(w) == -1 || balance_init(w) == -1)
 		goto nomem;
-
 	w->nbackends = w->shm->hdr->nbackends;
 	w->held = shm_held_row(w->shm, w->id);
-	w->backends = calloc(w->nbackends, sizeof(*w->backends));
+	w->backends = calloc(w->nbackends > 0 ? w->nbackends : 1,
+	    sizeof(*w->backends));
 	/* One in use per connection at most, and as many parked idle. */
-	if (w->backends == NULL ||
-	    upstream_init(w, 2 * (size_t)cfg->max_connections) == -1)
+	if (w->backends == NULL || upstream_init(w, 2 * nconn) == -1)
 		goto nomem;
 	for (i = 0, k = 0; i < cfg->npools; i++)
 		for (j = 0; j < cfg->pools[i].nbackends; j++, k++) {
@@ -172,21 +128,52 @@ nomem:
 static void
 teardown(struct worker *w)
 {
-	conn_close_all(w);
-	conn_release_closed(w);
-	upstream_close_idle(w);
-	upstream_free(w);
+	if (w->clients != NULL)
+		client_close_all(w);
+	if (w->bconns != NULL) {
+		upstream_close_idle(w);
+		upstream_free(w);
+	}
 	accesslog_close(&w->access);
 	accept_free(w);
-	conn_pool_free(w);
+	request_pool_free(w);
+	client_pool_free(w);
+	proxy_free(w);
 	static_flush_cache();
 	balance_free(w);
-	timer_heap_free(&w->timers);
 	free(w->backends);
-	if (w->sigfd != -1)
-		close(w->sigfd);
-	if (w->epfd != -1)
-		close(w->epfd);
+	free(w->path_scratch);
+	bufpool_free(&w->head_pool);
+	bufpool_free(&w->body_pool);
+	loop_free(&w->loop);
+}
+
+int
+worker_init(struct worker *w, const struct config *cfg, struct shm *shm,
+    const struct tls_set *tls, unsigned id, const int *pokes,
+    const struct listen_fd *fds, size_t nfds)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->shm = shm;
+	w->tls = tls;
+	w->id = id;
+	w->loop.epfd = -1;
+	w->access.fd = -1;
+	clock_update();
+	if (setup(w, pokes, fds, nfds) == -1 ||
+	    accesslog_open(&w->access, cfg->access_log,
+	    cfg->access_log_format == ACCESS_FORMAT_COMBINED) == -1) {
+		teardown(w);
+		return -1;
+	}
+	return 0;
+}
+
+void
+worker_fini(struct worker *w)
+{
+	teardown(w);
 }
 
 int
@@ -194,53 +181,25 @@ worker_main(const struct config *cfg, struct shm *shm,
     const struct tls_set *tls, unsigned id, const int *pokes,
     const struct listen_fd *fds, size_t nfds)
 {
-	struct worker		w;
-	struct epoll_event	events[MAX_EVENTS];
-	int			n, i, rv = 0, timeout;
+	struct worker	*w;
+	int		 rv = 0;
 
-	memset(&w, 0, sizeof(w));
-	w.cfg = cfg;
-	w.shm = shm;
-	w.tls = tls;
-	w.id = id;
-	w.epfd = w.sigfd = -1;
-	w.access.fd = -1;
-	clock_update();
-	if (setup(&w, pokes, fds, nfds) == -1 ||
-	    accesslog_open(&w.access, cfg->access_log,
-	    cfg->access_log_format == ACCESS_FORMAT_COMBINED) == -1) {
-		teardown(&w);
+	/* On the heap: the scratch heads make it too big for a stack. */
+	if ((w = malloc(sizeof(*w))) == NULL) {
+		log_error("out of memory");
+		return 1;
+	}
+	if (worker_init(w, cfg, shm, tls, id, pokes, fds, nfds) == -1) {
+		free(w);
 		return 1;
 	}
 	log_debug("serving %zu listener(s), %u connection slots", nfds,
 	    cfg->max_connections);
-	while (!w.is_stopping && !(w.is_draining && w.nactive == 0)) {
-		timeout = timer_next_ms(&w.timers, clock_now_ms());
-		/* Queued requests wait for a slot that may free in another
-		   worker, which sends us no event: look again soon. */
-		if (w.nqueued > 0 && (timeout == -1 || timeout > QUEUE_POLL_MS))
-			timeout = QUEUE_POLL_MS;
-		if (w.is_accept_pending)
-			timeout = 0;
-		n = epoll_wait(w.epfd, events, MAX_EVENTS, timeout);
-		if (n == -1 && errno != EINTR) {
-			log_error("epoll_wait: %s", strerror(errno));
-			rv = 1;
-			break;
-		}
-		clock_update();
-		for (i = 0; i < n; i++)
-			dispatch(&w, &events[i]);
-		timer_run(&w.timers, clock_now_ms());
-		if (w.is_accept_pending)
-			accept_continue(&w);
-		if (w.nqueued > 0)
-			conn_dispatch_queued(&w);
-		conn_release_closed(&w);
-		accesslog_flush(&w.access);
-	}
-	if (w.is_draining && w.nactive == 0)
+	if (loop_run(&w->loop) == -1)
+		rv = 1;
+	if (w->is_draining && w->nactive == 0)
 		log_info("graceful stop: done");
-	teardown(&w);
+	teardown(w);
+	free(w);
 	return rv;
 }

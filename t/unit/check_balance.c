@@ -16,26 +16,13 @@
 #include "common/config.h"
 #include "common/shm.h"
 #include "worker/balance.h"
-#include "worker/worker.h"
+#include "worker/context.h"
 
 static struct config	*cfg;
 static struct shm	 shm;
 static struct worker	 w;
 static char		 dir[] = "/tmp/check_balance.XXXXXX";
 static char		 path[64];
-
-/* The real one lives in worker.c, which would pull in the whole loop. */
-uint32_t
-worker_rand(struct worker *wk)
-{
-	uint32_t	x = wk->rand_state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	wk->rand_state = x;
-	return x;
-}
 
 static void
 setup_pool(const char *pool_json)
