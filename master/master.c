@@ -33,7 +33,7 @@
 #include "master/pidfile.h"
 #include "master/spawn.h"
 #include "master/statedir.h"
-#include "worker/tls.h"
+#include "tls/tls.h"
 
 /* A child that dies sooner than this after start counts as a quick death. */
 #define QUICK_DEATH_MS		2000

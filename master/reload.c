@@ -15,7 +15,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
-#include "worker/tls.h"
+#include "tls/tls.h"
 
 /* Logs each line of <text> and keeps the first ones for weirctl. */
 static void

@@ -62,7 +62,7 @@
 #include "worker/rewrite.h"
 #include "worker/route.h"
 #include "worker/static.h"
-#include "worker/tls.h"
+#include "tls/tls.h"
 #include "worker/upstream.h"
 
 /* How long a closing connection may keep sending us bytes we discard. */

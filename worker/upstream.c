@@ -20,7 +20,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "worker/conn.h"
-#include "worker/tls.h"
+#include "tls/tls.h"
 
 static void	idle_expired(struct timer *t);
 
