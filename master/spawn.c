@@ -18,7 +18,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
-#include "master/health.h"
+#include "health/health.h"
 #include "master/master.h"
 #include "worker/worker.h"
 

@@ -17,7 +17,7 @@
 
 #include "common/addr.h"
 #include "common/config.h"
-#include "master/probe.h"
+#include "health/probe.h"
 
 #define NCASES(a)	(sizeof(a) / sizeof((a)[0]))
 #define C(n)		(1u << (n))
