@@ -19,7 +19,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "master/master.h"
-#include "worker/tls.h"
+#include "tls/tls.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR	"/etc"

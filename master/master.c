@@ -19,8 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,10 +28,14 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "master/control.h"
+#include "master/generation.h"
 #include "master/pidfile.h"
+#include "master/reload.h"
 #include "master/spawn.h"
+#include "master/state.h"
 #include "master/statedir.h"
-#include "worker/tls.h"
+#include "master/upgrade.h"
+#include "tls/tls.h"
 
 /* A child that dies sooner than this after start counts as a quick death. */
 #define QUICK_DEATH_MS		2000
@@ -84,144 +86,6 @@ install_handlers(void)
 	return 0;
 }
 
-/*
- * Log files are created here, as root, and handed to the user the
- * children run as, so that they can reopen them after logrotate.  The
- * directory may be that user's to write: what is at the path is opened
- * without following a link, and only a regular file with one name, ours
- * or already the user's, is handed over; anything else would give the
- * user a file of root's choosing.
- */
-void
-master_prepare_log_file(const struct master *m, const char *path)
-{
-	struct stat	st;
-	int		fd;
-
-	if (path == NULL || strcmp(path, LOG_DEST_SYSLOG) == 0)
-		return;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		log_warn("log file %s: %s", path, log_file_error(errno));
-		return;
-	}
-	if (fstat(fd, &st) == -1)
-		log_warn("log file %s: %s", path, strerror(errno));
-	else if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    (st.st_uid != geteuid() && st.st_uid != m->uid))
-		log_warn("log file %s: not a regular file of root's or the "
-		    "workers' user with a single name; not handing it to "
-		    "the workers' user", path);
-	else if (m->drop_privileges && fchown(fd, m->uid, m->gid) == -1)
-		log_warn("chown %s: %s", path, strerror(errno));
-	close(fd);
-}
-
-static const char *
-child_name(const struct child *ch, char *buf, size_t len)
-{
-	if (ch->role == CHILD_HEALTH)
-		snprintf(buf, len, "health checker");
-	else
-		snprintf(buf, len, "worker %u", ch->slot);
-	return buf;
-}
-
-static void
-start_child(struct master *m, struct generation *g, struct child *ch)
-{
-	struct shm_worker	*sw = NULL;
-	char			 name[32];
-	pid_t			 pid;
-
-	/* Before the fork: from then on the worker writes its counts. */
-	if (ch->role == CHILD_WORKER) {
-		sw = &g->shm.workers[ch->slot];
-		shm_store(&sw->active, 0);
-		shm_store(&sw->is_accepting, 0);
-		shm_held_clear(&g->shm, ch->slot);
-	}
-	pid = spawn_child(m, g, ch);
-	ch->respawn_at_ms = 0;
-	if (pid == -1) {
-		ch->respawn_at_ms = clock_update() + BACKOFF_MAX_MS;
-		return;
-	}
-	ch->pid = pid;
-	ch->started_ms = clock_update();
-	if (sw != NULL) {
-		shm_store(&sw->pid, (int64_t)pid);
-		shm_store(&sw->started_unix, (int64_t)time(NULL));
-	}
-	log_debug("%s (generation %llu) started, pid %ld",
-	    child_name(ch, name, sizeof(name)),
-	    (unsigned long long)g->number, (long)pid);
-}
-
-void
-master_start_generation(struct master *m, struct generation *g)
-{
-	unsigned	i;
-
-	for (i = 0; i < g->nchildren; i++)
-		start_child(m, g, &g->children[i]);
-}
-
-static void
-signal_generation(struct generation *g, int sig, enum child_role only,
-    bool any_role)
-{
-	unsigned	i;
-
-	for (i = 0; i < g->nchildren; i++)
-		if (g->children[i].pid != 0 &&
-		    (any_role || g->children[i].role == only))
-			(void)kill(g->children[i].pid, sig);
-}
-
-void
-master_retire_generation(struct master *m, struct generation *g)
-{
-	/* Workers finish what they hold; the old checker has nothing to
-	   finish and would race the new one on the shared state. */
-	signal_generation(g, SIGQUIT, CHILD_WORKER, false);
-	signal_generation(g, SIGTERM, CHILD_HEALTH, false);
-	g->retire_deadline_ms = clock_update() +
-	    m->cur->cfg->shutdown_timeout_ms;
-	g->next = m->retired;
-	m->retired = g;
-}
-
-void
-master_free_generation(struct generation *g)
-{
-	unsigned	i;
-
-	if (g == NULL)
-		return;
-	for (i = 0; g->pokes != NULL && i < g->nworkers; i++)
-		if (g->pokes[i] != -1)
-			close(g->pokes[i]);
-	free(g->pokes);
-	shm_detach(&g->shm);
-	free(g->fds);
-	free(g->children);
-	tls_set_free(g->tls);
-	config_free(g->cfg);
-	free(g);
-}
-
-static unsigned
-count_alive(const struct generation *g)
-{
-	unsigned	i, n = 0;
-
-	for (i = 0; i < g->nchildren; i++)
-		n += g->children[i].pid != 0;
-	return n;
-}
-
 static void
 describe_exit(int status, char *buf, size_t len)
 {
@@ -258,11 +122,11 @@ bury_retired(struct master *m)
 	struct generation	**gp = &m->retired, *g;
 
 	while ((g = *gp) != NULL) {
-		if (count_alive(g) == 0) {
+		if (generation_alive(g) == 0) {
 			log_info("generation %llu: drained",
 			    (unsigned long long)g->number);
 			*gp = g->next;
-			master_free_generation(g);
+			generation_free(g);
 		} else
 			gp = &g->next;
 	}
@@ -305,7 +169,7 @@ reap(struct master *m)
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == m->upgrade_pid) {
-			if (master_upgrade_check(m, pid, status))
+			if (upgrade_check(m, pid, status))
 				got_quit = 1;
 			continue;
 		}
@@ -322,8 +186,8 @@ reap(struct master *m)
 		if (m->is_stopping || g != m->cur)
 			continue;
 		describe_exit(status, why, sizeof(why));
-		respawn_later(ch, child_name(ch, name, sizeof(name)), pid,
-		    why);
+		respawn_later(ch, generation_child_name(ch, name, sizeof(name)),
+		    pid, why);
 	}
 	bury_retired(m);
 }
@@ -343,7 +207,7 @@ respawn_due(struct master *m)
 		if (ch->pid != 0 || ch->respawn_at_ms == 0)
 			continue;
 		if (ch->respawn_at_ms <= now)
-			start_child(m, g, ch);
+			generation_start_child(m, g, ch);
 		else if (next == 0 || ch->respawn_at_ms < next)
 			next = ch->respawn_at_ms;
 	}
@@ -363,11 +227,11 @@ enforce_deadlines(struct master *m)
 	uint64_t		 now = clock_update();
 
 	for (g = m->retired; g != NULL; g = g->next)
-		if (g->retire_deadline_ms <= now && count_alive(g) > 0) {
+		if (g->retire_deadline_ms <= now && generation_alive(g) > 0) {
 			log_warn("generation %llu: %u process(es) still "
 			    "running after shutdown_timeout_ms; killing them",
-			    (unsigned long long)g->number, count_alive(g));
-			signal_generation(g, SIGKILL, CHILD_WORKER, true);
+			    (unsigned long long)g->number, generation_alive(g));
+			generation_signal(g, SIGKILL, CHILD_WORKER, true);
 			g->retire_deadline_ms = UINT64_MAX;
 		}
 }
@@ -377,19 +241,19 @@ signal_all(struct master *m, int sig)
 {
 	struct generation	*g;
 
-	signal_generation(m->cur, sig, CHILD_WORKER, true);
+	generation_signal(m->cur, sig, CHILD_WORKER, true);
 	for (g = m->retired; g != NULL; g = g->next)
-		signal_generation(g, sig, CHILD_WORKER, true);
+		generation_signal(g, sig, CHILD_WORKER, true);
 }
 
 static unsigned
 alive_all(const struct master *m)
 {
 	const struct generation	*g;
-	unsigned		 n = count_alive(m->cur);
+	unsigned		 n = generation_alive(m->cur);
 
 	for (g = m->retired; g != NULL; g = g->next)
-		n += count_alive(g);
+		n += generation_alive(g);
 	return n;
 }
 
@@ -440,8 +304,8 @@ stop(struct master *m, bool graceful)
 static void
 reopen_logs(struct master *m)
 {
-	master_prepare_log_file(m, m->cur->cfg->error_log);
-	master_prepare_log_file(m, m->cur->cfg->access_log);
+	spawn_prepare_log_file(m, m->cur->cfg->error_log);
+	spawn_prepare_log_file(m, m->cur->cfg->access_log);
 	(void)log_reopen();
 	/* The first line of the new file says why it started. */
 	log_info("reopened log files (USR1)");
@@ -510,13 +374,13 @@ supervise(struct master *m)
 		}
 		if (got_hup) {
 			got_hup = 0;
-			(void)master_reload(m);
+			(void)reload_run(m);
 		}
 		if (got_usr2) {
 			got_usr2 = 0;
-			master_upgrade_start(m);
+			upgrade_start(m);
 		}
-		if (m->upgrade_pid != 0 && master_upgrade_check(m, 0, 0))
+		if (m->upgrade_pid != 0 && upgrade_check(m, 0, 0))
 			got_quit = 1;
 		enforce_deadlines(m);
 	}
@@ -585,77 +449,6 @@ tell_ready(struct master *m)
 	}
 }
 
-static bool
-needs_health(const struct config *cfg)
-{
-	size_t	i;
-
-	for (i = 0; i < cfg->npools; i++)
-		if (cfg->pools[i].health.enabled)
-			return true;
-	return false;
-}
-
-struct generation *
-generation_new(struct master *m, struct config *cfg, struct tls_set *tls,
-    const struct listen_sock *ls, size_t nls, const struct shm *from)
-{
-	struct generation	*g;
-	long			 ncpu;
-	size_t			 i;
-
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
-		log_error("out of memory");
-		return NULL;
-	}
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	g->nworkers = cfg->workers != 0 ? cfg->workers :
-	    (unsigned)(ncpu > 0 ? ncpu : 1);
-	g->nchildren = g->nworkers + (needs_health(cfg) ? 1 : 0);
-	g->children = calloc(g->nchildren, sizeof(*g->children));
-	g->fds = calloc(nls, sizeof(*g->fds));
-	g->pokes = calloc(g->nworkers, sizeof(*g->pokes));
-	if (g->children == NULL || (nls > 0 && g->fds == NULL) ||
-	    g->pokes == NULL) {
-		log_error("out of memory");
-		goto fail;
-	}
-	for (i = 0; i < g->nworkers; i++)
-		g->pokes[i] = -1;
-	for (i = 0; i < g->nworkers; i++)
-		if ((g->pokes[i] = eventfd(0, EFD_CLOEXEC |
-		    EFD_NONBLOCK)) == -1) {
-			log_error("eventfd: %s", strerror(errno));
-			goto fail;
-		}
-	for (i = 0; i < g->nchildren; i++) {
-		g->children[i].role = i < g->nworkers ? CHILD_WORKER :
-		    CHILD_HEALTH;
-		g->children[i].slot = (unsigned)i;
-	}
-	for (i = 0; i < nls; i++) {
-		g->fds[i].fd = ls[i].fd;
-		g->fds[i].service = ls[i].service;
-	}
-	g->nfds = nls;
-	if (shm_create(&g->shm, m->shm_path, cfg, g->nworkers, from) == -1)
-		goto fail;
-	g->shm.hdr->master_pid = getpid();
-	g->number = g->shm.hdr->generation;
-	g->cfg = cfg;
-	g->tls = tls;
-	return g;
-fail:
-	for (i = 0; g->pokes != NULL && i < g->nworkers; i++)
-		if (g->pokes[i] != -1)
-			close(g->pokes[i]);
-	free(g->pokes);
-	free(g->children);
-	free(g->fds);
-	free(g);
-	return NULL;
-}
-
 static int
 start(struct master *m, struct config *cfg, struct tls_set *tls)
 {
@@ -674,7 +467,7 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 		exe[n] = '\0';
 		m->exe_path = strdup(exe);
 	}
-	if (master_inherited_listeners(&have, &nhave) == -1)
+	if (upgrade_inherited_listeners(&have, &nhave) == -1)
 		return 2;
 	is_upgrade = have != NULL;
 	if (listen_rebind(cfg, have, nhave, &m->listeners,
@@ -717,20 +510,20 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 		log_warn("binary upgrade: counters start from zero: %s", err);
 		memset(&old, 0, sizeof(old));
 	}
-	m->cur = generation_new(m, cfg, tls, m->listeners, m->nlisteners,
-	    old.base != NULL ? &old : NULL);
+	m->cur = generation_new(m->shm_path, cfg, tls, m->listeners,
+	    m->nlisteners, old.base != NULL ? &old : NULL);
 	shm_detach(&old);
 	if (m->cur == NULL)
 		return 2;
-	master_prepare_log_file(m, cfg->access_log);
-	master_prepare_log_file(m, cfg->error_log);
+	spawn_prepare_log_file(m, cfg->access_log);
+	spawn_prepare_log_file(m, cfg->error_log);
 	if (install_handlers() == -1) {
 		log_error("signal setup: %s", strerror(errno));
 		return 2;
 	}
 	if ((m->control_fd = control_open(cfg->state_dir)) == -1)
 		log_warn("weirctl backend commands will not work");
-	master_start_generation(m, m->cur);
+	generation_start(m, m->cur);
 	log_info("weir %s started: pid %ld, %u worker(s)%s, %zu listener(s), "
 	    "config %s", PACKAGE_VERSION, (long)getpid(), m->cur->nworkers,
 	    m->cur->nchildren > m->cur->nworkers ? " and a health checker" :
@@ -785,9 +578,9 @@ master_run(struct config *cfg, struct tls_set *tls, bool foreground)
 	}
 	while ((g = m.retired) != NULL) {
 		m.retired = g->next;
-		master_free_generation(g);
+		generation_free(g);
 	}
-	master_free_generation(m.cur);
+	generation_free(m.cur);
 	listen_close_all(m.listeners, m.nlisteners);
 	free(m.shm_path);
 	free(m.config_path);

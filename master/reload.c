@@ -6,7 +6,7 @@
  * sockets, never closed and reopened, so no connection is refused) and
  * the old workers stop accepting and finish what they hold.
  */
-#include "master/master.h"
+#include "master/reload.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,9 @@
 
 #include "common/config.h"
 #include "common/log.h"
-#include "worker/tls.h"
+#include "master/generation.h"
+#include "master/spawn.h"
+#include "tls/tls.h"
 
 /* Logs each line of <text> and keeps the first ones for weirctl. */
 static void
@@ -72,7 +74,7 @@ warn_fixed(const struct config *old, const struct config *new)
 }
 
 int
-master_reload(struct master *m)
+reload_run(struct master *m)
 {
 	struct generation	*g, *old = m->cur;
 	struct listen_sock	*ls;
@@ -102,7 +104,7 @@ master_reload(struct master *m)
 	warn_fixed(old->cfg, cfg);
 	if (listen_rebind(cfg, m->listeners, m->nlisteners, &ls, &nls) == -1)
 		goto fail;
-	g = generation_new(m, cfg, tls, ls, nls, &old->shm);
+	g = generation_new(m->shm_path, cfg, tls, ls, nls, &old->shm);
 	if (g == NULL) {
 		listen_close_unused(ls, nls, m->listeners, m->nlisteners);
 		goto fail;
@@ -120,11 +122,11 @@ master_reload(struct master *m)
 	    log_open(cfg->error_log, cfg->log_level, NULL) == -1)
 		log_warn("reload: keeping the old error_log");
 	log_threshold = cfg->log_level;
-	master_prepare_log_file(m, cfg->error_log);
-	master_prepare_log_file(m, cfg->access_log);
+	spawn_prepare_log_file(m, cfg->error_log);
+	spawn_prepare_log_file(m, cfg->access_log);
 	m->cur = g;
-	master_start_generation(m, g);
-	master_retire_generation(m, old);
+	generation_start(m, g);
+	generation_retire(m, old);
 	log_info("reload: generation %llu serving (%u worker(s), %zu "
 	    "listener(s)); generation %llu draining",
 	    (unsigned long long)g->number, g->nworkers, nls,

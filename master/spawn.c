@@ -14,12 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/config.h"
 #include "common/log.h"
-#include "master/health.h"
-#include "master/master.h"
+#include "health/health.h"
+#include "master/state.h"
 #include "worker/worker.h"
 
 int
@@ -170,4 +171,38 @@ spawn_child(struct master *m, struct generation *g, const struct child *ch)
 	rv = worker_main(g->cfg, &g->shm, g->tls, ch->slot, g->pokes, g->fds,
 	    g->nfds);
 	_exit(rv);
+}
+
+/*
+ * Log files are created here, as root, and handed to the user the
+ * children run as, so that they can reopen them after logrotate.  The
+ * directory may be that user's to write: what is at the path is opened
+ * without following a link, and only a regular file with one name, ours
+ * or already the user's, is handed over; anything else would give the
+ * user a file of root's choosing.
+ */
+void
+spawn_prepare_log_file(const struct master *m, const char *path)
+{
+	struct stat	st;
+	int		fd;
+
+	if (path == NULL || strcmp(path, LOG_DEST_SYSLOG) == 0)
+		return;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		log_warn("log file %s: %s", path, log_file_error(errno));
+		return;
+	}
+	if (fstat(fd, &st) == -1)
+		log_warn("log file %s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != geteuid() && st.st_uid != m->uid))
+		log_warn("log file %s: not a regular file of root's or the "
+		    "workers' user with a single name; not handing it to "
+		    "the workers' user", path);
+	else if (m->drop_privileges && fchown(fd, m->uid, m->gid) == -1)
+		log_warn("chown %s: %s", path, strerror(errno));
+	close(fd);
 }

@@ -9,7 +9,7 @@
  * socket alone; if the new one fails, the old one takes its pid file back
  * and goes on serving.
  */
-#include "master/master.h"
+#include "master/upgrade.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +31,7 @@
 #define UPGRADE_TIMEOUT_MS	30000
 
 int
-master_inherited_listeners(struct listen_sock **out, size_t *n)
+upgrade_inherited_listeners(struct listen_sock **out, size_t *n)
 {
 	struct listen_sock	*ls;
 	const char		*env = getenv(INHERIT_ENV);
@@ -116,7 +116,7 @@ exec_new_master(struct master *m)
 }
 
 void
-master_upgrade_start(struct master *m)
+upgrade_start(struct master *m)
 {
 	const char	*pidfile = m->cur->cfg->pidfile;
 	pid_t		 pid;
@@ -177,7 +177,7 @@ new_master_serves(const struct master *m)
 }
 
 bool
-master_upgrade_check(struct master *m, pid_t pid, int status)
+upgrade_check(struct master *m, pid_t pid, int status)
 {
 	char	why[96];
 

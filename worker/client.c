@@ -26,7 +26,7 @@
 #include "common/shm.h"
 #include "worker/front.h"
 #include "worker/respond.h"
-#include "worker/tls.h"
+#include "tls/tls.h"
 #include "worker/context.h"
 
 /* How long a closing connection may keep sending us bytes we discard. */

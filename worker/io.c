@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "worker/tls.h"
+#include "tls/tls.h"
 
 void
 sock_note(struct sock *s, uint32_t events)

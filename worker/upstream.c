@@ -37,7 +37,7 @@
 #include "common/config.h"
 #include "common/h1_parse.h"
 #include "common/log.h"
-#include "worker/tls.h"
+#include "tls/tls.h"
 #include "worker/context.h"
 
 static const enum bconn_state	table[BCONN_STATE_COUNT][BCONN_EV_COUNT] = {

@@ -40,7 +40,7 @@
 #include "worker/client.h"
 #include "worker/context.h"
 #include "worker/h1_server.h"
-#include "worker/tls.h"
+#include "tls/tls.h"
 #include "worker/upstream.h"
 #include "worker/worker.h"
 

@@ -1,5 +1,5 @@
 /*
- * master/probe.c: the verdict on a backend's answer (status against
+ * health/probe.c: the verdict on a backend's answer (status against
  * "expect", truncated, garbage, EOF) from bytes alone, every case also fed
  * as a growing prefix; then the state machine over loopback sockets:
  * the exact request, refused connects and timeouts with their details.
@@ -17,7 +17,7 @@
 
 #include "common/addr.h"
 #include "common/config.h"
-#include "master/probe.h"
+#include "health/probe.h"
 
 #define NCASES(a)	(sizeof(a) / sizeof((a)[0]))
 #define C(n)		(1u << (n))

@@ -1,5 +1,5 @@
 /*
- * worker/tls.c: a throwaway CA and certificates made with the OpenSSL API
+ * tls/: a throwaway CA and certificates made with the OpenSSL API
  * in a temporary directory, loaded through config_load_string() and
  * tls_set_load().  Clients are OpenSSL client SSLs over non-blocking
  * socketpairs, driven in turn with the server's tls_conn_* calls: load
@@ -29,7 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/config.h"
-#include "worker/tls.h"
+#include "tls/tls.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define DAY		(24 * 60 * 60L)

@@ -14,7 +14,7 @@
  *   READING     READING     bytes, head still incomplete
  *   any         IDLE        verdict, error, probe_expire(), probe_abort()
  */
-#include "master/probe.h"
+#include "health/probe.h"
 
 #include <errno.h>
 #include <netinet/in.h>

@@ -1,38 +1,34 @@
 /*
- * health_main(): one epoll loop that probes every checked backend every
- * interval_ms, all concurrently, each bounded by its own deadline timer so
- * that a hung backend delays nobody.  After each probe it applies rise/fall
- * and publishes the result under the backend's check_seq seqlock.  Workers
- * may mark a backend down on their own (passive checks); the checker
- * notices and asks for "rise" passes before it comes back.  The checker
- * also says, once per change, when a pool has no usable backend left and
- * why, and when it has one again: it sees every state change, active or
- * passive, while each worker sees only its own.
+ * health_main(): one event loop (common/loop) that probes every checked
+ * backend every interval_ms, all concurrently, each bounded by its own
+ * deadline timer so that a hung backend delays nobody.  After each probe
+ * it applies rise/fall and publishes the result under the backend's
+ * check_seq seqlock.  Workers may mark a backend down on their own
+ * (passive checks); the checker notices and asks for "rise" passes before
+ * it comes back.  The checker also says, once per change, when a pool has
+ * no usable backend left and why, and when it has one again: it sees every
+ * state change, active or passive, while each worker sees only its own.
  */
-#include "master/health.h"
+#include "health/health.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/loop.h"
 #include "common/shm.h"
-#include "common/signals.h"
 #include "common/timer.h"
-#include "master/probe.h"
+#include "health/probe.h"
 
-#define MAX_EVENTS	64
 /* Backends named in a "no backend up" line; more are counted.  A pool of
    thousands must not make a line of thousands of reasons. */
 #define ALL_DOWN_NAMED	8
@@ -46,6 +42,7 @@ struct watched;
 /* One checked backend. */
 struct checked {
 	struct probe			 probe;
+	struct loop_io			 io;		/* probe.fd, while it runs */
 	struct timer			 next_check;	/* every interval_ms */
 	struct timer			 deadline;	/* probe deadline */
 	struct health			*h;
@@ -75,14 +72,12 @@ struct watched {
 struct health {
 	const struct config	*cfg;
 	struct shm		*shm;
-	int			 epfd;
-	int			 sigfd;
-	struct timer_heap	 timers;
+	struct loop		 loop;
+	bool			 has_loop;	/* loop_init() succeeded */
 	struct checked		*checked;	/* owned array */
 	size_t			 nchecked;
 	struct watched		*watched;	/* owned, per checked pool */
 	size_t			 nwatched;
-	bool			 is_stopping;
 };
 
 #define checked_of(t, field) \
@@ -266,7 +261,7 @@ finish(struct checked *c)
 	int64_t				 now_unix = time(NULL);
 	uint64_t			 now_ms = clock_now_ms();
 
-	timer_cancel(&c->h->timers, &c->deadline);
+	loop_timer_cancel(&c->h->loop, &c->deadline);
 	(void)notice_passive(c, now_unix);
 	log_debug("backend %s (pool %s): check %s: %s", c->bc->address,
 	    c->pool->name, probe_result_str(o->result), o->detail);
@@ -301,13 +296,37 @@ finish(struct checked *c)
 	recount(c);
 }
 
+/*
+ * The probe's socket leaves the loop.  When the probe has ended by itself
+ * the socket is already closed, which took it out of the epoll set (no
+ * other process shares it); what remains is to give up the slot.
+ */
+static void
+unwatch(struct checked *c)
+{
+	loop_del(&c->h->loop, &c->io);
+}
+
 static void
 on_deadline(struct timer *t)
 {
 	struct checked	*c = checked_of(t, deadline);
 
+	unwatch(c);
 	probe_expire(&c->probe);
 	finish(c);
+}
+
+static void
+on_probe_io(struct loop_io *io, uint32_t events)
+{
+	struct checked	*c = (struct checked *)((char *)io -
+	    offsetof(struct checked, io));
+
+	if (!probe_run(&c->probe, events)) {
+		unwatch(c);
+		finish(c);
+	}
 }
 
 static void
@@ -316,10 +335,9 @@ on_next_check(struct timer *t)
 	struct checked		*c = checked_of(t, next_check);
 	struct health		*h = c->h;
 	const struct health_conf *hc = &c->pool->health;
-	struct epoll_event	 ee;
 	uint64_t		 now = clock_now_ms();
 
-	(void)timer_arm(&h->timers, &c->next_check, now + hc->interval_ms);
+	(void)loop_timer_arm(&h->loop, &c->next_check, now + hc->interval_ms);
 	if (notice_passive(c, time(NULL)))
 		publish(c, NULL, 0, 0);
 	recount(c);
@@ -333,52 +351,32 @@ on_next_check(struct timer *t)
 		finish(c);
 		return;
 	}
-	memset(&ee, 0, sizeof(ee));
-	ee.events = EPOLLIN | EPOLLOUT | EPOLLET;
-	ee.data.ptr = c;
-	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, c->probe.fd, &ee) == -1) {
-		log_error("backend %s (pool %s): epoll_ctl: %s; check "
-		    "skipped", c->bc->address, c->pool->name,
-		    strerror(errno));
+	if (loop_add(&h->loop, &c->io, c->probe.fd, EPOLLIN | EPOLLOUT |
+	    EPOLLET, on_probe_io) == -1) {
+		log_error("backend %s (pool %s): check skipped",
+		    c->bc->address, c->pool->name);
 		probe_abort(&c->probe);
 		return;
 	}
-	(void)timer_arm(&h->timers, &c->deadline, now + hc->timeout_ms);
+	(void)loop_timer_arm(&h->loop, &c->deadline, now + hc->timeout_ms);
 }
 
 static void
-on_signal(struct health *h)
+on_signal(struct loop *l, int signo, void *arg)
 {
-	struct signalfd_siginfo	si;
-
-	while (read(h->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGTERM:
-		case SIGINT:
-		case SIGQUIT:
-			h->is_stopping = true;
-			break;
-		case SIGUSR1:
-			(void)log_reopen();
-			break;
-		default:
-			/* HUP is the master's; a new checker replaces us. */
-			break;
-		}
+	switch (signo) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		loop_stop(l);
+		break;
+	case SIGUSR1:
+		(void)log_reopen();
+		break;
+	default:
+		/* HUP is the master's; a new checker replaces us. */
+		break;
 	}
-}
-
-static void
-dispatch(struct health *h, const struct epoll_event *e)
-{
-	struct checked	*c = e->data.ptr;
-
-	if (c == NULL) {
-		on_signal(h);
-		return;
-	}
-	if (!probe_run(&c->probe, e->events))
-		finish(c);
 }
 
 /* True when the segment was laid out from <cfg>: the index math holds. */
@@ -416,11 +414,15 @@ setup_checked(struct health *h)
 		}
 	h->checked = calloc(n == 0 ? 1 : n, sizeof(*h->checked));
 	h->watched = calloc(npools == 0 ? 1 : npools, sizeof(*h->watched));
-	if (h->checked == NULL || h->watched == NULL ||
-	    timer_heap_init(&h->timers, 2 * n + 1) == -1) {
+	if (h->checked == NULL || h->watched == NULL) {
 		log_error("out of memory for %zu health checks", n);
 		return -1;
 	}
+	if (loop_init(&h->loop, 2 * n + 1) == -1)
+		return -1;
+	h->has_loop = true;
+	if (loop_watch_signals(&h->loop, on_signal, h) == -1)
+		return -1;
 	for (i = 0, k = 0; i < cfg->npools; i++) {
 		pc = &cfg->pools[i];
 		if (!pc->health.enabled)
@@ -437,6 +439,7 @@ setup_checked(struct health *h)
 				return -1;
 			}
 			h->nchecked = k + 1;
+			loop_io_init(&c->io);
 			c->h = h;
 			c->wp = wp;
 			c->pool = pc;
@@ -456,7 +459,7 @@ setup_checked(struct health *h)
 			timer_init(&c->next_check, on_next_check);
 			timer_init(&c->deadline, on_deadline);
 			/* Spread the first checks over the first interval. */
-			(void)timer_arm(&h->timers, &c->next_check, now +
+			(void)loop_timer_arm(&h->loop, &c->next_check, now +
 			    (uint64_t)pc->health.interval_ms * k / n);
 		}
 		/* A new checker (reload, respawn) may start on a pool the
@@ -473,22 +476,6 @@ setup_checked(struct health *h)
 static int
 setup(struct health *h)
 {
-	struct epoll_event	ee;
-
-	h->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (h->epfd == -1) {
-		log_error("epoll_create1: %s", strerror(errno));
-		return -1;
-	}
-	if ((h->sigfd = signals_child_fd()) == -1)
-		return -1;
-	memset(&ee, 0, sizeof(ee));
-	ee.events = EPOLLIN;
-	ee.data.ptr = NULL;
-	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sigfd, &ee) == -1) {
-		log_error("epoll_ctl(signalfd): %s", strerror(errno));
-		return -1;
-	}
 	if (!layout_matches(h->cfg, h->shm)) {
 		log_error("shared segment does not match the configuration");
 		return -1;
@@ -501,51 +488,36 @@ teardown(struct health *h)
 {
 	size_t	i;
 
-	for (i = 0; i < h->nchecked; i++)
+	for (i = 0; i < h->nchecked; i++) {
+		if (h->has_loop)
+			unwatch(&h->checked[i]);
 		probe_free(&h->checked[i].probe);
+	}
 	free(h->checked);
 	h->checked = NULL;
 	free(h->watched);
 	h->watched = NULL;
-	timer_heap_free(&h->timers);
-	if (h->sigfd != -1)
-		close(h->sigfd);
-	if (h->epfd != -1)
-		close(h->epfd);
+	if (h->has_loop)
+		loop_free(&h->loop);
+	h->has_loop = false;
 }
 
 int
 health_main(const struct config *cfg, struct shm *shm)
 {
-	struct health		h;
-	struct epoll_event	events[MAX_EVENTS];
-	int			n, i, rv = 0;
+	struct health	h;
+	int		rv = 0;
 
 	memset(&h, 0, sizeof(h));
 	h.cfg = cfg;
 	h.shm = shm;
-	h.epfd = h.sigfd = -1;
 	clock_update();
 	if (setup(&h) == -1) {
 		teardown(&h);
 		return 1;
 	}
-	while (!h.is_stopping) {
-		n = epoll_wait(h.epfd, events, MAX_EVENTS,
-		    timer_next_ms(&h.timers, clock_now_ms()));
-		if (n == -1) {
-			if (errno != EINTR) {
-				log_error("epoll_wait: %s", strerror(errno));
-				rv = 1;
-				break;
-			}
-			n = 0;
-		}
-		clock_update();
-		for (i = 0; i < n; i++)
-			dispatch(&h, &events[i]);
-		timer_run(&h.timers, clock_now_ms());
-	}
+	if (loop_run(&h.loop) == -1)
+		rv = 1;
 	teardown(&h);
 	return rv;
 }

@@ -4,8 +4,8 @@
  * reason an operator can act on.  Scheduling, deadlines and what a verdict
  * does to the backend's state are health.c's business.
  */
-#ifndef WEIR_MASTER_PROBE_H
-#define WEIR_MASTER_PROBE_H
+#ifndef WEIR_HEALTH_PROBE_H
+#define WEIR_HEALTH_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>

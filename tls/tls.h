@@ -4,10 +4,12 @@
  * -t` reports it), certificates chosen by SNI, ALPN http/1.1, and session
  * tickets whose keys live in memory every process shares, so a client
  * resumes whichever worker it reaches.  Connection-level calls wrap
- * SSL_read/SSL_write for the non-blocking event loop.
+ * SSL_read/SSL_write for the non-blocking event loop.  The master builds
+ * the set (tls_ctx.c) and rotates its keys (tls_tickets.c); the workers
+ * use its contexts for their connections (tls_io.c).
  */
-#ifndef WEIR_WORKER_TLS_H
-#define WEIR_WORKER_TLS_H
+#ifndef WEIR_TLS_TLS_H
+#define WEIR_TLS_TLS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,8 +3,8 @@
  * "health" on, applies rise/fall and publishes state and the last check to
  * the shared segment, where workers and weirctl read them.
  */
-#ifndef WEIR_MASTER_HEALTH_H
-#define WEIR_MASTER_HEALTH_H
+#ifndef WEIR_HEALTH_HEALTH_H
+#define WEIR_HEALTH_HEALTH_H
 
 struct config;
 struct shm;

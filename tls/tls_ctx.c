@@ -1,14 +1,13 @@
 /*
- * TLS termination: builds each service's server contexts from its
- * "tls" configuration (one SSL_CTX per distinct set of certificate names,
- * RSA and ECDSA side by side in one), picks one by SNI, negotiates ALPN
- * http/1.1, staples OCSP responses, and encrypts session tickets with keys
- * in a shared mapping that the master rotates.  The event loop and the
- * HTTP layer (HSTS included) are left to conn.c.
+ * TLS contexts, built in the master before it forks (a bad certificate
+ * stops the start, and `weir -t` reports it): each service's server
+ * contexts from its "tls" configuration (one SSL_CTX per distinct set of
+ * certificate names, RSA and ECDSA side by side in one), chosen by SNI,
+ * with ALPN http/1.1; and each TLS pool's client context.  Certificates,
+ * keys and CA bundles are read whole through common/readfile.  Ticket
+ * keys are tls_tickets.c's, stapling tls_ocsp.c's, connections tls_io.c's.
  */
-#include "worker/tls.h"
-
-#include <sys/mman.h>
+#include "tls/tls.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,26 +17,17 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/ocsp.h>
-#include <openssl/params.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "common/config.h"
 #include "common/readfile.h"
-
-/*
- * Tickets stay decryptable for two periods: a client that got one just
- * before a rotation can still resume up to 24 h later (the TLS 1.3 limit,
- * RFC 8446 4.6.1, is 7 days; a shorter window limits what a stolen key
- * decrypts, since tickets hold the resumption secret).
- */
-#define ROTATE_S	(12 * 60 * 60)
+#include "tls/tls_local.h"
+#include "tls/tls_ocsp.h"
+#include "tls/tls_tickets.h"
 
 /* Mozilla "intermediate" for TLS 1.2; TLS 1.3 keeps OpenSSL's suites. */
 #define DEFAULT_CIPHERS \
@@ -47,69 +37,13 @@
 	"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384"
 #define GROUPS		"X25519:P-256:P-384"
 
-/* A DER OCSP response bigger than this is not one. */
-#define OCSP_MAX_BYTES	(1024 * 1024)
 /*
  * A certificate chain, a key or a CA bundle bigger than this is not one
- * either (Debian's bundle of every public CA is about 220 KB).  Each file
- * is read whole and parsed from memory, so a FIFO or a device named in
- * the configuration fails the load instead of blocking the master.
+ * (Debian's bundle of every public CA is about 220 KB).  Each file is
+ * read whole and parsed from memory, so a FIFO or a device named in the
+ * configuration fails the load instead of blocking the master.
  */
 #define PEM_MAX_BYTES	(4 * 1024 * 1024)
-
-struct tls_key {
-	unsigned char	name[16];	/* sent in clear in the ticket */
-	unsigned char	aes[32];	/* AES-256-CBC */
-	unsigned char	hmac[32];	/* HMAC-SHA256 */
-};
-
-/*
- * The shared ticket keys.  Only the master writes, under the seqlock: seq is
- * odd while it does, and a reader retries when seq changed under it.
- */
-struct tls_keys {
-	uint64_t	seq;
-	time_t		created;	/* CLOCK_MONOTONIC seconds of cur */
-	struct tls_key	cur;		/* encrypts and decrypts */
-	struct tls_key	prev;		/* decrypts; the ticket is renewed */
-};
-
-struct tls_cert {
-	X509		*leaf;		/* owned reference */
-	unsigned char	*ocsp;		/* owned DER response; NULL = none */
-	size_t		 ocsp_len;
-};
-
-struct tls_service;
-
-/* One SSL_CTX and the certificates (one per key type) for one name set. */
-struct tls_ctx {
-	SSL_CTX			*ctx;		/* owned */
-	struct tls_service	*svc;		/* the service it belongs to */
-	char			**names;	/* owned, lower-case, sorted */
-	size_t			 nnames;
-	struct tls_cert		*certs;		/* owned array */
-	size_t			 ncerts;
-};
-
-struct tls_service {
-	struct tls_set		*set;
-	const char		*name;		/* borrowed from the config */
-	struct tls_ctx		*ctxs;	/* owned; [0] is the default, holding
-					   the first certificate */
-	size_t			 nctxs;
-	bool			 is_broken;	/* a context could not be
-						   made: do not retry */
-};
-
-struct tls_set {
-	struct tls_service	*svcs;	/* owned, like config->services */
-	size_t			 nsvcs;
-	SSL_CTX			**pools;	/* owned, like config->pools:
-					   client contexts, NULL = plain */
-	size_t			 npools;
-	struct tls_keys		*keys;	/* shared mapping; NULL = none */
-};
 
 /* Where a load error happened, for its message. */
 struct where {
@@ -159,146 +93,7 @@ ssl_reason(void)
 	return r;
 }
 
-/* Shared ticket keys */
-
-static void
-key_fill(struct tls_key *k)
-{
-	/* RAND_bytes only fails when the DRBG cannot be seeded. */
-	if (RAND_bytes((unsigned char *)k, sizeof(*k)) != 1)
-		abort();
-}
-
-static time_t
-mono_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
-static struct tls_keys *
-keys_create(FILE *errs)
-{
-	struct tls_keys	*k;
-
-	/*
-	 * Anonymous and shared: the children forked later see the master's
-	 * rotations, and the keys never touch a file system.
-	 */
-	k = mmap(NULL, sizeof(*k), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (k == MAP_FAILED) {
-		fprintf(errs, "tls: cannot map the session ticket keys: %s\n",
-		    strerror(errno));
-		return NULL;
-	}
-	/* Keep secrets out of core dumps. */
-	(void)madvise(k, sizeof(*k), MADV_DONTDUMP);
-	key_fill(&k->cur);
-	/* A random prev, never handed out, so no ticket matches it. */
-	key_fill(&k->prev);
-	k->created = mono_s();
-	return k;
-}
-
-static void
-keys_destroy(struct tls_keys *k)
-{
-	if (k == NULL)
-		return;
-	explicit_bzero(k, sizeof(*k));
-	munmap(k, sizeof(*k));
-}
-
-/* A consistent copy of <k> into <out>; the caller wipes it. */
-static void
-keys_read(const struct tls_keys *k, struct tls_keys *out)
-{
-	uint64_t	seq;
-
-	for (;;) {
-		seq = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
-		if (seq & 1)
-			continue;
-		memcpy(out, k, sizeof(*out));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&k->seq, __ATOMIC_RELAXED) == seq)
-			return;
-	}
-}
-
-static void
-keys_rotate(struct tls_keys *k, time_t now)
-{
-	struct tls_key	next;
-	uint64_t	seq;
-
-	key_fill(&next);
-	seq = k->seq;
-	__atomic_store_n(&k->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	k->prev = k->cur;
-	k->cur = next;
-	k->created = now;
-	__atomic_store_n(&k->seq, seq + 2, __ATOMIC_RELEASE);
-	explicit_bzero(&next, sizeof(next));
-}
-
-/*
- * RFC 5077 4 layout, as OpenSSL builds it: key_name, IV, AES-256-CBC, then
- * HMAC-SHA256 over all of it.  Returns 1 (cur), 2 (prev: accept and issue
- * a new ticket), 0 (unknown key: full handshake) or -1 (error).
- */
-static int
-ticket_cb(SSL *ssl, unsigned char key_name[16], unsigned char *iv,
-    EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
-{
-	const struct tls_ctx	*tc;
-	const struct tls_key	*use;
-	struct tls_keys		 k;
-	OSSL_PARAM		 params[3];
-	int			 rv;
-
-	tc = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-	if (tc == NULL || tc->svc->set->keys == NULL)
-		return -1;
-	keys_read(tc->svc->set->keys, &k);
-	rv = 1;
-	if (enc) {
-		use = &k.cur;
-		memcpy(key_name, use->name, sizeof(use->name));
-		if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(
-		    EVP_aes_256_cbc())) != 1) {
-			rv = -1;
-			goto out;
-		}
-	} else if (memcmp(key_name, k.cur.name, sizeof(k.cur.name)) == 0)
-		use = &k.cur;
-	else if (memcmp(key_name, k.prev.name, sizeof(k.prev.name)) == 0) {
-		use = &k.prev;
-		rv = 2;
-	} else {
-		rv = 0;
-		goto out;
-	}
-	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
-	    (void *)use->hmac, sizeof(use->hmac));
-	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    "SHA256", 0);
-	params[2] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
-	    (enc ? EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
-	    use->aes, iv) : EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
-	    use->aes, iv)) != 1)
-		rv = -1;
-out:
-	explicit_bzero(&k, sizeof(k));
-	return rv;
-}
-
-/* SNI, ALPN, OCSP callbacks */
+/* SNI and ALPN callbacks */
 
 static bool
 ctx_has_name(const struct tls_ctx *tc, const char *name)
@@ -374,36 +169,6 @@ alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		}
 	}
 	return SSL_TLSEXT_ERR_NOACK;
-}
-
-/* Staples the response loaded for the certificate OpenSSL picked. */
-static int
-status_cb(SSL *ssl, void *arg)
-{
-	const struct tls_ctx	*tc;
-	X509			*leaf;
-	unsigned char		*der;
-	size_t			 i;
-
-	tc = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-	if (tc == NULL || (leaf = SSL_get_certificate(ssl)) == NULL)
-		return SSL_TLSEXT_ERR_NOACK;
-	for (i = 0; i < tc->ncerts; i++)
-		if (tc->certs[i].ocsp != NULL &&
-		    X509_cmp(tc->certs[i].leaf, leaf) == 0)
-			break;
-	if (i == tc->ncerts)
-		return SSL_TLSEXT_ERR_NOACK;
-	/* OpenSSL frees the copy with the connection. */
-	if ((der = OPENSSL_memdup(tc->certs[i].ocsp,
-	    tc->certs[i].ocsp_len)) == NULL)
-		return SSL_TLSEXT_ERR_NOACK;
-	if (SSL_set_tlsext_status_ocsp_resp(ssl, der,
-	    (long)tc->certs[i].ocsp_len) != 1) {
-		OPENSSL_free(der);
-		return SSL_TLSEXT_ERR_NOACK;
-	}
-	return SSL_TLSEXT_ERR_OK;
 }
 
 /* Encrypted keys would prompt on the terminal; refuse them instead. */
@@ -642,38 +407,6 @@ done:
 	return rv;
 }
 
-/* The DER OCSP response in <path>, checked to be a successful one. */
-static int
-read_ocsp(const struct where *w, const char *path, unsigned char **out,
-    size_t *outlen)
-{
-	struct readfile		 der;
-	OCSP_RESPONSE		*resp;
-	const unsigned char	*p;
-	int			 status;
-
-	if (read_file(w, path, OCSP_MAX_BYTES, &der) == -1)
-		return -1;
-	p = (const unsigned char *)der.data;
-	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)der.len)) == NULL) {
-		report(w, "OCSP response %s: not a DER OCSP response", path);
-		goto bad;
-	}
-	status = OCSP_response_status(resp);
-	OCSP_RESPONSE_free(resp);
-	if (status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-		report(w, "OCSP response %s: status is %s, not successful",
-		    path, OCSP_response_status_str(status));
-		goto bad;
-	}
-	*out = (unsigned char *)der.data;
-	*outlen = der.len;
-	return 0;
-bad:
-	readfile_free(&der);
-	return -1;
-}
-
 static int
 set_protocols(SSL_CTX *ctx, const struct tls_conf *t)
 {
@@ -747,6 +480,12 @@ ctx_new(struct tls_service *svc, const struct tls_conf *t,
 		/* TLS 1.3 would send stateful tickets for a cache it lacks. */
 		SSL_CTX_set_num_tickets(ctx, 0);
 	}
+	/*
+	 * RELEASE_BUFFERS: a connection gives its 16 KB record buffers back
+	 * whenever they are empty, so an idle keep-alive one holds none
+	 * (about 9 KB less resident memory per idle connection, once the
+	 * connection's own buffers do not come from the same heap).
+	 */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -765,11 +504,12 @@ ctx_new(struct tls_service *svc, const struct tls_conf *t,
 		goto bad;
 	}
 	if (t->session_tickets)
-		SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_cb);
+		SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx,
+		    tls_tickets_cb);
 	SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
 	SSL_CTX_set_tlsext_servername_arg(ctx, svc);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
-	SSL_CTX_set_tlsext_status_cb(ctx, status_cb);
+	SSL_CTX_set_tlsext_status_cb(ctx, tls_ocsp_staple_cb);
 	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase_cb);
 	return ctx;
 bad:
@@ -825,6 +565,7 @@ load_cert(struct tls_service *svc, const struct tls_conf *t,
 	X509				*leaf;
 	EVP_PKEY			*pkey = NULL;
 	char				**names;
+	char				 why[TLS_OCSP_WHY_MAX];
 	unsigned char			*ocsp = NULL;
 	size_t				 nnames, ocsp_len = 0;
 
@@ -842,9 +583,11 @@ load_cert(struct tls_service *svc, const struct tls_conf *t,
 		    cc->cert);
 		goto bad;
 	}
-	if (cc->ocsp != NULL && read_ocsp(w, cc->ocsp, &ocsp, &ocsp_len) ==
-	    -1)
+	if (cc->ocsp != NULL && tls_ocsp_load(cc->ocsp, &ocsp, &ocsp_len,
+	    why, sizeof(why)) == -1) {
+		report(w, "%s", why);
 		goto bad;
+	}
 	if (cert_names(leaf, &names, &nnames) == -1) {
 		report(w, "%s", strerror(ENOMEM));
 		goto bad;
@@ -902,11 +645,6 @@ load_service(struct tls_set *ts, struct tls_service *svc,
 	return rv;
 }
 
-/*
- * Builds every TLS service of <cfg>; see tls.h.  Reports every problem in
- * one pass, then fails.  Called in the master before forking, so the
- * workers inherit the contexts and the shared key mapping.
- */
 /*
  * Adds the certificates (and CRLs) of the PEM file <path> to <ctx>'s trust
  * store, as SSL_CTX_load_verify_locations does with a file, but read
@@ -974,6 +712,7 @@ load_pool(const struct pool_conf *pc, const struct config *cfg, FILE *errs)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
+	/* An idle pooled backend connection holds no record buffer either. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -995,6 +734,11 @@ load_pool(const struct pool_conf *pc, const struct config *cfg, FILE *errs)
 	return ctx;
 }
 
+/*
+ * Builds every TLS service of <cfg>; see tls.h.  Reports every problem in
+ * one pass, then fails.  Called in the master before forking, so the
+ * workers inherit the contexts and the shared key mapping.
+ */
 struct tls_set *
 tls_set_load(const struct config *cfg, FILE *errs)
 {
@@ -1014,7 +758,8 @@ tls_set_load(const struct config *cfg, FILE *errs)
 		if (cfg->services[i].tls != NULL &&
 		    cfg->services[i].tls->session_tickets)
 			need_keys = true;
-	if (need_keys && (ts->keys = keys_create(errs)) == NULL)
+	if (need_keys && (ts->keys = tls_tickets_create(errs)) ==
+	    NULL)
 		ok = false;
 	/* One pass reports every bad certificate. */
 	for (i = 0; i < cfg->nservices; i++)
@@ -1070,7 +815,7 @@ tls_set_free(struct tls_set *ts)
 	for (i = 0; i < ts->npools; i++)
 		SSL_CTX_free(ts->pools[i]);
 	free(ts->pools);
-	keys_destroy(ts->keys);
+	tls_tickets_destroy(ts->keys);
 	free(ts);
 }
 
@@ -1083,253 +828,11 @@ tls_set_ctx(const struct tls_set *ts, size_t index)
 	return ts->svcs[index].ctxs[0].ctx;
 }
 
-/*
- * Master only, the single writer of the keys.  Returns the milliseconds
- * until the next rotation is due (the full period when there are no keys).
- */
-unsigned
-tls_set_rotate(struct tls_set *ts)
-{
-	time_t	now, age;
-
-	if (ts == NULL || ts->keys == NULL)
-		return ROTATE_S * 1000U;
-	now = mono_s();
-	age = now - ts->keys->created;
-	if (age >= ROTATE_S) {
-		keys_rotate(ts->keys, now);
-		age = 0;
-	}
-	return (unsigned)(ROTATE_S - age) * 1000U;
-}
-
-/*
- * Master only: rotates the ticket keys now, whatever their age, as when a
- * key may have leaked.  Tickets under the key before the previous one stop
- * resuming.  Does nothing when <ts> has no keys.
- */
-void
-tls_set_rotate_now(struct tls_set *ts)
-{
-	if (ts != NULL && ts->keys != NULL)
-		keys_rotate(ts->keys, mono_s());
-}
-
-/*
- * Master only, on a reload: the new set takes the old set's keys (and
- * their age), so tickets issued before the reload still resume after it.
- * The old set's area is left as it was for its draining workers.
- */
-void
-tls_set_adopt_keys(struct tls_set *to, const struct tls_set *from)
-{
-	struct tls_keys	copy;
-	uint64_t	seq;
-
-	if (to == NULL || from == NULL || to->keys == NULL ||
-	    from->keys == NULL)
-		return;
-	keys_read(from->keys, &copy);
-	seq = to->keys->seq;
-	__atomic_store_n(&to->keys->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	to->keys->cur = copy.cur;
-	to->keys->prev = copy.prev;
-	to->keys->created = copy.created;
-	__atomic_store_n(&to->keys->seq, seq + 2, __ATOMIC_RELEASE);
-	explicit_bzero(&copy, sizeof(copy));
-}
-
-/* Connections */
-
-/* Accepted socket <fd> in server mode; see tls.h.  The caller owns it. */
-SSL *
-tls_conn_new(SSL_CTX *ctx, int fd)
-{
-	SSL	*ssl;
-
-	ERR_clear_error();
-	if ((ssl = SSL_new(ctx)) == NULL)
-		return NULL;
-	if (SSL_set_fd(ssl, fd) != 1) {
-		SSL_free(ssl);
-		return NULL;
-	}
-	SSL_set_accept_state(ssl);
-	return ssl;
-}
-
-/* What SSL_get_error() says about a call that returned <rv>. */
-static enum tls_io
-io_status(SSL *ssl, int rv)
-{
-	unsigned long	e;
-
-	switch (SSL_get_error(ssl, rv)) {
-	case SSL_ERROR_NONE:
-		return TLS_IO_OK;
-	case SSL_ERROR_WANT_READ:
-		return TLS_IO_WANT_READ;
-	case SSL_ERROR_WANT_WRITE:
-		return TLS_IO_WANT_WRITE;
-	case SSL_ERROR_ZERO_RETURN:
-		return TLS_IO_CLOSED;
-	case SSL_ERROR_SYSCALL:
-		/* Nothing queued and no errno: the peer closed the socket. */
-		if (ERR_peek_error() == 0 && errno == 0)
-			return TLS_IO_CLOSED;
-		return TLS_IO_ERROR;
-	case SSL_ERROR_SSL:
-		/*
-		 * OpenSSL 3 reports EOF without close_notify this way; most
-		 * HTTP clients just close, and HTTP framing, not TLS, tells
-		 * whether a message was cut.
-		 */
-		e = ERR_peek_last_error();
-		if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
-		    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-			return TLS_IO_CLOSED;
-		return TLS_IO_ERROR;
-	default:
-		return TLS_IO_ERROR;
-	}
-}
-
-/* One step of the handshake on <ssl>; TLS_IO_OK when it is complete. */
-const char *
-tls_verify_text(SSL *ssl)
-{
-	long	rv = SSL_get_verify_result(ssl);
-
-	return rv == X509_V_OK ? "" : X509_verify_cert_error_string(rv);
-}
-
+/* The client context of pool <index>; NULL when it is plain. */
 SSL_CTX *
 tls_set_pool_ctx(const struct tls_set *ts, size_t index)
 {
 	if (ts == NULL || index >= ts->npools)
 		return NULL;
 	return ts->pools[index];
-}
-
-/* Backend socket <fd> in client mode; see tls.h.  The caller owns it. */
-SSL *
-tls_client_new(SSL_CTX *ctx, int fd, const char *server_name,
-    const char *ip)
-{
-	SSL			*ssl;
-	X509_VERIFY_PARAM	*vp;
-
-	if ((ssl = SSL_new(ctx)) == NULL)
-		return NULL;
-	if (SSL_set_fd(ssl, fd) != 1)
-		goto fail;
-	SSL_set_connect_state(ssl);
-	vp = SSL_get0_param(ssl);
-	if (server_name != NULL) {
-		if (SSL_set_tlsext_host_name(ssl, server_name) != 1 ||
-		    X509_VERIFY_PARAM_set1_host(vp, server_name, 0) != 1)
-			goto fail;
-	} else if (ip != NULL &&
-	    X509_VERIFY_PARAM_set1_ip_asc(vp, ip) != 1)
-		goto fail;
-	return ssl;
-fail:
-	SSL_free(ssl);
-	return NULL;
-}
-
-enum tls_io
-tls_conn_handshake(SSL *ssl)
-{
-	int	rv;
-
-	ERR_clear_error();
-	errno = 0;
-	if ((rv = SSL_do_handshake(ssl)) == 1)
-		return TLS_IO_OK;
-	return io_status(ssl, rv);
-}
-
-/* See tls.h; <len> 0 reads nothing and says TLS_IO_OK. */
-size_t
-tls_conn_read(SSL *ssl, void *buf, size_t len, enum tls_io *st)
-{
-	size_t	n = 0;
-
-	*st = TLS_IO_OK;
-	if (len == 0)
-		return 0;
-	ERR_clear_error();
-	errno = 0;
-	if (SSL_read_ex(ssl, buf, len, &n) == 1)
-		return n;
-	*st = io_status(ssl, 0);
-	return 0;
-}
-
-/*
- * See tls.h.  After TLS_IO_WANT_*, the retry may pass a moved buffer
- * (ACCEPT_MOVING_WRITE_BUFFER) but must pass at least the same bytes.
- */
-size_t
-tls_conn_write(SSL *ssl, const void *buf, size_t len, enum tls_io *st)
-{
-	size_t	n = 0;
-
-	*st = TLS_IO_OK;
-	if (len == 0)
-		return 0;
-	ERR_clear_error();
-	errno = 0;
-	if (SSL_write_ex(ssl, buf, len, &n) == 1)
-		return n;
-	*st = io_status(ssl, 0);
-	return 0;
-}
-
-/*
- * Sends close_notify if the handshake finished and nothing failed, without
- * waiting for the peer's, then frees <ssl>.  The socket stays open: the
- * caller closes it.  NULL is fine.
- */
-void
-tls_conn_free(SSL *ssl)
-{
-	if (ssl == NULL)
-		return;
-	/*
-	 * SSL_in_init() is also true after a fatal error, when SSL_shutdown()
-	 * must not be called.
-	 */
-	if (!SSL_in_init(ssl)) {
-		ERR_clear_error();
-		(void)SSL_shutdown(ssl);
-	}
-	ERR_clear_error();
-	SSL_free(ssl);
-}
-
-void
-tls_conn_abort(SSL *ssl)
-{
-	/* SSL_free() alone sends nothing; the session leaves the cache. */
-	ERR_clear_error();
-	SSL_free(ssl);
-}
-
-/*
- * The last error queued by OpenSSL in this process, as text, or "" when
- * there is none.  Valid until the next call.
- */
-const char *
-tls_error_text(void)
-{
-	static char	buf[256];
-	unsigned long	e;
-
-	if ((e = ERR_peek_last_error()) == 0)
-		return "";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	return buf;
 }
