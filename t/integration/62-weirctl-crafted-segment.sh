@@ -41,7 +41,8 @@ where = {
 if field == "pool0.name":
     b[pools_off:pools_off + NAME_MAX] = b"A" * NAME_MAX
 elif field == "config_path":
-    b[88:88 + 256] = b"/" * 256
+    # After the held rows' offset (layout version 3).
+    b[96:96 + 256] = b"/" * 256
 else:
     off, fmt = where[field]
     struct.pack_into(fmt, b, off, int(value))
