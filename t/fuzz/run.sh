@@ -38,7 +38,8 @@ config fuzz_config.c
 snapshot fuzz_snapshot.c
 "
 # What the harnesses link: the modules they fuzz and what those use.
-LIB_SOURCES=$(cd "$top_srcdir" && ls common/*.c ctl/snapshot.c ctl/render.c)
+LIB_SOURCES=$(cd "$top_srcdir" && ls common/*.c ctl/snapshot.c ctl/render.c ctl/metrics.c \
+    ctl/format.c)
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE $SAN \
