@@ -32,6 +32,7 @@
 #include "worker/context.h"
 #include "worker/h1_write.h"
 #include "worker/request.h"
+#include "tls/tls.h"
 
 /* How long an idle keep-alive connection of a draining worker may still
    bring a request (answered with Connection: close). */
@@ -154,6 +155,30 @@ flush(struct client *c)
 	return 1;
 }
 
+/*
+ * Body bytes handed to the client, for the log: of a chunked body only
+ * the payload, not the framing around it, as Apache's %b and the readers
+ * of "combined" count.
+ */
+static void
+count_body(struct request *r, const char *p, size_t n)
+{
+	size_t	k;
+	bool	is_data;
+
+	if (r->resp_count.framing != H1_FRAME_CHUNKED) {
+		r->rec.resp_bytes += n;
+		return;
+	}
+	while (n > 0 && h1_body_step(&r->resp_count, p, n, &k, &is_data) !=
+	    H1_BAD && k > 0) {
+		if (is_data)
+			r->rec.resp_bytes += k;
+		p += k;
+		n -= k;
+	}
+}
+
 static int
 h1_send_head(struct request *r, struct resp_head *h)
 {
@@ -186,6 +211,8 @@ h1_send_head(struct request *r, struct resp_head *h)
 		return -1;
 	f->is_keep = how.is_keep;
 	f->has_head = true;
+	h1_body_init(&r->resp_count, h->framing == H1_FRAME_CHUNKED &&
+	    !how.is_dechunked ? H1_FRAME_CHUNKED : H1_FRAME_CLOSE, 0);
 	r->rec.status = h->status;
 	if (h->body != NULL)
 		r->rec.resp_bytes += h->length;
@@ -216,7 +243,7 @@ h1_send_body(struct request *r, const char *p, size_t n)
 		k = buf_room(&c->out) < n ? buf_room(&c->out) : n;
 		if (k > 0 && buf_append(&c->out, p, k) == -1)
 			k = 0;
-		r->rec.resp_bytes += k;
+		count_body(r, p, k);
 		taken = k;
 		p += k;
 		n -= k;
@@ -242,7 +269,7 @@ h1_send_body(struct request *r, const char *p, size_t n)
 		}
 		buf_consume(&c->out, hlen);
 		k = (size_t)w - hlen;
-		r->rec.resp_bytes += k;
+		count_body(r, p, k);
 		return (ssize_t)k;
 	}
 	if (n == 0)
@@ -255,7 +282,7 @@ h1_send_body(struct request *r, const char *p, size_t n)
 		return -1;
 	}
 	count_out(c, (size_t)w);
-	r->rec.resp_bytes += (uint64_t)w;
+	count_body(r, p, (size_t)w);
 	return (ssize_t)(taken + (size_t)w);
 }
 
@@ -472,6 +499,28 @@ complete(struct client *c)
 	read_heads(c);
 }
 
+/*
+ * A refused head's first line, as far as it came, for the log: the
+ * refusal may be the only trace of a scan or an attack.  Empty lines
+ * before a request line are allowed (RFC 9112 2.2) and skipped.
+ */
+static void
+note_received(struct client *c, struct request *r)
+{
+	const char	*p, *end, *eol;
+
+	if (c->in.data == NULL || buf_empty(&c->in))
+		return;
+	p = buf_head(&c->in);
+	end = p + buf_len(&c->in);
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	for (eol = p; eol < end && *eol != '\r' && *eol != '\n'; eol++)
+		;
+	if (eol > p)
+		request_note_received(r, p, (size_t)(eol - p));
+}
+
 /* Starts a request for the head in the scratch message (or a refusal). */
 static void
 start_request(struct client *c, struct h1_msg *m, enum h1_result res)
@@ -491,6 +540,9 @@ start_request(struct client *c, struct h1_msg *m, enum h1_result res)
 		client_close(c);
 		return;
 	}
+	if (c->s.ssl != NULL)
+		request_note_tls(r, tls_conn_version(c->s.ssl),
+		    tls_conn_server_name(c->s.ssl));
 	f->req = r;
 	f->nrequests++;
 	f->has_head = f->has_interim = f->is_finishing = false;
@@ -503,6 +555,7 @@ start_request(struct client *c, struct h1_msg *m, enum h1_result res)
 		f->has_expect = false;
 		h1_body_init(&f->reqb, H1_FRAME_NONE, 0);
 		c->end = END_BAD_REQUEST;
+		note_received(c, r);
 		request_reject(r, m->error_status, m->why);
 		return;
 	}

@@ -5,7 +5,8 @@
  * so that both ends agree on where a message stops, and X-Forwarded-For,
  * X-Forwarded-Proto and Via are added.  Forwarding fields a client could
  * forge (Forwarded, X-Real-IP, ...) pass only from trusted_proxies, and
- * their '_' spellings never.
+ * their '_' spellings never.  The request's X-Request-Id replaces any the
+ * client sent (the request decides whether to keep a trusted proxy's).
  */
 #ifndef WEIR_WORKER_REWRITE_H
 #define WEIR_WORKER_REWRITE_H
@@ -33,7 +34,14 @@ struct rewrite_req {
 	const char			*peer_text;	/* client host */
 	bool				 is_tls;
 	bool				 keep_backend;	/* ask for keep-alive */
+	const char			*request_id;	/* replaces any
+							   X-Request-Id; NULL:
+							   passed as is */
 };
+
+/* True when <peer> is in <svc>'s trusted_proxies. */
+bool	rewrite_is_trusted(const struct service_conf *svc,
+	    const struct sockaddr *peer);
 
 /*
  * Appends the backend request head for <r> to <out>.  Returns 0, or -1 when
