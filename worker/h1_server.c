@@ -309,6 +309,7 @@ h1_finish(struct request *r)
 {
 	struct client	*c = client_of(r);
 
+	request_account(r, false);
 	c->h1.is_finishing = true;
 	loop_defer(&c->w->loop, &c->h1.next_task);
 }

@@ -503,11 +503,30 @@ flush_log(struct loop_task *t)
 }
 
 void
-request_end(struct request *r, bool is_cut)
+request_account(struct request *r, bool is_cut)
 {
 	struct worker		*w = r->w;
 	struct shm_service	*ss = &w->shm->services[r->svc->index];
 	int			 k = shm_class(r->rec.status);
+
+	if (r->is_accounted)
+		return;
+	r->is_accounted = true;
+	/* The exchange ended before its end: the log says why. */
+	r->rec.error = is_cut ? end_reason_str(r->end) : NULL;
+	shm_add(&ss->requests, 1);
+	shm_add(&w->shm->workers[w->id].requests, 1);
+	if (k != -1)
+		shm_add(&ss->responses[k], 1);
+	accesslog_add(&w->access, &r->rec, clock_us(), time(NULL));
+	w->log_flush_task.run = flush_log;
+	loop_at_end(&w->loop, &w->log_flush_task);
+}
+
+void
+request_end(struct request *r, bool is_cut)
+{
+	struct worker		*w = r->w;
 
 	if (r->is_ended)
 		return;
@@ -521,15 +540,7 @@ request_end(struct request *r, bool is_cut)
 		close(r->sfd);
 		r->sfd = -1;
 	}
-	/* The exchange ended before its end: the log says why. */
-	r->rec.error = is_cut ? end_reason_str(r->end) : NULL;
-	shm_add(&ss->requests, 1);
-	shm_add(&w->shm->workers[w->id].requests, 1);
-	if (k != -1)
-		shm_add(&ss->responses[k], 1);
-	accesslog_add(&w->access, &r->rec, clock_us(), time(NULL));
-	w->log_flush_task.run = flush_log;
-	loop_at_end(&w->loop, &w->log_flush_task);
+	request_account(r, is_cut);
 	/* Freed at the end of the turn: code still on the stack may look. */
 	r->next = w->ended;
 	w->ended = r;
