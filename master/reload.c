@@ -43,8 +43,8 @@ report_failure(struct master *m, const char *text)
 	log_error("reload failed: still serving generation %llu (%s)",
 	    (unsigned long long)m->cur->number, m->config_path);
 	h->reload_ok = 0;
-	__atomic_store_n(&h->reload_at_unix, (int64_t)time(NULL),
-	    __ATOMIC_RELEASE);
+	h->reload_at_unix = (int64_t)time(NULL);
+	__atomic_store_n(&h->reload_seq, h->reload_seq + 1, __ATOMIC_RELEASE);
 }
 
 /* Settings a running master cannot change: warn, and keep the old ones. */
@@ -114,6 +114,7 @@ reload_run(struct master *m)
 	tls_set_adopt_keys(tls, old->tls);
 	g->shm.hdr->reload_ok = 1;
 	g->shm.hdr->reload_at_unix = (int64_t)time(NULL);
+	g->shm.hdr->reload_seq = old->shm.hdr->reload_seq + 1;
 	listen_close_unused(m->listeners, m->nlisteners, ls, nls);
 	m->listeners = ls;
 	m->nlisteners = nls;
