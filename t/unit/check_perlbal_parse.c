@@ -526,6 +526,30 @@ START_TEST(plugin_names_as_perl_finds_them)
 }
 END_TEST
 
+/* doc/perlbal.md has a row for every tunable the import knows. */
+START_TEST(documents_every_tunable)
+{
+	const struct perlbal_tunable	*t;
+	const char			*top = getenv("top_srcdir");
+	char				 path[4096], name[128], *doc = NULL;
+	size_t				 len = 0;
+	FILE				*f;
+
+	snprintf(path, sizeof(path), "%s/doc/perlbal.md", top != NULL ? top :
+	    ".");
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert(getdelim(&doc, &len, '\0', f) > 0);
+	fclose(f);
+	for (t = perlbal_tunables; t->name != NULL; t++) {
+		snprintf(name, sizeof(name), "`%s`", t->name);
+		ck_assert_msg(strstr(doc, name) != NULL, "doc/perlbal.md does "
+		    "not name tunable %s", t->name);
+	}
+	free(doc);
+}
+END_TEST
+
 static Suite *
 parse_suite(void)
 {
@@ -547,6 +571,7 @@ parse_suite(void)
 	tcase_add_test(tc, unreadable_file_is_an_error);
 	tcase_add_test(tc, nul_byte_is_an_error);
 	tcase_add_test(tc, plugin_names_as_perl_finds_them);
+	tcase_add_test(tc, documents_every_tunable);
 	suite_add_tcase(s, tc);
 	return s;
 }
