@@ -171,20 +171,22 @@ pool_of(struct emit *e, const struct perlbal_service *s)
 }
 
 /*
- * The target of a rule (VHOST, VPATH, default_service) on <route>: a pool
- * for a reverse_proxy, the service itself for a web_server.
+ * The target of a rule on <route>: a pool for a reverse_proxy, the
+ * service itself for a web_server.  <what> and <pattern> name the rule in
+ * messages ("VHOST" and "x.com", "SET default_service" and NULL).
  */
 static int
 route_to(struct emit *e, json_t *route, const char *target,
-    const struct perlbal_where *at, const char *what)
+    const struct perlbal_where *at, const char *what, const char *pattern)
 {
 	struct perlbal_service	*t = perlbal_conf_service(e->c, target);
 	const char		*pool;
 
 	if (t == NULL) {
-		perlbal_conf_error(e->c, at, "%s = %s: no service %s (Perlbal "
-		    "answers 404 there); define it, or drop the line", what,
-		    target, target);
+		perlbal_conf_error(e->c, at, "%s%s%s = %s: no service %s "
+		    "(Perlbal answers 404 there); define it, or drop the line",
+		    what, pattern != NULL ? " " : "", pattern != NULL ? pattern :
+		    "", target, target);
 		return -1;
 	}
 	if (is_role(t, "reverse_proxy")) {
@@ -196,8 +198,9 @@ route_to(struct emit *e, json_t *route, const char *target,
 		e->is_target[t - e->c->services] = true;
 		return put(e, route, "service", json_string(t->name)) ? 0 : -1;
 	}
-	perlbal_conf_error(e->c, at, "%s = %s: service %s is a %s; weir routes "
-	    "to a reverse_proxy's pool or to a web_server", what, target,
+	perlbal_conf_error(e->c, at, "%s%s%s = %s: service %s is a %s; weir "
+	    "routes to a reverse_proxy's pool or to a web_server", what,
+	    pattern != NULL ? " " : "", pattern != NULL ? pattern : "", target,
 	    target, t->role != NULL ? t->role : "service without a role");
 	return -1;
 }
@@ -288,7 +291,7 @@ vhost_routes(struct emit *e, const struct perlbal_service *s, json_t *routes,
 		route = json_object();
 		if (!put(e, route, "host", json_string(h[i].host)) ||
 		    route_to(e, route, h[i].rule->target, &h[i].rule->at,
-		    "VHOST") == -1 || json_array_append_new(routes, route) ==
+		    "VHOST", h[i].rule->pattern) == -1 || json_array_append_new(routes, route) ==
 		    -1) {
 			json_decref(route);
 			rv = -1;
@@ -355,7 +358,7 @@ vpath_routes(struct emit *e, const struct perlbal_service *s, json_t *routes)
 		route = json_object();
 		if (!put(e, route, "path", json_string(prefix)) ||
 		    route_to(e, route, s->vpaths[i].target, &s->vpaths[i].at,
-		    "VPATH") == -1 || json_array_append_new(routes, route) ==
+		    "VPATH", s->vpaths[i].pattern) == -1 || json_array_append_new(routes, route) ==
 		    -1) {
 			json_decref(route);
 			free(prefix);
@@ -374,7 +377,7 @@ add_default(struct emit *e, json_t *svc, json_t *routes, const char *target,
 	json_t	*route = json_object(), *pool;
 
 	if (!put(e, route, "host", json_string("*")) ||
-	    route_to(e, route, target, at, what) == -1) {
+	    route_to(e, route, target, at, what, NULL) == -1) {
 		json_decref(route);
 		return -1;
 	}
@@ -417,7 +420,7 @@ selector_routes(struct emit *e, const struct perlbal_service *s, json_t *svc)
 		rv = vpath_routes(e, s, routes);
 		if (rv == 0 && def != NULL)
 			rv = add_default(e, svc, routes, def, at,
-			    "default_service");
+			    "SET default_service");
 	}
 	if (rv == 0 && json_array_size(routes) == 0 &&
 	    json_object_get(svc, "pool") == NULL) {

@@ -360,9 +360,9 @@ static const struct bad_case {
 	bool		 is_error;
 } bad_cases[] = {
 	{ "vhost_to_nothing", POOLS "VHOST x.com = nosuch\nENABLE s\n",
-	    "t.conf:16: VHOST = nosuch: no service nosuch", true },
+	    "t.conf:16: VHOST x.com = nosuch: no service nosuch", true },
 	{ "vhost_to_a_selector", POOLS "VHOST x.com = s\nENABLE s\n",
-	    "t.conf:16: VHOST = s: service s is a selector", true },
+	    "t.conf:16: VHOST x.com = s: service s is a selector", true },
 	{ "selector_without_plugin", "CREATE SERVICE s\nSET role = selector\n"
 	    "SET listen = 80\nENABLE s\n", "t.conf:2: service s: a selector "
 	    "without a selecting plugin", true },
