@@ -8,6 +8,7 @@
  */
 #include "import/perlbal_emit.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,23 +46,12 @@ struct hroute {
 	const struct perlbal_rule *rule;
 };
 
-static const struct perlbal_tunable *
-tunable(const char *name)
-{
-	const struct perlbal_tunable	*t;
-
-	for (t = perlbal_tunables; t->name != NULL; t++)
-		if (strcmp(t->name, name) == 0)
-			return t;
-	return NULL;
-}
-
 /* The value <name> has on <s>: set, or Perlbal's default; NULL if none. */
 static const char *
 value_of(const struct perlbal_service *s, const char *name,
     const struct perlbal_where **at)
 {
-	const struct perlbal_tunable	*t = tunable(name);
+	const struct perlbal_tunable	*t = perlbal_tunable_any(name);
 	const struct perlbal_setting	*st = perlbal_conf_setting(s, t);
 
 	if (at != NULL)
@@ -170,6 +160,23 @@ pool_of(struct emit *e, const struct perlbal_service *s)
 	return vname;
 }
 
+/* <name> has capitals, and a service has its name in lower case. */
+static bool
+has_lower_namesake(struct perlbal_conf *c, const char *name)
+{
+	char	*lower, *p;
+	bool	 is_found;
+
+	if ((lower = strdup(name)) == NULL)
+		return false;
+	for (p = lower; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	is_found = strcmp(lower, name) != 0 &&
+	    perlbal_conf_service(c, lower) != NULL;
+	free(lower);
+	return is_found;
+}
+
 /*
  * The target of a rule on <route>: a pool for a reverse_proxy, the
  * service itself for a web_server.  <what> and <pattern> name the rule in
@@ -184,9 +191,11 @@ route_to(struct emit *e, json_t *route, const char *target,
 
 	if (t == NULL) {
 		perlbal_conf_error(e->c, at, "%s%s%s = %s: no service %s "
-		    "(Perlbal answers 404 there); define it, or drop the line",
-		    what, pattern != NULL ? " " : "", pattern != NULL ? pattern :
-		    "", target, target);
+		    "(Perlbal answers 404 there)%s", what, pattern != NULL ?
+		    " " : "", pattern != NULL ? pattern : "", target, target,
+		    has_lower_namesake(e->c, target) ? "; Perlbal's names are "
+		    "in lower case, as all that comes before '='" : "; define "
+		    "it, or drop the line");
 		return -1;
 	}
 	if (is_role(t, "reverse_proxy")) {
@@ -521,7 +530,7 @@ add_client_keys(struct emit *e, const struct perlbal_service *s, json_t *svc,
 		    "ssl_key_file", NULL)));
 		json_array_append_new(certs, cert);
 		json_object_set_new(tls, "certificates", certs);
-		if (perlbal_conf_setting(s, tunable("ssl_cipher_list")) !=
+		if (perlbal_conf_setting(s, perlbal_tunable_any("ssl_cipher_list")) !=
 		    NULL)
 			json_object_set_new(tls, "ciphers", json_string(
 			    value_of(s, "ssl_cipher_list", NULL)));

@@ -764,10 +764,13 @@ perlbal_set_default(struct perlbal_conf *c, const char *key,
 		    "role again each time it sets a role, forever");
 		return;
 	}
-	if ((t = perlbal_tunable_find(key, c->loaded)) != NULL)
+	if ((t = perlbal_tunable_any(key)) != NULL)
 		warn_unmapped(c, "DEFAULT", t, t->type == PERLBAL_T_BOOL &&
 		    parse_bool(value) != -1 ? (parse_bool(value) ? "1" : "0") :
 		    value, at);
+	else
+		perlbal_conf_warn(c, at, "DEFAULT %s: no service has such a "
+		    "tunable; Perlbal keeps the value and never uses it", key);
 	for (i = 0; i < c->ndefaults; i++)
 		if (strcmp(c->defaults[i].key, key) == 0)
 			break;

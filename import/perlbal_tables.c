@@ -199,6 +199,17 @@ perlbal_tunable_find(const char *name, const char *const *loaded)
 	return NULL;
 }
 
+const struct perlbal_tunable *
+perlbal_tunable_any(const char *name)
+{
+	const struct perlbal_tunable	*t;
+
+	for (t = perlbal_tunables; t->name != NULL; t++)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
 #define P_NONE		PERLBAL_PLUGIN_NONE
 #define P_SELECTOR	PERLBAL_PLUGIN_SELECTOR
 #define P_TUNABLES	PERLBAL_PLUGIN_TUNABLES

@@ -71,6 +71,9 @@ extern const struct perlbal_tunable	perlbal_tunables[];
 const struct perlbal_tunable *perlbal_tunable_find(const char *name,
 	    const char *const *loaded);
 
+/* The tunable <name>, whichever plugin adds it; NULL if none does. */
+const struct perlbal_tunable *perlbal_tunable_any(const char *name);
+
 /* What a plugin does for a service that registers it. */
 enum perlbal_plugin_kind {
 	PERLBAL_PLUGIN_NONE = 0,	/* nothing weir has: a warning */

@@ -361,6 +361,9 @@ static const struct bad_case {
 } bad_cases[] = {
 	{ "vhost_to_nothing", POOLS "VHOST x.com = nosuch\nENABLE s\n",
 	    "t.conf:16: VHOST x.com = nosuch: no service nosuch", true },
+	{ "vhost_to_a_capitalized_name", POOLS "VHOST x.com = PA\nENABLE s\n",
+	    "t.conf:16: VHOST x.com = PA: no service PA (Perlbal answers 404 "
+	    "there); Perlbal's names are in lower case", true },
 	{ "vhost_to_a_selector", POOLS "VHOST x.com = s\nENABLE s\n",
 	    "t.conf:16: VHOST x.com = s: service s is a selector", true },
 	{ "selector_without_plugin", "CREATE SERVICE s\nSET role = selector\n"

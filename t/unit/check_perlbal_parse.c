@@ -330,6 +330,8 @@ static const struct msg_case {
 	    "s: registering Vhosts forgets the VHOST lines above", false },
 	{ "default_unmapped", "DEFAULT blind_proxy = yes", "t.conf:1: "
 	    "warning: DEFAULT: blind_proxy = 1: no weir equivalent", false },
+	{ "default_unknown", "DEFAULT frobnicate = 1", "t.conf:1: warning: "
+	    "DEFAULT frobnicate: no service has such a tunable", false },
 	{ "vivified_pool", SVC("reverse_proxy") "SET balance_method = random",
 	    "t.conf:3: warning: service s: balance_method set on the service "
 	    "goes to pool s_pool", false },
