@@ -178,27 +178,6 @@ const struct perlbal_tunable perlbal_tunables[] = {
 	{ .name = NULL }
 };
 
-static bool
-is_loaded(const char *plugin, const char *const *loaded)
-{
-	for (; *loaded != NULL; loaded++)
-		if (strcmp(*loaded, plugin) == 0)
-			return true;
-	return false;
-}
-
-const struct perlbal_tunable *
-perlbal_tunable_find(const char *name, const char *const *loaded)
-{
-	const struct perlbal_tunable	*t;
-
-	for (t = perlbal_tunables; t->name != NULL; t++)
-		if (strcmp(t->name, name) == 0 &&
-		    (t->plugin == NULL || is_loaded(t->plugin, loaded)))
-			return t;
-	return NULL;
-}
-
 const struct perlbal_tunable *
 perlbal_tunable_any(const char *name)
 {
@@ -208,6 +187,26 @@ perlbal_tunable_any(const char *name)
 		if (strcmp(t->name, name) == 0)
 			return t;
 	return NULL;
+}
+
+static bool
+is_loaded(const char *plugin, const char *const *loaded)
+{
+	for (; *loaded != NULL; loaded++)
+		if (strcmp(*loaded, plugin) == 0)
+			return true;
+	return false;
+}
+
+/* Names are unique across Perlbal's tunables and its plugins'. */
+const struct perlbal_tunable *
+perlbal_tunable_find(const char *name, const char *const *loaded)
+{
+	const struct perlbal_tunable	*t = perlbal_tunable_any(name);
+
+	if (t != NULL && t->plugin != NULL && !is_loaded(t->plugin, loaded))
+		return NULL;
+	return t;
 }
 
 #define P_NONE		PERLBAL_PLUGIN_NONE
