@@ -205,8 +205,8 @@ static const struct config_key tls_keys[] = {
 static const struct config_key service_keys[] = {
 	{ "role", ANY, AS_ENUM(service_conf, role, role_names,
 	    ROLE_REVERSE_PROXY) },
-	{ "listen", ANY, AS_CUSTOM(config_service_parse_listen), .max = 64,
-	    .missing = "expected \"host:port\" or an array of them" },
+	/* Required but in a web_server a route reaches: config_service.c. */
+	{ "listen", ANY, AS_CUSTOM(config_service_parse_listen), .max = 64 },
 	{ "pool", PROXY, AS_CUSTOM(config_service_parse_pool),
 	    .offset = offsetof(struct service_conf, pool) },
 	{ "routes", PROXY, AS_CUSTOM(config_service_parse_routes),

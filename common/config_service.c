@@ -15,6 +15,8 @@
 #include "common/config_ctx.h"
 #include "common/config_walk.h"
 
+#define LISTEN_MISSING	"expected \"host:port\" or an array of them"
+
 /* The role a service object asks for; -1 when "role" is not valid. */
 static int
 role_of(json_t *svc, const struct config_key *keys)
@@ -85,6 +87,8 @@ parse_service(struct config_ctx *x, const char *name, json_t *v,
 		return;
 	}
 	config_walk(x, v, keys, 1u << role, names[role], s);
+	if (role == ROLE_REVERSE_PROXY && json_object_get(v, "listen") == NULL)
+		ctx_report_missing(x, "listen", "missing; %s", LISTEN_MISSING);
 	routes = json_object_get(v, "routes");
 	if (role == ROLE_REVERSE_PROXY && json_object_get(v, "pool") == NULL &&
 	    (routes == NULL || (json_is_array(routes) &&
@@ -214,6 +218,35 @@ resolve_route_services(struct config_ctx *x, struct config *cfg,
 	}
 }
 
+/*
+ * A web_server without "listen" serves only what routes send it (a
+ * Perlbal selector's target): one that no route reaches serves nothing.
+ */
+static void
+check_reached(struct config_ctx *x, struct config *cfg)
+{
+	struct service_conf	*s;
+	size_t			 si, ti, ri;
+	bool			 is_reached;
+
+	for (si = 0; si < cfg->nservices; si++) {
+		s = &cfg->services[si];
+		if (s->role != ROLE_WEB_SERVER || s->nlisten != 0)
+			continue;
+		is_reached = false;
+		for (ti = 0; ti < cfg->nservices; ti++)
+			for (ri = 0; ri < cfg->services[ti].nroutes; ri++)
+				is_reached |= cfg->services[ti].routes[ri].
+				    service == s;
+		if (is_reached)
+			continue;
+		ctx_push_key(x, s->name);
+		ctx_report_missing(x, "listen", "missing; %s, or a route of "
+		    "another service that sends here", LISTEN_MISSING);
+		ctx_leave(x);
+	}
+}
+
 /* Every service by name, then the checks across services. */
 void
 config_service_parse_services(struct config_ctx *x, json_t *v,
@@ -246,6 +279,7 @@ config_service_parse_services(struct config_ctx *x, json_t *v,
 		    offsetof(struct service_conf, name));
 		check_listen_unique(x, cfg, v);
 		resolve_route_services(x, cfg, v, k->sub);
+		check_reached(x, cfg);
 	}
 }
 
@@ -262,7 +296,7 @@ config_service_parse_listen(struct config_ctx *x, json_t *v,
 	is_array = json_is_array(v);
 	n = is_array ? json_array_size(v) : 1;
 	if ((!is_array && !json_is_string(v)) || n == 0) {
-		ctx_report(x, "%s", k->missing);
+		ctx_report(x, "%s", LISTEN_MISSING);
 		return;
 	}
 	if (is_array && !ctx_array_fits(x, v, (size_t)k->max, "addresses"))

@@ -247,6 +247,11 @@ static const struct bad_case {
 	    SVC_OPEN "\"pool\": \"p\"}}}",
 	    "t.json:3:19: services.s.listen: missing; expected \"host:port\" "
 	    "or an array of them" },
+	{ "rejects_web_server_without_listen_that_no_route_reaches",
+	    SVC_OPEN WEB "\"dirindex\": true}}}",
+	    "t.json:3:19: services.s.listen: missing; expected \"host:port\" "
+	    "or an array of them, or a route of another service that sends "
+	    "here" },
 	{ "rejects_bad_listen_address_in_array",
 	    SVC_OPEN "\"listen\": [\"127.0.0.1:80\", \"127.0.0.1:0\"], "
 	    "\"pool\": \"p\"}}}",
@@ -511,6 +516,10 @@ static const char *const good_cases[] = {
 	SVC_OPEN "\"tls\": {\"certificates\": [{\"cert\": \"/c\", "
 	    "\"key\": \"/k\", \"ocsp\": \"/o\"}]}" PL,
 	SVC_OPEN "\"routes\": [{\"host\": \"*\", \"pool\": \"p\"}]" LS,
+	/* A web_server that only a route reaches needs no listen. */
+	SVC_OPEN "\"listen\": \"127.0.0.1:80\", \"routes\": [{\"host\": "
+	    "\"*\", \"service\": \"w\"}]}, "
+	    "\"w\": {" WEB "\"dirindex\": true}}}",
 	SVC_OPEN "\"via\": \"a.b-c_d~1\"" PL,
 	SVC_OPEN "\"client_body_timeout_ms\": 3600000, "
 	    "\"client_body_min_rate\": 0" PL,
