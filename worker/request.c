@@ -355,6 +355,8 @@ start_proxy(struct request *r, const struct h1_msg *m,
 	rr.peer_text = r->rec.peer;
 	rr.is_tls = r->is_tls;
 	rr.keep_backend = pool->persist;
+	rr.local_authority = r->local_authority[0] != '\0' ?
+	    r->local_authority : NULL;
 	if (rewrite_request(&r->px.hdr, &rr) == -1) {
 		r->end = END_BAD_REQUEST;
 		local(r, 431, false);

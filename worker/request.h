@@ -48,6 +48,9 @@ struct request {
 	bool			 is_accounted;	/* counted and logged */
 	bool			 resp_dechunk;	/* set by the front end */
 	int			 status_hint;	/* a bad body: 400 or 413 */
+	char			 local_authority[64];	/* set by the front end
+					   for a request without a host: the
+					   address the client reached */
 	enum end_reason		 end;
 	struct access_record	 rec;		/* the log line */
 
