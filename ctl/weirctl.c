@@ -23,8 +23,9 @@
 #include "common/shm_layout.h"
 #include "ctl/proc.h"
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
 #include "ctl/top.h"
+#include "stats/render.h"
+#include "stats/snapshot.h"
 /* For the protocol's names only: weirctl links nothing of the master. */
 #include "common/control_proto.h"
 
@@ -231,7 +232,12 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 		return -1;
 	switch (format) {
 	case FORMAT_JSON:
-		rv = render_stats_json(stdout, &snap);
+		if ((rv = render_stats_json(stdout, &snap)) == -1 &&
+		    errno == ENOMEM)
+			fprintf(stderr, "weirctl: out of memory\n");
+		else if (rv == -1)
+			fprintf(stderr, "weirctl: writing JSON: %s\n",
+			    strerror(errno));
 		break;
 	case FORMAT_PROMETHEUS:
 		rv = render_stats_prometheus(stdout, &snap);

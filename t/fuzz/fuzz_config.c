@@ -16,7 +16,8 @@
 #include "common/config.h"
 #include "common/shm.h"
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
+#include "stats/render.h"
+#include "stats/snapshot.h"
 #include "t/fuzz/fuzz.h"
 
 /* Where messages and renders go: nowhere, but counted. */

@@ -18,7 +18,8 @@
 
 #include "common/shm.h"
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
+#include "stats/render.h"
+#include "stats/snapshot.h"
 #include "t/fuzz/fuzz.h"
 
 static FILE	*sink;

@@ -19,7 +19,8 @@
 #include "common/config.h"
 #include "common/shm.h"
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
+#include "stats/render.h"
+#include "stats/snapshot.h"
 
 static char	dir[64];
 static char	path[96];

@@ -1,12 +1,13 @@
 /*
- * Every figure weirctl shows, declared once: one table per kind of object
- * (master, worker, service, pool, backend), one entry per figure, saying
- * where it appears in --json, in --prometheus and in the text tables, and
- * how to read it from a snapshot.  render.c walks these tables for each
- * output, so a figure added here appears everywhere its entry says.
+ * Every figure weirctl and the stats role show, declared once: one table
+ * per kind of object (master, worker, service, pool, backend), one entry
+ * per figure, saying where it appears in JSON, in Prometheus and in
+ * weirctl's text tables, and how to read it from a snapshot.
+ * stats/render.c and ctl/render.c walk these tables for each output, so a
+ * figure added here appears everywhere its entry says.
  */
-#ifndef WEIR_CTL_METRICS_H
-#define WEIR_CTL_METRICS_H
+#ifndef WEIR_STATS_METRICS_H
+#define WEIR_STATS_METRICS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +17,7 @@
 #include <jansson.h>
 
 #include "common/shm_layout.h"
-#include "ctl/snapshot.h"
+#include "stats/snapshot.h"
 
 enum metric_obj {
 	METRIC_MASTER = 0,	/* struct shm_header, one */

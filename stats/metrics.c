@@ -1,19 +1,20 @@
 /*
- * The figures weirctl shows, one table per kind of object, and how each
- * kind of figure is written in a text cell, in JSON and as Prometheus
- * samples.  Which objects are shown, in what order and under what
- * headings is render.c's.  Every read goes through a snapshot that
- * snapshot_validate() accepted: indices into other sections (a backend's
- * pool, the held rows) are the ones it checked.
+ * The figures weirctl and the stats role show, one table per kind of
+ * object, and how each kind of figure is written in a text cell, in JSON
+ * and as Prometheus samples.  Which objects are shown, in what order and
+ * under what headings is the renderers' (stats/render.c, ctl/render.c).
+ * Every read goes through a snapshot that snapshot_validate() accepted:
+ * indices into other sections (a backend's pool, the held rows) are the
+ * ones it checked.
  */
-#include "ctl/metrics.h"
+#include "stats/metrics.h"
 
 #include <inttypes.h>
 #include <limits.h>
 #include <string.h>
 
 #include "common/shm.h"
-#include "ctl/format.h"
+#include "stats/format.h"
 
 /* A check detail longer than this is cut, so the table stays readable. */
 #define CHECK_CELL_MAX	40

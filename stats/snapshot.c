@@ -8,7 +8,7 @@
  * before anything reads through it: any process that can write the
  * segment or its directory could have crafted it.
  */
-#include "ctl/snapshot.h"
+#include "stats/snapshot.h"
 
 #include <errno.h>
 #include <inttypes.h>

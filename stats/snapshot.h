@@ -3,8 +3,8 @@
  * every figure printed comes from the same moment, plus the few derived
  * facts (is the master alive, a backend's state word) all renderers share.
  */
-#ifndef WEIR_CTL_SNAPSHOT_H
-#define WEIR_CTL_SNAPSHOT_H
+#ifndef WEIR_STATS_SNAPSHOT_H
+#define WEIR_STATS_SNAPSHOT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,26 @@
+/*
+ * A snapshot as one JSON object (weirctl stats --json, the stats role's
+ * /stats.json) and in the Prometheus text exposition format (weirctl
+ * stats --prometheus, the stats role's /metrics).
+ */
+#ifndef WEIR_STATS_RENDER_H
+#define WEIR_STATS_RENDER_H
+
+#include <stdio.h>
+
+#include "stats/snapshot.h"
+
+/*
+ * One JSON object with the keys SPEC.md promises, plus "workers".  0, or
+ * -1 with errno ENOMEM when out of memory, or as a failed write left it;
+ * the caller says so.
+ */
+int	render_stats_json(FILE *out, const struct snapshot *snap);
+
+/*
+ * The same figures in the Prometheus text exposition format.  Always 0:
+ * a failed write shows in ferror(<out>).
+ */
+int	render_stats_prometheus(FILE *out, const struct snapshot *snap);
+
+#endif
