@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	3
+#define SHM_LAYOUT_VERSION	4
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -127,6 +127,8 @@ struct shm_backend {
 					   the backend down */
 	uint32_t	pad1;
 	uint64_t	latency[SHM_LAT_BUCKETS];
+	uint64_t	latency_sum_us;	/* of every latency counted above:
+					   a Prometheus histogram's _sum */
 
 	/*
 	 * Health, written by the health checker only.  check_seq is a
