@@ -101,7 +101,8 @@ struct shm_pool {
 
 /*
  * Latency histogram: bucket i counts responses whose time to the response
- * head was below shm_latency_bound_us(i) (and at least bound(i-1)).
+ * head was at most shm_latency_bound_us(i) (and more than bound(i-1));
+ * the last bucket also counts every longer one.
  * Bounds grow by 2^(1/4) from 50 us, so a percentile is exact to ~19%
  * anywhere from 50 us to ~100 s with 84 counters.
  */

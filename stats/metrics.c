@@ -405,16 +405,17 @@ static const struct metric	backend_metrics[] = {
 	  .head = "OUT", .cell = METRIC_CELL_BYTES,
 	  .kind = METRIC_U64, .off = offsetof(struct shm_backend, bytes_out) },
 	/*
-	 * No _sum: the histogram does not know it, and an estimate would
-	 * make rate(_sum)/rate(_count) lie.  Quantiles are exact to ~19%,
-	 * the width of a bucket.
+	 * Quantiles are exact to ~19%, the width of a bucket.  The summary
+	 * weirctl writes has no _sum, as it always had none; the histogram
+	 * of /metrics has the sum the workers keep.
 	 */
 	{ .json = "latency_ms",
 	  .prom = "weir_backend_latency_seconds", .type = METRIC_SUMMARY,
 	  .help = "Time from sending the request to the response head.",
 	  .head = "LAT P50/P99", .cell = METRIC_CELL_RIGHT,
 	  .kind = METRIC_LATENCY,
-	  .off = offsetof(struct shm_backend, latency) },
+	  .off = offsetof(struct shm_backend, latency),
+	  .sum_off = offsetof(struct shm_backend, latency_sum_us) },
 	{ .head = "CHECK", .cell = METRIC_CELL_LEFT, .text = backend_check_text,
 	  .kind = METRIC_TEXT },
 	/* All zeros ("at_unix": 0) while health checks are off. */
@@ -534,8 +535,12 @@ metrics_read(const struct metric_table *t, const struct metric *m,
 		v->s = base + m->off;
 		break;
 	case METRIC_CLASSES:
+		v->arr = (const uint64_t *)(base + m->off);
+		break;
 	case METRIC_LATENCY:
 		v->arr = (const uint64_t *)(base + m->off);
+		if (m->sum_off != 0)
+			v->u = *(const uint64_t *)(base + m->sum_off);
 		break;
 	case METRIC_LIST:
 	case METRIC_TEXT:
@@ -774,16 +779,23 @@ metrics_type_name(enum metric_type type)
 		return "gauge";
 	case METRIC_SUMMARY:
 		return "summary";
+	case METRIC_HISTOGRAM:
+		return "histogram";
 	default:
 		return "untyped";
 	}
 }
 
 void
-metrics_prom_help(FILE *out, const struct metric *m)
+metrics_prom_help(FILE *out, const struct metric *m,
+    enum metric_prom_form form)
 {
+	enum metric_type	type = m->type;
+
+	if (m->kind == METRIC_LATENCY && form == METRIC_PROM_HISTOGRAM)
+		type = METRIC_HISTOGRAM;
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", m->prom, m->help,
-	    m->prom, metrics_type_name(m->type));
+	    m->prom, metrics_type_name(type));
 }
 
 /* Writes <s> (at most <len> bytes) as a Prometheus label value. */
@@ -847,9 +859,62 @@ prom_real(FILE *out, double v, bool is_known)
 		fputs("NaN\n", out);
 }
 
+/*
+ * <us> microseconds as seconds in decimal, exactly and without trailing
+ * zeros ("0.00005", "1.5", "3"): bucket bounds read as they are meant.
+ */
+static void
+prom_seconds(char *buf, size_t len, uint64_t us)
+{
+	size_t	n;
+
+	n = (size_t)snprintf(buf, len, "%" PRIu64 ".%06" PRIu64,
+	    us / 1000000, us % 1000000);
+	if (n >= len)
+		n = len - 1;
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+/*
+ * <hist> as a Prometheus histogram of family <name> for object <i>: one
+ * cumulative _bucket per bound of the segment's buckets (the last one
+ * catches every longer time, so it is "+Inf"), then _sum (<sum_us>) and
+ * _count.
+ */
+static void
+prom_histogram(FILE *out, const struct metric_table *t, const char *name,
+    const struct snapshot *snap, uint32_t i, const uint64_t *hist,
+    uint64_t sum_us)
+{
+	char		series[160], le[32];
+	uint64_t	n = 0;
+	unsigned	k;
+
+	snprintf(series, sizeof(series), "%s_bucket", name);
+	for (k = 0; k < SHM_LAT_BUCKETS; k++) {
+		n += hist[k];
+		if (k + 1 < SHM_LAT_BUCKETS)
+			prom_seconds(le, sizeof(le), shm_latency_bound_us(k));
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		prom_start(out, t, series, snap, i, "le", le);
+		fprintf(out, "%" PRIu64 "\n", n);
+	}
+	snprintf(series, sizeof(series), "%s_sum", name);
+	prom_start(out, t, series, snap, i, NULL, NULL);
+	prom_seconds(le, sizeof(le), sum_us);
+	fprintf(out, "%s\n", le);
+	snprintf(series, sizeof(series), "%s_count", name);
+	prom_start(out, t, series, snap, i, NULL, NULL);
+	fprintf(out, "%" PRIu64 "\n", n);
+}
+
 void
 metrics_prom(FILE *out, const struct metric_table *t, const struct metric *m,
-    const struct snapshot *snap, uint32_t i)
+    const struct snapshot *snap, uint32_t i, enum metric_prom_form form)
 {
 	struct metric_value	 v;
 	char			 count[160];
@@ -875,6 +940,10 @@ metrics_prom(FILE *out, const struct metric_table *t, const struct metric *m,
 		}
 		break;
 	case METRIC_LATENCY:
+		if (form == METRIC_PROM_HISTOGRAM) {
+			prom_histogram(out, t, m->prom, snap, i, v.arr, v.u);
+			break;
+		}
 		n = latency_count(v.arr);
 		for (k = 0; k < NQUANTILES; k++) {
 			prom_start(out, t, m->prom, snap, i, "quantile",

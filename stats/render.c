@@ -97,13 +97,13 @@ render_stats_json(FILE *out, const struct snapshot *snap)
 /* <m>'s family: its HELP and TYPE, then a sample per object of <t>. */
 static void
 prom_family(FILE *out, const struct metric_table *t, const struct metric *m,
-    const struct snapshot *snap)
+    const struct snapshot *snap, enum metric_prom_form form)
 {
 	uint32_t	i, n = metrics_count(t, snap);
 
-	metrics_prom_help(out, m);
+	metrics_prom_help(out, m, form);
 	for (i = 0; i < n; i++)
-		metrics_prom(out, t, m, snap, i);
+		metrics_prom(out, t, m, snap, i, form);
 }
 
 /*
@@ -112,7 +112,7 @@ prom_family(FILE *out, const struct metric_table *t, const struct metric *m,
  */
 static void
 prom_table(FILE *out, const struct metric_table *t,
-    const struct snapshot *snap)
+    const struct snapshot *snap, enum metric_prom_form form)
 {
 	const struct metric	*m, *a;
 	size_t			 j, k;
@@ -121,12 +121,12 @@ prom_table(FILE *out, const struct metric_table *t,
 		m = &t->m[j];
 		if (m->prom == NULL || m->prom_after != NULL)
 			continue;
-		prom_family(out, t, m, snap);
+		prom_family(out, t, m, snap, form);
 		for (k = 0; k < t->n; k++) {
 			a = &t->m[k];
 			if (a->prom != NULL && a->prom_after != NULL &&
 			    strcmp(a->prom_after, m->prom) == 0)
-				prom_family(out, t, a, snap);
+				prom_family(out, t, a, snap, form);
 		}
 	}
 }
@@ -142,6 +142,38 @@ render_stats_prometheus(FILE *out, const struct snapshot *snap)
 	int	o;
 
 	for (o = 0; o < METRIC_NOBJ; o++)
-		prom_table(out, &metrics_tables[o], snap);
+		prom_table(out, &metrics_tables[o], snap, METRIC_PROM_SUMMARY);
+	return 0;
+}
+
+/* The same, with each latency a histogram: what /metrics serves. */
+int
+render_stats_metrics(FILE *out, const struct snapshot *snap)
+{
+	int	o;
+
+	for (o = 0; o < METRIC_NOBJ; o++)
+		prom_table(out, &metrics_tables[o], snap,
+		    METRIC_PROM_HISTOGRAM);
+	return 0;
+}
+
+/*
+ * What a scraper gets where there is no weir to read: the family that
+ * says whether the master runs, declared as a running weir declares it,
+ * with the value 0.
+ */
+int
+render_down_prometheus(FILE *out)
+{
+	const struct metric_table *t = &metrics_tables[METRIC_MASTER];
+	size_t			 j;
+
+	for (j = 0; j < t->n; j++)
+		if (t->m[j].prom != NULL && strcmp(t->m[j].prom,
+		    "weir_up") == 0) {
+			metrics_prom_help(out, &t->m[j], METRIC_PROM_SUMMARY);
+			fprintf(out, "%s 0\n", t->m[j].prom);
+		}
 	return 0;
 }

@@ -23,4 +23,17 @@ int	render_stats_json(FILE *out, const struct snapshot *snap);
  */
 int	render_stats_prometheus(FILE *out, const struct snapshot *snap);
 
+/*
+ * What the stats role serves on /metrics: the same families, each
+ * backend's latency a histogram (_bucket, _sum, _count) instead of
+ * weirctl's summary.  Always 0, as above.
+ */
+int	render_stats_metrics(FILE *out, const struct snapshot *snap);
+
+/*
+ * "weir_up 0" with its HELP and TYPE: weirctl stats --prometheus when no
+ * weir is running.  Always 0, as above.
+ */
+int	render_down_prometheus(FILE *out);
+
 #endif
