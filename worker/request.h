@@ -1,8 +1,8 @@
 /*
  * A request, from its parsed head to the end of its response: limits,
  * https redirects, Max-Forwards, routing to a pool, a web_server service
- * or a local answer, the head rewritten for a backend, stats and the
- * access-log line.  A front end starts it and hears of its end through
+ * or a local answer, a stats service's figures, the head rewritten for a
+ * backend, stats and the access-log line.  A front end starts it and hears of its end through
  * its own operations (worker/front.h); the request answers only through
  * them.  Requests come from a slot array touched only when used, exist
  * only while a request is in progress, and keep only what they need once
@@ -30,7 +30,8 @@ struct route_conf;
 
 enum request_kind {
 	REQ_LOCAL = 0,		/* weir answers itself */
-	REQ_STATIC,		/* a web_server service answers from files */
+	REQ_STATIC,		/* a web_server service answers from files,
+				   a stats service from a memfd */
 	REQ_PROXY,		/* a backend answers */
 };
 
