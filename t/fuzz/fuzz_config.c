@@ -105,6 +105,7 @@ check_segment(const struct config *cfg)
 	    render_stats_text(sink, &snap) == 0 &&
 	    render_stats_json(sink, &snap) == 0 &&
 	    render_stats_prometheus(sink, &snap) == 0 &&
+	    render_stats_metrics(sink, &snap) == 0 &&
 	    render_top(sink, &snap, &snap) == 0, "a render failed");
 	snapshot_free(&snap);
 	shm_detach(&s);
