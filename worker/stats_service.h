@@ -17,7 +17,7 @@ struct h1_msg;
 struct service_conf;
 struct shm;
 
-/* The largest body the role writes: about 8,000 backends on /metrics. */
+/* The largest body the role writes: about 20,000 backends on /metrics. */
 #define STATS_BODY_MAX	(64u << 20)
 
 struct stats_reply {

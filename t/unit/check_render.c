@@ -37,6 +37,19 @@ static const struct {
 };
 #define SUM_US	123456789ULL
 
+/* Responses in the segment's buckets 0 to <last>. */
+static uint64_t
+upto(unsigned last)
+{
+	uint64_t	n = 0;
+	size_t		k;
+
+	for (k = 0; k < sizeof(traffic) / sizeof(traffic[0]); k++)
+		if (traffic[k].bucket <= last)
+			n += traffic[k].n;
+	return n;
+}
+
 static char *
 render(int (*fn)(FILE *, const struct snapshot *))
 {
@@ -133,15 +146,21 @@ START_TEST(buckets_are_cumulative_and_end_at_count)
 		    "%.*s", (int)(end - line), line);
 		ck_assert_msg(count >= prev, "not cumulative at %.*s",
 		    (int)(end - line), line);
-		if (nbuckets < SHM_LAT_BUCKETS - 1)
+		ck_assert_msg(count == (double)upto(isinf(bound) ?
+		    SHM_LAT_BUCKETS : 4 * nbuckets), "count at %.*s",
+		    (int)(end - line), line);
+		if (!isinf(bound))
 			ck_assert_msg((uint64_t)(bound * 1e6 + 0.5) ==
-			    shm_latency_bound_us(nbuckets), "bucket %u bound "
-			    "%.*s", nbuckets, (int)(end - line), line);
+			    shm_latency_bound_us(4 * nbuckets) &&
+			    (uint64_t)(bound * 1e6 + 0.5) == 50ull << nbuckets,
+			    "bucket %u bound %.*s", nbuckets,
+			    (int)(end - line), line);
 		prev_bound = bound;
 		prev = count;
 		nbuckets++;
 	}
-	ck_assert_uint_eq(nbuckets, SHM_LAT_BUCKETS);
+	/* Every fourth bound of the segment's (50 us doubling), and +Inf. */
+	ck_assert_uint_eq(nbuckets, (SHM_LAT_BUCKETS - 1) / 4 + 2);
 	ck_assert_msg(isinf(prev_bound), "the last bucket is not +Inf");
 	ck_assert(prev == (double)total);
 	snprintf(want, sizeof(want), "%s_count{pool=\"a\",backend="
