@@ -46,7 +46,7 @@ enum metric_type {
 	METRIC_COUNTER,
 	METRIC_GAUGE,
 	METRIC_SUMMARY,
-	METRIC_HISTOGRAM,	/* no entry's: a SUMMARY as /metrics writes it */
+	METRIC_HISTOGRAM,	/* no entry's: SUMMARY as /metrics has it */
 };
 
 /*

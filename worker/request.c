@@ -1,7 +1,7 @@
 /*
  * One request: what it asks (method, target, limits), where it goes (a
- * route to a pool or a web_server service, an https redirect, a stats
- * service's figures, weir's own answer) and the record of how it went.  The answer goes out through the
+ * route to a pool or a web_server service, an https redirect, weir's own
+ * answer) and the record of how it went.  The answer goes out through the
  * front end that carries the request; the proxy exchange has its own file.
  */
 #include "worker/request.h"

@@ -1,8 +1,8 @@
 /*
  * A request, from its parsed head to the end of its response: limits,
  * https redirects, Max-Forwards, routing to a pool, a web_server service
- * or a local answer, a stats service's figures, the head rewritten for a
- * backend, stats and the access-log line.  A front end starts it and hears of its end through
+ * or a local answer, the head rewritten for a backend, stats and the
+ * access-log line.  A front end starts it and hears of its end through
  * its own operations (worker/front.h); the request answers only through
  * them.  Requests come from a slot array touched only when used, exist
  * only while a request is in progress, and keep only what they need once
