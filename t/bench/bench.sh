@@ -167,6 +167,18 @@ EOF
 	done
 }
 
+# run_weir NAME: weir with $D/NAME/weir.json, in the background.
+run_weir()
+{
+	if [ ! -x "$WEIR" ]; then
+		STATUS[$1]="not built ($WEIR missing)"
+		return 1
+	fi
+	"$WEIR" -c "$D/$1/weir.json" -f >"$D/$1/log" 2>&1 &
+	PROXY_PID[$1]=$!
+	pids+=($!)
+}
+
 # weir_proxy NAME [SERVICE_JSON]: weir as NAME, proxying to the backends,
 # with SERVICE_JSON (e.g. "tls") added to its service.
 weir_proxy()
@@ -185,13 +197,7 @@ weir_proxy()
   "services": {"bench": {"listen": "127.0.0.1:${PORT[$px]}", "pool": "web"$extra}}
 }
 EOF
-	if [ ! -x "$WEIR" ]; then
-		STATUS[$px]="not built ($WEIR missing)"
-		return 1
-	fi
-	"$WEIR" -c "$D/$px/weir.json" -f >"$D/$px/log" 2>&1 &
-	PROXY_PID[$px]=$!
-	pids+=($!)
+	run_weir "$px"
 }
 
 start_weir()
@@ -327,13 +333,7 @@ start_mx_weir()
                "status": {"role": "stats", "listen": "127.0.0.1:${PORT[mx_weir]}"}}
 }
 EOF
-	if [ ! -x "$WEIR" ]; then
-		STATUS[mx_weir]="not built ($WEIR missing)"
-		return 1
-	fi
-	"$WEIR" -c "$D/mx_weir/weir.json" -f >"$D/mx_weir/log" 2>&1 &
-	PROXY_PID[mx_weir]=$!
-	pids+=($!)
+	run_weir mx_weir
 }
 
 start_mx_haproxy()
@@ -386,13 +386,7 @@ start_ws_weir()
                          "docroot": "$WS_ROOT"}}
 }
 EOF
-	if [ ! -x "$WEIR" ]; then
-		STATUS[ws_weir]="not built ($WEIR missing)"
-		return 1
-	fi
-	"$WEIR" -c "$D/ws_weir/weir.json" -f >"$D/ws_weir/log" 2>&1 &
-	PROXY_PID[ws_weir]=$!
-	pids+=($!)
+	run_weir ws_weir
 }
 
 start_ws_nginx()
