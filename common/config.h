@@ -38,6 +38,7 @@ enum when_all_down {
 enum role {
 	ROLE_REVERSE_PROXY = 0,
 	ROLE_WEB_SERVER,
+	ROLE_STATS,		/* the status page, /metrics, /stats.json */
 };
 
 struct backend_conf {
@@ -148,6 +149,10 @@ struct service_conf {
 	bool			 follow_symlinks;
 	bool			 redirect_https;	/* plain HTTP gets a 301 to
 						   https:// */
+	/* stats */
+	struct cidr		*allow;		/* owned: peers answered;
+						   default loopback */
+	size_t			 nallow;
 };
 
 struct config {

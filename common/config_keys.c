@@ -25,6 +25,7 @@ _Static_assert(sizeof(enum role) == sizeof(int), "enum role");
 #define ANY	CONFIG_ROLE_ANY
 #define PROXY	CONFIG_ROLE_PROXY
 #define WEB	CONFIG_ROLE_WEB
+#define STATS	CONFIG_ROLE_STATS
 
 /* The fields of a row for member <f> of struct <S>, by type. */
 #define AS_BOOL(S, f, d) \
@@ -80,7 +81,7 @@ static const char *const access_format_names[] = {
 
 /* Indexed by enum role. */
 static const char *const role_names[] = {
-	"reverse_proxy", "web_server", NULL
+	"reverse_proxy", "web_server", "stats", NULL
 };
 
 /* What "protocols" takes, and its default: all of them. */
@@ -239,6 +240,8 @@ static const struct config_key service_keys[] = {
 	{ "follow_symlinks", WEB,
 	    AS_BOOL(service_conf, follow_symlinks, false) },
 	{ "redirect_https", ANY, AS_BOOL(service_conf, redirect_https, false) },
+	{ "allow", STATS, AS_CUSTOM(config_service_parse_allow),
+	    .init = config_service_init_allow, .max = 10000 },
 	{ .name = NULL }
 };
 

@@ -429,15 +429,17 @@ config_service_parse_routes(struct config_ctx *x, json_t *v,
 	}
 }
 
-/* An array of at most k->max CIDR blocks. */
-void
-config_service_parse_trusted(struct config_ctx *x, json_t *v,
-    const struct config_key *k, void *conf)
+/*
+ * An array of at most k->max CIDR blocks into *<out> (owned, replacing
+ * what it held) and *<n>.
+ */
+static void
+parse_cidrs(struct config_ctx *x, json_t *v, const struct config_key *k,
+    struct cidr **out, size_t *n)
 {
-	struct service_conf	*s = conf;
-	const char		*why;
-	json_t			*e;
-	size_t			 i;
+	const char	*why;
+	json_t		*e;
+	size_t		 i;
 
 	if (!json_is_array(v)) {
 		ctx_report(x, "expected an array of CIDR blocks");
@@ -445,21 +447,69 @@ config_service_parse_trusted(struct config_ctx *x, json_t *v,
 	}
 	if (!ctx_array_fits(x, v, (size_t)k->max, "CIDR blocks"))
 		return;
-	if ((s->trusted_proxies = ctx_calloc(x, json_array_size(v),
-	    sizeof(*s->trusted_proxies))) == NULL)
+	free(*out);
+	*n = 0;
+	if ((*out = ctx_calloc(x, json_array_size(v), sizeof(**out))) == NULL)
 		return;
-	s->ntrusted_proxies = json_array_size(v);
+	*n = json_array_size(v);
 	json_array_foreach(v, i, e) {
 		ctx_push_index(x, i);
 		if (!json_is_string(e) || json_string_length(e) > ADDR_MAX_LEN)
 			ctx_report(x, "expected a CIDR block like "
 			    "\"10.0.0.0/8\"");
-		else if (cidr_parse(json_string_value(e),
-		    &s->trusted_proxies[i], &why) == -1)
+		else if (cidr_parse(json_string_value(e), &(*out)[i],
+		    &why) == -1)
 			ctx_report(x, "\"%s\" is not a valid CIDR block: %s",
 			    json_string_value(e), why);
 		ctx_leave(x);
 	}
+}
+
+/* An array of at most k->max CIDR blocks. */
+void
+config_service_parse_trusted(struct config_ctx *x, json_t *v,
+    const struct config_key *k, void *conf)
+{
+	struct service_conf	*s = conf;
+
+	parse_cidrs(x, v, k, &s->trusted_proxies, &s->ntrusted_proxies);
+}
+
+/*
+ * A stats service answers only the loopback unless told otherwise: its
+ * figures name every backend, and its listen address may be a wildcard.
+ */
+void
+config_service_init_allow(struct config_ctx *x, const struct config_key *k,
+    void *conf)
+{
+	static const char *const loopback[] = { "127.0.0.0/8", "::1/128" };
+	struct service_conf	*s = conf;
+	const char		*why;
+	size_t			 i;
+
+	(void)k;
+	if ((s->allow = ctx_calloc(x, 2, sizeof(*s->allow))) == NULL)
+		return;
+	s->nallow = 2;
+	for (i = 0; i < s->nallow; i++)
+		if (cidr_parse(loopback[i], &s->allow[i], &why) == -1)
+			abort();
+}
+
+/* A non-empty array of at most k->max CIDR blocks. */
+void
+config_service_parse_allow(struct config_ctx *x, json_t *v,
+    const struct config_key *k, void *conf)
+{
+	struct service_conf	*s = conf;
+
+	if (json_is_array(v) && json_array_size(v) == 0) {
+		ctx_report(x, "expected a non-empty array of CIDR blocks "
+		    "(\"0.0.0.0/0\" and \"::/0\" allow every peer)");
+		return;
+	}
+	parse_cidrs(x, v, k, &s->allow, &s->nallow);
 }
 
 /* RFC 9110 5.6.2 tchar: "via" becomes a Via received-by pseudonym. */

@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	3
+#define SHM_LAYOUT_VERSION	4
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -102,7 +102,8 @@ struct shm_pool {
 
 /*
  * Latency histogram: bucket i counts responses whose time to the response
- * head was below shm_latency_bound_us(i) (and at least bound(i-1)).
+ * head was at most shm_latency_bound_us(i) (and more than bound(i-1));
+ * the last bucket also counts every longer one.
  * Bounds grow by 2^(1/4) from 50 us, so a percentile is exact to ~19%
  * anywhere from 50 us to ~100 s with 84 counters.
  */
@@ -128,6 +129,8 @@ struct shm_backend {
 					   the backend down */
 	uint32_t	pad1;
 	uint64_t	latency[SHM_LAT_BUCKETS];
+	uint64_t	latency_sum_us;	/* of every latency counted above:
+					   a Prometheus histogram's _sum */
 
 	/*
 	 * Health, written by the health checker only.  check_seq is a

@@ -28,6 +28,7 @@
 #include "worker/rewrite.h"
 #include "worker/route.h"
 #include "worker/static.h"
+#include "worker/stats_service.h"
 
 /* A web_server file goes out in pieces of at most this much. */
 #define STATIC_PIECE	(1 << 20)
@@ -266,24 +267,18 @@ on_static_timer(struct timer *t)
 	r->fe->abort(r);
 }
 
-/* A request for a web_server service: the head now, the file after. */
+/*
+ * Sends the head in w->resp, then <length> bytes of <fd> (owned; -1 for
+ * none) from <offset>: a web_server file or a stats body.
+ */
 static void
-serve_static(struct request *r, const struct h1_msg *m,
-    const struct service_conf *ws)
+send_with_file(struct request *r, int fd, off_t offset, uint64_t length)
 {
-	struct static_reply	sr;
-	struct resp_head	*h = &r->w->resp;
-	int			rv;
-
 	r->kind = REQ_STATIC;
-	if (static_reply(ws, m, r->svc->via, h, &sr) == -1) {
-		local(r, 500, false);
-		return;
-	}
-	r->sfd = sr.fd;
-	r->soff = sr.offset;
-	r->sleft = sr.fd == -1 ? 0 : sr.length;
-	if ((rv = r->fe->send_head(r, h)) == -1) {
+	r->sfd = fd;
+	r->soff = offset;
+	r->sleft = fd == -1 ? 0 : length;
+	if (r->fe->send_head(r, &r->w->resp) == -1) {
 		if (r->sfd != -1) {
 			close(r->sfd);
 			r->sfd = -1;
@@ -294,6 +289,21 @@ serve_static(struct request *r, const struct h1_msg *m,
 	(void)loop_timer_arm_in(&r->w->loop, &r->timer,
 	    r->svc->client_idle_timeout_ms);
 	pump_static(r);
+}
+
+/* A request for a web_server service: the head now, the file after. */
+static void
+serve_static(struct request *r, const struct h1_msg *m,
+    const struct service_conf *ws)
+{
+	struct static_reply	sr;
+
+	r->kind = REQ_STATIC;
+	if (static_reply(ws, m, r->svc->via, &r->w->resp, &sr) == -1) {
+		local(r, 500, false);
+		return;
+	}
+	send_with_file(r, sr.fd, sr.offset, sr.length);
 }
 
 /* ---- routing ---- */
@@ -334,6 +344,27 @@ normalize_path(struct request *r, const struct h1_msg *m, size_t *len)
 	}
 	*len = (size_t)n;
 	return w->path_scratch;
+}
+
+/* A request for a stats service: weir's own figures, from a memfd. */
+static void
+serve_stats(struct request *r, const struct h1_msg *m)
+{
+	struct stats_reply	sr;
+	const char		*npath;
+	size_t			 nlen;
+
+	r->kind = REQ_STATIC;
+	if ((npath = normalize_path(r, m, &nlen)) == NULL) {
+		local(r, 400, false);
+		return;
+	}
+	if (stats_service_reply(r->svc, r->w->shm, r->peer, m, npath,
+	    &r->w->resp, &sr) == -1) {
+		local(r, 500, false);
+		return;
+	}
+	send_with_file(r, sr.fd, 0, sr.length);
 }
 
 static void
@@ -431,6 +462,10 @@ request_start(struct request *r, const struct h1_msg *m)
 	}
 	if (svc->role == ROLE_WEB_SERVER) {
 		serve_static(r, m, svc);
+		return;
+	}
+	if (svc->role == ROLE_STATS) {
+		serve_stats(r, m);
 		return;
 	}
 	pool = svc->pool;

@@ -30,7 +30,8 @@ struct route_conf;
 
 enum request_kind {
 	REQ_LOCAL = 0,		/* weir answers itself */
-	REQ_STATIC,		/* a web_server service answers from files */
+	REQ_STATIC,		/* a web_server service answers from files,
+				   a stats service from a memfd */
 	REQ_PROXY,		/* a backend answers */
 };
 

@@ -19,8 +19,15 @@
 # BENCH_TLS_PATH (tls section's keep-alive path, default /1k.bin),
 # BENCH_TLS_CLIENTS (tls section's parallel openssl s_time clients, default
 # 8), BENCH_IDLE_CONNECTIONS (memory section, default 10000),
-# BENCH_IDLE_TLS_CONNECTIONS (default 2000), BENCH_PORT (first of 10 ports,
-# default 30080), BENCH_NO_INSTALL=1 to skip apt-get.
+# BENCH_IDLE_TLS_CONNECTIONS (default 2000), BENCH_METRICS_BACKENDS (metrics
+# section, default 100), BENCH_METRICS_CONNECTIONS (its wrk connections,
+# default 4), BENCH_PORT (first of 13 ports, default 30080),
+# BENCH_NO_INSTALL=1 to skip apt-get.
+#
+# Metrics (not in the default sections): the cost of a Prometheus scrape,
+# weir's stats role (/metrics, latency as histograms) against HAProxy's
+# prometheus-exporter service, each with one pool of BENCH_METRICS_BACKENDS
+# backends, under the same wrk load; and each answer's size.
 #
 # Every wrk run also reads the server's CPU time (utime + stime of its
 # processes, from /proc) and prints it per request: on a shared machine it
@@ -55,11 +62,14 @@ B1=$BASE
 B2=$((BASE + 1))
 declare -A PORT=([weir]=$((BASE + 2)) [haproxy]=$((BASE + 3)) [nginx]=$((BASE + 4))
     [tls_weir]=$((BASE + 5)) [ws_weir]=$((BASE + 6)) [ws_nginx]=$((BASE + 7))
-    [ws_lighttpd]=$((BASE + 8)) [tls_haproxy]=$((BASE + 9)))
+    [ws_lighttpd]=$((BASE + 8)) [tls_haproxy]=$((BASE + 9))
+    [mx_weir]=$((BASE + 10)) [mx_haproxy]=$((BASE + 11)) [mx_proxy]=$((BASE + 12)))
+MX_BACKENDS=${BENCH_METRICS_BACKENDS:-100}
 # Servers to start; the memory section uses the proxy and tls ones.
 PROXIES=
 STATICS=
 TLSS=
+MXS=
 DO_PROXY=
 DO_TLS=
 for sec in $SECTIONS; do
@@ -67,6 +77,7 @@ for sec in $SECTIONS; do
 	proxy) PROXIES="weir haproxy nginx"; DO_PROXY=1 ;;
 	static) STATICS="ws_weir ws_nginx ws_lighttpd" ;;
 	tls) TLSS="tls_weir tls_haproxy"; DO_TLS=1 ;;
+	metrics) MXS="mx_weir mx_haproxy" ;;
 	memory)
 		MEMORY=1
 		PROXIES="weir haproxy nginx"
@@ -156,6 +167,18 @@ EOF
 	done
 }
 
+# run_weir NAME: weir with $D/NAME/weir.json, in the background.
+run_weir()
+{
+	if [ ! -x "$WEIR" ]; then
+		STATUS[$1]="not built ($WEIR missing)"
+		return 1
+	fi
+	"$WEIR" -c "$D/$1/weir.json" -f >"$D/$1/log" 2>&1 &
+	PROXY_PID[$1]=$!
+	pids+=($!)
+}
+
 # weir_proxy NAME [SERVICE_JSON]: weir as NAME, proxying to the backends,
 # with SERVICE_JSON (e.g. "tls") added to its service.
 weir_proxy()
@@ -174,13 +197,7 @@ weir_proxy()
   "services": {"bench": {"listen": "127.0.0.1:${PORT[$px]}", "pool": "web"$extra}}
 }
 EOF
-	if [ ! -x "$WEIR" ]; then
-		STATUS[$px]="not built ($WEIR missing)"
-		return 1
-	fi
-	"$WEIR" -c "$D/$px/weir.json" -f >"$D/$px/log" 2>&1 &
-	PROXY_PID[$px]=$!
-	pids+=($!)
+	run_weir "$px"
 }
 
 start_weir()
@@ -290,6 +307,61 @@ EOF
 	pids+=($!)
 }
 
+# The metrics section: one pool of MX_BACKENDS backends that nothing
+# connects to (no health checks, no traffic), and what scrapes it.
+# mx_backends: their addresses, one a line.
+mx_backends()
+{
+	local i
+	for ((i = 0; i < MX_BACKENDS; i++)); do
+		echo "10.9.$((i / 250)).$((i % 250 + 1)):80"
+	done
+}
+
+start_mx_weir()
+{
+	mkdir -p "$D/mx_weir/run"
+	cat >"$D/mx_weir/weir.json" <<EOF
+{
+  "workers": 1,
+  "state_dir": "$D/mx_weir/run",
+  "pidfile": "$D/mx_weir/run/weir.pid",
+  "log_level": "warn",
+  "pools": {"web": {"health": false,
+                    "backends": [$(mx_backends | sed 's/.*/"&"/' | paste -sd,)]}},
+  "services": {"bench": {"listen": "127.0.0.1:${PORT[mx_proxy]}", "pool": "web"},
+               "status": {"role": "stats", "listen": "127.0.0.1:${PORT[mx_weir]}"}}
+}
+EOF
+	run_weir mx_weir
+}
+
+start_mx_haproxy()
+{
+	mkdir -p "$D/mx_haproxy"
+	cat >"$D/mx_haproxy/haproxy.cfg" <<EOF
+global
+	nbthread 1
+
+defaults
+	mode http
+	timeout connect 3s
+	timeout client 30s
+	timeout server 30s
+
+frontend stats
+	bind 127.0.0.1:${PORT[mx_haproxy]}
+	http-request use-service prometheus-exporter if { path /metrics }
+
+backend web
+	balance roundrobin
+$(mx_backends | awk '{ printf "\tserver s%d %s\n", NR, $0 }')
+EOF
+	haproxy -db -f "$D/mx_haproxy/haproxy.cfg" >"$D/mx_haproxy/log" 2>&1 &
+	PROXY_PID[mx_haproxy]=$!
+	pids+=($!)
+}
+
 # The static section's docroot, shared by its three servers.
 WS_ROOT=$D/static/htdocs
 make_static_root()
@@ -314,13 +386,7 @@ start_ws_weir()
                          "docroot": "$WS_ROOT"}}
 }
 EOF
-	if [ ! -x "$WEIR" ]; then
-		STATUS[ws_weir]="not built ($WEIR missing)"
-		return 1
-	fi
-	"$WEIR" -c "$D/ws_weir/weir.json" -f >"$D/ws_weir/log" 2>&1 &
-	PROXY_PID[ws_weir]=$!
-	pids+=($!)
+	run_weir ws_weir
 }
 
 start_ws_nginx()
@@ -392,6 +458,12 @@ check_answer()
 	local px=$1 u body got want
 	u=$(url "$px")
 	case $px in
+	mx_*)
+		# weir labels a backend by its address, HAProxy by its name.
+		got=$(curl -s --max-time 5 "$u/metrics" |
+		    grep -Ec 'backend="10\.9\.0\.1:80"|server="s1"' || true)
+		[ "$got" -gt 0 ] || echo "no figures for the first backend on /metrics"
+		;;
 	ws_*)
 		got=$(curl -s --max-time 5 "$u/1m.bin" | md5sum | cut -d' ' -f1)
 		want=$(md5sum <"$WS_ROOT/1m.bin" | cut -d' ' -f1)
@@ -411,7 +483,7 @@ check_answer()
 [ -z "$PROXIES$TLSS" ] || start_backends
 [ -z "$STATICS" ] || make_static_root
 [ -z "$TLSS" ] || make_tls_cert
-for px in $PROXIES $STATICS $TLSS; do
+for px in $PROXIES $STATICS $TLSS $MXS; do
 	STATUS[$px]=ok
 	"start_$px" || continue
 	if ! wait_port "${PORT[$px]}" "${PROXY_PID[$px]}"; then
@@ -435,7 +507,7 @@ to_ms()
 	}'
 }
 
-declare -A RPS P50 P99 ERRS CPUREQ
+declare -A RPS P50 P99 ERRS CPUREQ MXBYTES
 
 # measure "SERVERS" "PATHS": one wrk run per server and path.
 measure()
@@ -756,6 +828,15 @@ if [ -n "$DO_TLS" ]; then
 		tls_keepalive "$px"
 	done
 fi
+if [ -n "$MXS" ]; then
+	echo "bench: metrics section: weir's stats role and HAProxy's prometheus-exporter, $MX_BACKENDS backends"
+	# A few scrapers at once, not a crowd of clients.
+	CONNS=${BENCH_METRICS_CONNECTIONS:-4} measure "$MXS" /metrics
+	for px in $MXS; do
+		[ "${STATUS[$px]}" != ok ] ||
+		    MXBYTES[$px]=$(curl -s --max-time 10 "$(url "$px")/metrics" | wc -c)
+	done
+fi
 if [ -n "$MEMORY" ]; then
 	echo "bench: memory section: $IDLE_CONNS idle keep-alive connections (plain), $IDLE_TLS_CONNS over TLS"
 	for px in weir haproxy nginx; do
@@ -769,14 +850,21 @@ fi
 [ -z "$STATICS" ] || report static "$STATICS" "$STATIC_PATHS" ws_weir "ws_nginx ws_lighttpd"
 [ -z "$DO_TLS" ] || report_tls
 [ -z "$MEMORY" ] || report_memory
+if [ -n "$MXS" ]; then
+	report metrics "$MXS" /metrics mx_weir mx_haproxy
+	for px in $MXS; do
+		echo "${px#mx_}: ${MXBYTES[$px]:--} bytes per /metrics answer"
+	done
+fi
 
 echo
 failed=0
-for px in $PROXIES $STATICS $TLSS; do
+for px in $PROXIES $STATICS $TLSS $MXS; do
 	label=${px#ws_}
 	paths=$PATHS
 	case $px in
 	ws_*) label="$label (static)"; paths=$STATIC_PATHS ;;
+	mx_*) label="${px#mx_} (metrics)"; paths=/metrics ;;
 	tls_*)
 		label="${px#tls_} (tls)"
 		paths=$TLS_PATH

@@ -85,6 +85,8 @@ read_man(void)
 			roles = CONFIG_ROLE_PROXY;
 		else if (is_keys_for && strcmp(line, ".B web_server") == 0)
 			roles = CONFIG_ROLE_WEB;
+		else if (is_keys_for && strcmp(line, ".B stats") == 0)
+			roles = CONFIG_ROLE_STATS;
 		else if (is_tp && strncmp(line, ".BR ", 4) == 0 &&
 		    (n = strspn(line + 4, "abcdefghijklmnopqrstuvwxyz_")) > 0 &&
 		    strncmp(line + 4 + n, " \" (", 4) == 0) {
