@@ -239,6 +239,16 @@ static const struct config_key service_keys[] = {
 	{ "follow_symlinks", WEB,
 	    AS_BOOL(service_conf, follow_symlinks, false) },
 	{ "redirect_https", ANY, AS_BOOL(service_conf, redirect_https, false) },
+	{ "http2", ANY, AS_BOOL(service_conf, http2, true) },
+	{ "h2c", ANY, AS_BOOL(service_conf, h2c, false) },
+	{ "max_concurrent_streams", ANY, AS_UINT(service_conf,
+	    max_concurrent_streams, 1, 1024, 128) },
+	{ "h2_max_frame_bytes", ANY, AS_UINT(service_conf, h2_max_frame_bytes,
+	    16384, 16777215, 16384) },
+	{ "h2_max_resets_per_s", ANY, AS_UINT(service_conf,
+	    h2_max_resets_per_s, 1, 1000000, 200) },
+	{ "h2_max_control_frames_per_s", ANY, AS_UINT(service_conf,
+	    h2_max_control_frames_per_s, 1, 1000000, 1000) },
 	{ .name = NULL }
 };
 

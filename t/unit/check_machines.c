@@ -39,6 +39,7 @@
 #include "common/shm.h"
 #include "worker/client.h"
 #include "worker/context.h"
+#include "worker/front_pick.h"
 #include "worker/h1_server.h"
 #include "tls/tls.h"
 #include "worker/upstream.h"
@@ -601,7 +602,7 @@ new_client(const char *svc, int *cfd)
 	len = sizeof(a);
 	ck_assert_int_ne(fd = accept4(client_l, (struct sockaddr *)&a, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC), -1);
-	client_accept(w, fd, (struct sockaddr *)&a, len, sc, &h1_session_ops);
+	client_accept(w, fd, (struct sockaddr *)&a, len, sc, front_pick);
 }
 
 static void
