@@ -155,7 +155,7 @@ struct service_conf {
 	unsigned		 max_concurrent_streams;	/* default 128 */
 	unsigned		 h2_max_frame_bytes;	/* default 16384 */
 	unsigned		 h2_max_resets_per_s;	/* default 200 */
-	unsigned		 h2_max_control_frames_per_s;	/* default 1000 */
+	unsigned		 h2_max_control_frames_per_s;	/* default 500 */
 };
 
 struct config {

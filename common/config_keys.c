@@ -248,7 +248,7 @@ static const struct config_key service_keys[] = {
 	{ "h2_max_resets_per_s", ANY, AS_UINT(service_conf,
 	    h2_max_resets_per_s, 1, 1000000, 200) },
 	{ "h2_max_control_frames_per_s", ANY, AS_UINT(service_conf,
-	    h2_max_control_frames_per_s, 1, 1000000, 1000) },
+	    h2_max_control_frames_per_s, 1, 1000000, 500) },
 	{ .name = NULL }
 };
 

@@ -54,8 +54,13 @@
 #define H2_CONN_WINDOW		(1 << 20)
 /* Free stream windows kept by a worker for reuse. */
 #define H2_BODY_KEEP		64
-/* A header block in more CONTINUATION frames than this is a flood. */
-#define H2_MAX_CONTINUATIONS	32
+/*
+ * A header block in more CONTINUATION frames than this is a flood: below
+ * libnghttp2's own bound (8), so that weir's answer, a GOAWAY counted in
+ * the segment, comes first.  A block of twice the default
+ * max_header_bytes in 16 KiB frames needs 3.
+ */
+#define H2_MAX_CONTINUATIONS	7
 /* How long a draining worker waits for the PING before the last GOAWAY,
    and how long it lets an idle connection see its GOAWAY. */
 #define H2_DRAIN_MS		1000
@@ -222,18 +227,12 @@ log_flood(struct h2_conn *h, const char *what)
 	    "ENHANCE_YOUR_CALM", peer, h->c->svc->name, what);
 }
 
-/*
- * Ends the connection for a flood: GOAWAY ENHANCE_YOUR_CALM with the last
- * stream weir started; what the client sends after it is not read.
- */
+/* Counts a flood of kind <why> that ends the connection; logs <what>. */
 static void
-calm(struct h2_conn *h, enum h2_flood why, const char *what)
+count_flood(struct h2_conn *h, enum h2_flood why, const char *what)
 {
 	struct shm_service	*ss = service_stats(h);
 
-	if (h->is_calm)
-		return;
-	h->is_calm = true;
 	log_flood(h, what);
 	switch (why) {
 	case H2_FLOOD_RESET:
@@ -246,6 +245,19 @@ calm(struct h2_conn *h, enum h2_flood why, const char *what)
 		shm_add(&ss->h2_control_floods, 1);
 		break;
 	}
+}
+
+/*
+ * Ends the connection for a flood: GOAWAY ENHANCE_YOUR_CALM with the last
+ * stream weir started; what the client sends after it is not read.
+ */
+static void
+calm(struct h2_conn *h, enum h2_flood why, const char *what)
+{
+	if (h->is_calm)
+		return;
+	h->is_calm = true;
+	count_flood(h, why, what);
 	h->c->end = END_BAD_REQUEST;
 	(void)nghttp2_session_terminate_session(h->session,
 	    NGHTTP2_ENHANCE_YOUR_CALM);
@@ -1359,6 +1371,28 @@ end_closed(struct h2_conn *h)
 /* ---- input ---- */
 
 /*
+ * nghttp2 gave up on the session (a flood it caught itself, a broken
+ * preface, out of memory): counted like weir's own catches when it was a
+ * flood, and closed.
+ */
+static void
+fatal_input(struct h2_conn *h, int err)
+{
+	struct client	*c = h->c;
+
+	if (err == NGHTTP2_ERR_FLOODED)
+		count_flood(h, H2_FLOOD_CONTROL, "frames whose answers it does "
+		    "not read");
+	else if (err == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS)
+		count_flood(h, H2_FLOOD_HEADER, "header block in too many "
+		    "CONTINUATION frames");
+	else
+		log_info("client connection %d (service %s): HTTP/2: %s",
+		    c->s.fd, c->svc->name, nghttp2_strerror(err));
+	fail(h, END_BAD_REQUEST);
+}
+
+/*
  * Reads what the client sent and hands it to nghttp2, whose callbacks
  * start requests and queue what answers them.  After a flood's GOAWAY
  * nothing more is read.
@@ -1377,10 +1411,7 @@ read_in(struct h2_conn *h)
 			    buf_len(&c->in));
 			h->in_nghttp2 = false;
 			if (n < 0) {
-				log_info("client connection %d (service %s): "
-				    "HTTP/2: %s", c->s.fd, c->svc->name,
-				    nghttp2_strerror((int)n));
-				fail(h, END_BAD_REQUEST);
+				fatal_input(h, (int)n);
 				return;
 			}
 			buf_consume(&c->in, (size_t)n);
