@@ -1003,8 +1003,43 @@ pump_out(struct h2_conn *h)
 }
 
 /*
- * Offers <n> bytes at <p> of <s>'s body to nghttp2 and sends what the
- * windows and the output take now.  Returns how many were taken.
+ * Lets nghttp2 write what it has into the output, sending only what must
+ * go to make room: the rest leaves with the kick task at the end of the
+ * turn, so that the responses of one turn share writes (and TLS records).
+ */
+static void
+fill_out(struct h2_conn *h)
+{
+	struct client	*c = h->c;
+	int		 i, rv;
+
+	for (i = 0; i < 64 && !h->is_failed && h->session != NULL; i++) {
+		if (!nghttp2_session_want_write(h->session))
+			break;
+		if (client_take_out(c) == -1) {
+			fail(h, END_CLIENT_RESET);
+			return;
+		}
+		h->in_nghttp2 = true;
+		rv = nghttp2_session_send(h->session);
+		h->in_nghttp2 = false;
+		if (rv != 0) {
+			log_info("client connection %d: HTTP/2: %s", c->s.fd,
+			    nghttp2_strerror(rv));
+			fail(h, END_CLIENT_RESET);
+			return;
+		}
+		if (buf_room(&c->out) > H2_FRAME_HD + 1024 ||
+		    flush(h) != 1)
+			break;
+	}
+	kick(h);
+}
+
+/*
+ * Offers <n> bytes at <p> of <s>'s body to nghttp2 and puts what the
+ * windows and the output take now into the output.  Returns how many
+ * were taken.
  */
 static size_t
 stream_write(struct h2_stream *s, const char *p, size_t n)
@@ -1025,7 +1060,7 @@ stream_write(struct h2_stream *s, const char *p, size_t n)
 		s->is_deferred = false;
 		(void)nghttp2_session_resume_data(h->session, s->id);
 	}
-	pump_out(h);
+	fill_out(h);
 	k = s->tx_taken;
 	s->tx_p = NULL;
 	s->tx_n = s->tx_taken = 0;
