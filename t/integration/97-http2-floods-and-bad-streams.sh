@@ -17,6 +17,9 @@ $(conf_globals 1)
                        "tls": {"certificates": $(tls_cert_json a)}}}
 }
 EOF
+# Under AddressSanitizer freed memory waits in a quarantine (256 MiB by
+# default) before reuse: a small one keeps the memory bound meaningful.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4
 start_weir "$T/weir.json"
 wait_children 1
 WORKER=
