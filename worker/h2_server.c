@@ -39,6 +39,7 @@
 #include "common/shm.h"
 #include "worker/client.h"
 #include "worker/context.h"
+#include "worker/h2_head.h"
 #include "worker/request.h"
 
 /*
@@ -139,6 +140,24 @@ service_stats(const struct h2_conn *h)
 	return &worker_of(h)->shm->services[h->c->svc->index];
 }
 
+/*
+ * Ends the session with GOAWAY <error> and the last stream weir took:
+ * nothing more is read, the streams in flight finish (unless the error
+ * cuts them), and a client that does not take the GOAWAY within
+ * H2_DRAIN_MS is closed.
+ */
+static void
+terminate(struct h2_conn *h, uint32_t error)
+{
+	if (h->is_terminating)
+		return;
+	h->is_terminating = true;
+	(void)nghttp2_session_terminate_session(h->session, error);
+	if (h->state == H2_CONN_OPEN || h->state == H2_CONN_NOTICE)
+		(void)transition(h, H2_EV_GOAWAY);
+	client_set_deadline(h->c, H2_DRAIN_MS);
+}
+
 /* ---- streams ---- */
 
 static struct h2_stream *
@@ -174,7 +193,11 @@ stream_free(struct h2_conn *h, struct h2_stream *s)
 		h->streams = s->next;
 	if (s->next != NULL)
 		s->next->prev = s->prev;
-	h->nstreams--;
+	if (--h->nstreams == 0 && !h->is_torn) {
+		h->idle_since_ms = clock_now_ms();
+		client_set_deadline(h->c, w->is_draining ? H2_DRAIN_MS :
+		    h->c->svc->client_idle_timeout_ms);
+	}
 	if (s->is_out_blocked)
 		h->nout_blocked--;
 	bufpool_put(&w->h2->body_pool, &s->body);
@@ -259,9 +282,7 @@ calm(struct h2_conn *h, enum h2_flood why, const char *what)
 	h->is_calm = true;
 	count_flood(h, why, what);
 	h->c->end = END_BAD_REQUEST;
-	(void)nghttp2_session_terminate_session(h->session,
-	    NGHTTP2_ENHANCE_YOUR_CALM);
-	(void)transition(h, H2_EV_GOAWAY);
+	terminate(h, NGHTTP2_ENHANCE_YOUR_CALM);
 	kick(h);
 }
 
@@ -299,207 +320,6 @@ count_control(struct h2_conn *h)
 
 /* ---- request heads ---- */
 
-static void
-block_reset(struct h2_conn *h, struct h2_stream *s)
-{
-	struct h2_block	*b = &h->block;
-
-	b->stream = s;
-	if (b->fields.data != NULL)
-		b->fields.start = b->fields.end = 0;
-	b->nfields = 0;
-	b->list_bytes = 0;
-	b->is_too_large = false;
-}
-
-static void
-block_done(struct h2_conn *h)
-{
-	h->block.stream = NULL;
-	bufpool_put(&worker_of(h)->head_pool, &h->block.fields);
-}
-
-/*
- * Keeps field <name>: <value> of the block being received.  Past
- * max_header_bytes (counted as an HTTP/1 head would be) or H1_MAX_HEADERS
- * fields the block is marked too large, to be answered 431 on its stream,
- * and the rest is decoded (HPACK's state needs it) but not kept.
- */
-static void
-block_add(struct h2_conn *h, const uint8_t *name, size_t nlen,
-    const uint8_t *value, size_t vlen)
-{
-	struct h2_block	*b = &h->block;
-
-	if (b->is_too_large)
-		return;
-	b->list_bytes += nlen + vlen + 4;
-	if (b->list_bytes > h->c->svc->max_header_bytes ||
-	    b->nfields == H1_MAX_HEADERS ||
-	    bufpool_get(&worker_of(h)->head_pool, &b->fields) == -1 ||
-	    buf_room(&b->fields) < nlen + vlen + 2) {
-		b->is_too_large = true;
-		return;
-	}
-	(void)buf_append(&b->fields, name, nlen);
-	(void)buf_append(&b->fields, "", 1);
-	(void)buf_append(&b->fields, value, vlen);
-	(void)buf_append(&b->fields, "", 1);
-	b->nfields++;
-}
-
-/* The value of a decimal field, or -1 when it is not one number. */
-static int64_t
-decimal(const char *v, size_t len)
-{
-	uint64_t	n = 0;
-	size_t		i;
-
-	if (len == 0 || len > 18)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		n = n * 10 + (uint64_t)(v[i] - '0');
-	}
-	return (int64_t)n;
-}
-
-static bool
-is_method(const struct h1_msg *m, const char *name)
-{
-	return m->method_len == strlen(name) &&
-	    memcmp(m->method, name, m->method_len) == 0;
-}
-
-/*
- * Several cookie fields become one, joined with "; " (RFC 9113 8.2.3), in
- * the block's buffer after its fields.  False when it does not fit.
- */
-static bool
-join_cookies(struct h2_block *b, struct h1_header *first, const char *p,
-    const char *end)
-{
-	size_t	start = b->fields.end, nlen, vlen;
-	bool	is_first = true;
-
-	while (p < end) {
-		nlen = strlen(p);
-		vlen = strlen(p + nlen + 1);
-		if (h1_token_eq(p, nlen, "cookie")) {
-			if ((!is_first && buf_append(&b->fields, "; ", 2) ==
-			    -1) || buf_append(&b->fields, p + nlen + 1, vlen) ==
-			    -1)
-				return false;
-			is_first = false;
-		}
-		p += nlen + vlen + 2;
-	}
-	first->value = b->fields.data + start;
-	first->value_len = b->fields.end - start;
-	return true;
-}
-
-/*
- * The scratch message <m> for the block just received: pseudo-header
- * fields to the request line and Host (nghttp2 has checked they are
- * there, once each, and before the others), the rest as fields, the
- * framing from content-length and END_STREAM.  Returns 0, or the status
- * the request is refused with.
- */
-static int
-block_msg(struct h2_conn *h, struct h1_msg *m, bool is_end_stream)
-{
-	struct h2_block		*b = &h->block;
-	const char		*p, *end, *name, *value;
-	const char		*authority = NULL;
-	struct h1_header	*f, *cookie = NULL;
-	size_t			 nlen, vlen, authority_len = 0, ncookies = 0;
-	int64_t			 n;
-
-	h1_msg_reset(m);
-	m->version_minor = 1;
-	m->max_forwards = -1;
-	m->framing = is_end_stream ? H1_FRAME_NONE : H1_FRAME_CHUNKED;
-	if (b->is_too_large)
-		return 431;
-	p = b->fields.data != NULL ? buf_head(&b->fields) : NULL;
-	end = p != NULL ? p + buf_len(&b->fields) : NULL;
-	while (p < end) {
-		name = p;
-		nlen = strlen(name);
-		value = name + nlen + 1;
-		vlen = strlen(value);
-		p = value + vlen + 1;
-		if (nlen > 0 && name[0] == ':') {
-			if (h1_token_eq(name, nlen, ":method")) {
-				m->method = value;
-				m->method_len = vlen;
-			} else if (h1_token_eq(name, nlen, ":path")) {
-				m->target = value;
-				m->target_len = vlen;
-			} else if (h1_token_eq(name, nlen, ":authority")) {
-				authority = value;
-				authority_len = vlen;
-			}
-			/* :scheme says what the client used; the backend
-			   learns it from X-Forwarded-Proto.  :protocol
-			   (RFC 8441 extended CONNECT, WebSocket over HTTP/2)
-			   is not enabled in weir's SETTINGS, so nghttp2
-			   refuses it before it comes here. */
-			continue;
-		}
-		if (h1_token_eq(name, nlen, "cookie") && ncookies++ > 0)
-			continue;
-		f = &m->headers[m->nheaders++];
-		f->name = name;
-		f->name_len = nlen;
-		f->value = value;
-		f->value_len = vlen;
-		if (h1_token_eq(name, nlen, "cookie"))
-			cookie = f;
-		else if (h1_token_eq(name, nlen, "host") && m->host == NULL) {
-			m->host = value;
-			m->host_len = vlen;
-		} else if (h1_token_eq(name, nlen, "content-length")) {
-			if ((n = decimal(value, vlen)) == -1)
-				return 400;
-			m->framing = H1_FRAME_LENGTH;
-			m->content_length = (uint64_t)n;
-		} else if (h1_token_eq(name, nlen, "expect") &&
-		    h1_token_eq(value, vlen, "100-continue"))
-			m->has_expect_continue = true;
-	}
-	if (ncookies > 1 && !join_cookies(b, cookie, buf_head(&b->fields),
-	    buf_head(&b->fields) + buf_len(&b->fields)))
-		return 431;
-	/* RFC 9113 8.3.1: :authority stands for Host; the backend gets one
-	   Host, from it. */
-	if (authority != NULL) {
-		m->host = authority;
-		m->host_len = authority_len;
-	}
-	if (m->method == NULL)
-		return 400;
-	if (is_method(m, "CONNECT")) {
-		/* No :path: what it names is the authority. */
-		m->target = m->host != NULL ? m->host : "";
-		m->target_len = m->host != NULL ? m->host_len : 0;
-	} else if (m->target == NULL || m->host == NULL)
-		return 400;
-	if (is_method(m, "OPTIONS") || is_method(m, "TRACE")) {
-		const struct h1_header	*mf = h1_find_header(m, "max-forwards");
-
-		if (mf != NULL && (m->max_forwards = decimal(mf->value,
-		    mf->value_len)) == -1)
-			return 400;
-	}
-	if (is_end_stream && m->framing == H1_FRAME_LENGTH &&
-	    m->content_length > 0)
-		return 400;
-	return 0;
-}
-
 /*
  * The header block of a new stream is complete: a request like an HTTP/1.1
  * one, or its refusal (431, 400) on the stream.  Runs inside nghttp2's
@@ -514,14 +334,14 @@ start_stream(struct h2_conn *h, struct h2_stream *s, bool is_end_stream)
 	struct request	*r;
 	int		 status;
 
-	status = block_msg(h, m, is_end_stream);
+	status = h2_head_msg(&h->block, m, is_end_stream);
 	r = request_new(w, &h2_front_ops, s, c->svc, &c->peer.sa,
 	    c->s.ssl != NULL, s->t_start_us);
 	if (r == NULL) {
 		/* Out of request slots: the client may retry it elsewhere. */
 		(void)nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE,
 		    s->id, NGHTTP2_REFUSED_STREAM);
-		block_done(h);
+		h2_head_block_end(&h->block, &worker_of(h)->head_pool);
 		return;
 	}
 	r->rec.proto = SHM_PROTO_HTTP2;
@@ -533,11 +353,11 @@ start_stream(struct h2_conn *h, struct h2_stream *s, bool is_end_stream)
 		    "%s", r->rec.peer, c->svc->name, s->id, status == 431 ?
 		    "header list too large" : "malformed request");
 		request_reject(r, status, "bad HTTP/2 request");
-		block_done(h);
+		h2_head_block_end(&h->block, &worker_of(h)->head_pool);
 		return;
 	}
 	request_start(r, m);
-	block_done(h);
+	h2_head_block_end(&h->block, &worker_of(h)->head_pool);
 }
 
 /* ---- the request body ---- */
@@ -675,76 +495,6 @@ take_data(struct h2_conn *h, struct h2_stream *s, const uint8_t *data,
 
 /* ---- responses ---- */
 
-/*
- * Fields that do not exist in HTTP/2 (RFC 9113 8.2.2) and the framing,
- * which is the frames' (content-length is written from the head's
- * framing, as HTTP/1 does).
- */
-static bool
-is_connection_field(const struct resp_field *f)
-{
-	static const char *const names[] = {
-		"connection", "keep-alive", "proxy-connection", "te",
-		"transfer-encoding", "upgrade", "content-length",
-	};
-	size_t	i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (f->name_len == strlen(names[i]) &&
-		    strncasecmp(f->name, names[i], f->name_len) == 0)
-			return true;
-	return false;
-}
-
-static void
-nv_set(nghttp2_nv *nv, const char *name, size_t nlen, const char *value,
-    size_t vlen)
-{
-	nv->name = (uint8_t *)(uintptr_t)name;
-	nv->namelen = nlen;
-	nv->value = (uint8_t *)(uintptr_t)value;
-	nv->valuelen = vlen;
-	nv->flags = NGHTTP2_NV_FLAG_NONE;
-}
-
-/*
- * <h> as HTTP/2 fields in the worker's scratch (nghttp2 copies them when
- * they are submitted): :status first, names in lower case (RFC 9113
- * 8.2.1), content-length when the head announces one.  The number of
- * fields, or -1 when the names do not fit the scratch.
- */
-static int
-encode_head(struct h2_worker *hw, const struct resp_head *h, char *status,
-    char *length, size_t length_cap)
-{
-	nghttp2_nv	*nv = hw->nva;
-	size_t		 i, j, used = 0;
-	int		 n = 0;
-
-	snprintf(status, 4, "%03d", h->status);
-	nv_set(&nv[n++], ":status", 7, status, 3);
-	for (i = 0; i < h->nfields; i++) {
-		const struct resp_field	*f = &h->fields[i];
-
-		if (is_connection_field(f) || f->name_len == 0)
-			continue;
-		if (hw->names_len - used < f->name_len)
-			return -1;
-		for (j = 0; j < f->name_len; j++)
-			hw->names[used + j] = (char)(f->name[j] >= 'A' &&
-			    f->name[j] <= 'Z' ? f->name[j] + 32 : f->name[j]);
-		nv_set(&nv[n++], hw->names + used, f->name_len, f->value,
-		    f->value_len);
-		used += f->name_len;
-	}
-	if (h->status >= 200 && (h->framing == H1_FRAME_LENGTH ||
-	    (h->framing == H1_FRAME_NONE && h->has_length)))
-		nv_set(&nv[n++], "content-length", 14, length,
-		    (size_t)snprintf(length, length_cap, "%" PRIu64,
-		    h->length));
-	return n;
-}
-
 static ssize_t	read_body_cb(nghttp2_session *session, int32_t id,
 		    uint8_t *buf, size_t length, uint32_t *flags,
 		    nghttp2_data_source *source, void *user);
@@ -762,7 +512,8 @@ h2_send_head(struct request *r, struct resp_head *h)
 	if (hc->session == NULL || s->is_closed || s->is_aborted ||
 	    h->status == 101)
 		return -1;
-	if ((n = encode_head(w->h2, h, status, length, sizeof(length))) == -1)
+	if ((n = h2_head_encode(w->h2->nva, w->h2->names, w->h2->names_len, h,
+	    status, length, sizeof(length))) == -1)
 		return -1;
 	if (h->status < 200) {
 		if (nghttp2_submit_headers(hc->session, NGHTTP2_FLAG_NONE,
@@ -1221,7 +972,9 @@ on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame,
 		return 0;
 	}
 	(void)nghttp2_session_set_stream_user_data(session, s->id, s);
-	block_reset(h, s);
+	h2_head_block_start(&h->block, s);
+	/* A block begun must end within request_header_timeout_ms. */
+	client_set_deadline(h->c, h->c->svc->request_header_timeout_ms);
 	return 0;
 }
 
@@ -1234,7 +987,8 @@ on_header(nghttp2_session *session, const nghttp2_frame *frame,
 
 	if (h->block.stream != NULL && !h->is_calm &&
 	    h->block.stream->id == frame->hd.stream_id)
-		block_add(h, name, nlen, value, vlen);
+		h2_head_block_add(&h->block, &worker_of(h)->head_pool,
+		    h->c->svc->max_header_bytes, name, nlen, value, vlen);
 	return 0;
 }
 
@@ -1535,7 +1289,6 @@ static void
 drive(struct h2_conn *h)
 {
 	struct client	*c = h->c;
-	size_t		 had = h->nstreams;
 
 	if (c->is_closing || h->session == NULL)
 		return;
@@ -1565,9 +1318,6 @@ drive(struct h2_conn *h)
 		finish_conn(h, true);
 		return;
 	}
-	if (had > 0 && h->nstreams == 0)
-		client_set_deadline(c, worker_of(h)->is_draining ?
-		    H2_DRAIN_MS : c->svc->client_idle_timeout_ms);
 }
 
 static void
@@ -1617,7 +1367,7 @@ teardown(struct h2_conn *h)
 	if (h->session != NULL)
 		nghttp2_session_del(h->session);
 	h->session = NULL;
-	block_done(h);
+	h2_head_block_end(&h->block, &worker_of(h)->head_pool);
 	h->wake = h->wake_tail = NULL;
 	h->c->h2 = NULL;
 	loop_at_end(&w->loop, &h->free_task);
@@ -1734,6 +1484,7 @@ h2_open(struct client *c)
 	}
 	shm_add(&c->w->shm->services[svc->index].proto_conns[SHM_PROTO_HTTP2],
 	    1);
+	h->idle_since_ms = clock_now_ms();
 	client_set_deadline(c, svc->client_idle_timeout_ms);
 	if (c->w->is_draining)
 		h2_drain(c);
@@ -1759,22 +1510,48 @@ h2_timeout(struct client *c)
 
 	if (h == NULL)
 		return;
+	if (h->is_terminating) {
+		/* Its GOAWAY did not get out in time: the client is not
+		   reading. */
+		if (c->end == END_NONE)
+			c->end = END_CLIENT_TIMEOUT;
+		client_close(c);
+		return;
+	}
+	if (h->block.stream != NULL && clock_us() -
+	    h->block.stream->t_start_us >=
+	    (uint64_t)c->svc->request_header_timeout_ms * 1000) {
+		/* A header block begun and not finished: the connection can
+		   carry nothing else until it ends (RFC 9113 6.10). */
+		log_info("client connection %d (service %s): HTTP/2 header "
+		    "block incomplete after %u ms", c->s.fd, c->svc->name,
+		    c->svc->request_header_timeout_ms);
+		c->end = END_CLIENT_TIMEOUT;
+		terminate(h, NGHTTP2_PROTOCOL_ERROR);
+		drive(h);
+		return;
+	}
 	if (h->state == H2_CONN_NOTICE) {
 		(void)nghttp2_submit_goaway(h->session, NGHTTP2_FLAG_NONE,
 		    nghttp2_session_get_last_proc_stream_id(h->session),
 		    NGHTTP2_NO_ERROR, NULL, 0);
 		(void)transition(h, H2_EV_GOAWAY);
 	} else if (h->nstreams == 0) {
+		unsigned	limit = c->w->is_draining ? H2_DRAIN_MS :
+				    c->svc->client_idle_timeout_ms;
+		uint64_t	idle = clock_now_ms() - h->idle_since_ms;
+
+		if (idle < limit) {
+			/* An earlier deadline (a header block's) fired. */
+			client_set_deadline(c, (unsigned)(limit - idle));
+			return;
+		}
 		if (c->end == END_NONE)
 			c->end = c->w->is_draining ? END_SHUTDOWN :
 			    END_CLIENT_TIMEOUT;
-		(void)nghttp2_session_terminate_session(h->session,
-		    NGHTTP2_NO_ERROR);
-		(void)transition(h, H2_EV_GOAWAY);
-		if (!nghttp2_session_want_write(h->session)) {
-			finish_conn(h, true);
-			return;
-		}
+		terminate(h, NGHTTP2_NO_ERROR);
+		drive(h);
+		return;
 	}
 	client_set_deadline(c, h->state == H2_CONN_OPEN ?
 	    c->svc->client_idle_timeout_ms : H2_DRAIN_MS);

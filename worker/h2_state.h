@@ -122,7 +122,11 @@ struct h2_conn {
 						   receive may start */
 	bool			 is_failed;	/* close at the next turn */
 	bool			 is_calm;	/* ENHANCE_YOUR_CALM sent */
+	bool			 is_terminating;	/* the last GOAWAY queued:
+						   closed after H2_DRAIN_MS */
 	bool			 is_torn;	/* teardown() ran */
+
+	uint64_t		 idle_since_ms;	/* its last stream ended */
 
 	/* flood accounting, per second of the monotonic clock */
 	uint64_t		 second;

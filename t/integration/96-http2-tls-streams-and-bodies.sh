@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP/2 over TLS (ALPN h2) in front of real lighttpd and Apache: curl, nghttp and h2load get their answers, 100 streams run at once on one connection, 8 MiB bodies arrive byte for byte both ways (with a length and without), the backend sees the same head as over HTTP/1.1, routing follows :authority, and the access log and weirctl count HTTP/2.
+# HTTP/2 over TLS (ALPN h2) in front of real lighttpd and Apache: curl, nghttp and h2load get their answers, 100 streams run at once on one connection, 8 MiB bodies arrive byte for byte both ways (with a length and without), the backend sees the same head as over HTTP/1.1, routing follows :authority, the access log and weirctl count HTTP/2, and a plain "h2c" service speaks HTTP/2 with prior knowledge.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tls-certs.sh"
 
@@ -21,7 +21,9 @@ $(conf_globals 1)
                        "backends": [{"address": "127.0.0.1:$(port 2)", "max_conns": 32}]}},
   "services": {"www": {"listen": "127.0.0.1:$P", "pool": "light",
                        "routes": [{"host": "www.a.test", "pool": "apache"}],
-                       "tls": {"certificates": $(tls_cert_json a)}}}
+                       "tls": {"certificates": $(tls_cert_json a)}},
+               "clear": {"listen": "127.0.0.1:$(port 3)", "pool": "light",
+                         "h2c": true}}
 }
 EOF
 start_weir "$T/weir.json"
@@ -130,6 +132,16 @@ for host in a.test www.a.test; do
 	assert_match "$(cat "$T/h2load.out")" 'requests: 4000 total, 4000 started, 4000 done, 4000 succeeded, 0 failed' "h2load, 4000 requests on one connection to $host"
 	assert_match "$(cat "$T/h2load.out")" 'status codes: 4000 2xx' "h2load statuses ($host)"
 done
+
+# Cleartext prior knowledge on the h2c service; HTTP/1 is not spoken there.
+out=$(get "http://127.0.0.1:$(port 3)/" --http2-prior-knowledge -w '%{http_version}')
+assert_eq "$out" "light
+2" "curl --http2-prior-knowledge to the h2c service"
+h2load -n 1000 -c 2 -m 50 "http://127.0.0.1:$(port 3)/index.html" >"$T/h2load.out" 2>&1 ||
+    fail "h2load over h2c failed: $(cat "$T/h2load.out")"
+assert_match "$(cat "$T/h2load.out")" 'requests: 1000 total, 1000 started, 1000 done, 1000 succeeded, 0 failed' "h2load over h2c"
+code=$(curl -s -o /dev/null -w '%{http_code}' --http1.1 --max-time 5 "http://127.0.0.1:$(port 3)/" || true)
+assert_eq "$code" 000 "an HTTP/1.1 request to the h2c service gets no HTTP/1 answer"
 
 # The access log says HTTP/2.0 and the HTTP/1.1 lines say HTTP/1.1.
 "$WEIRCTL" -s "$T/run" stats --json >/dev/null
