@@ -99,7 +99,15 @@ request_new(struct worker *w, const struct front_ops *fe, void *fe_ctx,
 	else if (w->nrequests_used < w->nrequests)
 		r = &w->requests[w->nrequests_used++];
 	else {
-		log_error("no request slot left (%zu in use)", w->nrequests);
+		static uint64_t	last_warned;
+
+		/* An HTTP/2 connection can ask for many at once: one line
+		   per 10 s, not one per refused stream. */
+		if (last_warned == 0 || clock_now_ms() - last_warned > 10000) {
+			last_warned = clock_now_ms();
+			log_warn("service %s: all %zu request slots in use; "
+			    "raise max_connections", svc->name, w->nrequests);
+		}
 		return NULL;
 	}
 	memset(r, 0, sizeof(*r));
