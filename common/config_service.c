@@ -95,6 +95,9 @@ parse_service(struct config_ctx *x, const char *name, json_t *v,
 	    json_array_size(routes) == 0)))
 		ctx_report(x, "expected \"pool\" or \"routes\" in a "
 		    "reverse_proxy service");
+	if (s->h2c && s->tls != NULL)
+		ctx_report(x, "\"h2c\" is HTTP/2 over plain TCP; a service with "
+		    "\"tls\" offers HTTP/2 through ALPN (\"http2\")");
 }
 
 /* One listen address: service <svc>, its <li>th. */

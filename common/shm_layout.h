@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	4
+#define SHM_LAYOUT_VERSION	5
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -48,6 +48,14 @@ enum shm_health {
 
 /* Response classes: index 0 = 1xx ... 4 = 5xx. */
 #define SHM_NCLASSES	5
+
+/* The protocol a client speaks, for the counters by protocol. */
+enum shm_proto {
+	SHM_PROTO_HTTP10 = 0,
+	SHM_PROTO_HTTP11,
+	SHM_PROTO_HTTP2,
+	SHM_NPROTOS
+};
 
 struct shm_header {
 	uint32_t	magic;
@@ -163,6 +171,18 @@ struct shm_service {
 	uint64_t	bytes_out;	/* to clients */
 	uint64_t	body_timeouts;	/* request bodies cut off as too slow
 					   (client_body_timeout_ms/_min_rate) */
+	/* By protocol (enum shm_proto): connections by the one they began
+	   with (an HTTP/1 connection by its first request's version),
+	   requests by their own. */
+	uint64_t	proto_conns[SHM_NPROTOS];
+	uint64_t	proto_requests[SHM_NPROTOS];
+	/* HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM, by the
+	   flood that was stopped */
+	uint64_t	h2_reset_floods;	/* RST_STREAM or refused streams
+						   (rapid reset) */
+	uint64_t	h2_header_floods;	/* CONTINUATION, header block */
+	uint64_t	h2_control_floods;	/* SETTINGS, PING, PRIORITY,
+						   empty DATA */
 };
 
 #endif

@@ -295,6 +295,21 @@ static const struct metric	worker_metrics[] = {
 	  .kind = METRIC_U64, .off = offsetof(struct shm_worker, requests) },
 };
 
+/*
+ * A service's connections or requests by protocol (enum shm_proto): in
+ * JSON one object keyed by protocol, in --prometheus one family each.
+ */
+#define PROTO_ROW(fld, idx, grp, key, fam, what) \
+	{ .json = key, .group = "by_protocol_" grp, \
+	  .prom = "weir_service_" fam "_" grp "_total", \
+	  .type = METRIC_COUNTER, .help = what " over " key ".", \
+	  .kind = METRIC_U64, \
+	  .off = offsetof(struct shm_service, proto_##fld[idx]) }
+#define PROTO_ROWS(fld, grp, what) \
+	PROTO_ROW(fld, SHM_PROTO_HTTP10, grp, "HTTP/1.0", "http10", what), \
+	PROTO_ROW(fld, SHM_PROTO_HTTP11, grp, "HTTP/1.1", "http11", what), \
+	PROTO_ROW(fld, SHM_PROTO_HTTP2, grp, "HTTP/2", "http2", what)
+
 static const struct metric	service_metrics[] = {
 	{ .json = "name", .label = "service",
 	  .head = "SERVICE", .cell = METRIC_CELL_LEFT,
@@ -333,6 +348,29 @@ static const struct metric	service_metrics[] = {
 	  .help = "Request bodies cut off as too slow.",
 	  .kind = METRIC_U64,
 	  .off = offsetof(struct shm_service, body_timeouts) },
+	PROTO_ROWS(conns, "connections", "Client connections begun"),
+	PROTO_ROWS(requests, "requests", "Requests received"),
+	{ .json = "rapid_reset", .group = "h2_calm",
+	  .prom = "weir_service_h2_calm_rapid_reset_total",
+	  .type = METRIC_COUNTER,
+	  .help = "HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM: "
+	  "too many streams reset or refused (rapid reset).",
+	  .kind = METRIC_U64,
+	  .off = offsetof(struct shm_service, h2_reset_floods) },
+	{ .json = "header_flood", .group = "h2_calm",
+	  .prom = "weir_service_h2_calm_header_flood_total",
+	  .type = METRIC_COUNTER,
+	  .help = "HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM: "
+	  "a header block too long or in too many CONTINUATION frames.",
+	  .kind = METRIC_U64,
+	  .off = offsetof(struct shm_service, h2_header_floods) },
+	{ .json = "control_flood", .group = "h2_calm",
+	  .prom = "weir_service_h2_calm_control_flood_total",
+	  .type = METRIC_COUNTER,
+	  .help = "HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM: "
+	  "too many SETTINGS, PING, PRIORITY or empty DATA frames.",
+	  .kind = METRIC_U64,
+	  .off = offsetof(struct shm_service, h2_control_floods) },
 };
 
 /* A pool's text is the heading render.c writes above its backends. */

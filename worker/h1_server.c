@@ -509,6 +509,9 @@ start_request(struct client *c, struct h1_msg *m, enum h1_result res)
 		return;
 	}
 	f->is_10 = m->version_minor == 0;
+	if (f->nrequests == 1)
+		shm_add(&w->shm->services[c->svc->index].proto_conns[f->is_10 ?
+		    SHM_PROTO_HTTP10 : SHM_PROTO_HTTP11], 1);
 	f->is_keep = c->svc->persist_client && !w->is_draining &&
 	    (f->is_10 ? m->has_connection_keepalive :
 	    !m->has_connection_close);

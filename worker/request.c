@@ -100,7 +100,15 @@ request_new(struct worker *w, const struct front_ops *fe, void *fe_ctx,
 	else if (w->nrequests_used < w->nrequests)
 		r = &w->requests[w->nrequests_used++];
 	else {
-		log_error("no request slot left (%zu in use)", w->nrequests);
+		static uint64_t	last_warned;
+
+		/* An HTTP/2 connection can ask for many at once: one line
+		   per 10 s, not one per refused stream. */
+		if (last_warned == 0 || clock_now_ms() - last_warned > 10000) {
+			last_warned = clock_now_ms();
+			log_warn("service %s: all %zu request slots in use; "
+			    "raise max_connections", svc->name, w->nrequests);
+		}
 		return NULL;
 	}
 	memset(r, 0, sizeof(*r));
@@ -116,7 +124,7 @@ request_new(struct worker *w, const struct front_ops *fe, void *fe_ctx,
 	addr_format_host(peer, r->rec.peer, sizeof(r->rec.peer));
 	strcpy(r->rec.method, "-");
 	strcpy(r->rec.path, "-");
-	r->rec.minor = 1;
+	r->rec.proto = SHM_PROTO_HTTP11;
 	r->rec.service = svc->name;
 	r->rec.t_start_us = t_start_us;
 	return r;
@@ -438,7 +446,10 @@ request_start(struct request *r, const struct h1_msg *m)
 		copy_text(r->rec.agent, sizeof(r->rec.agent), f != NULL ?
 		    f->value : "", f != NULL ? f->value_len : 0);
 	}
-	r->rec.minor = m->version_minor;
+	/* An HTTP/2 front end has set the protocol already. */
+	if (r->rec.proto != SHM_PROTO_HTTP2)
+		r->rec.proto = m->version_minor == 0 ? SHM_PROTO_HTTP10 :
+		    SHM_PROTO_HTTP11;
 	r->is_head = method_is(m, "HEAD");
 
 	if (method_is(m, "CONNECT")) {
@@ -552,6 +563,8 @@ request_account(struct request *r, bool is_cut)
 	/* The exchange ended before its end: the log says why. */
 	r->rec.error = is_cut ? end_reason_str(r->end) : NULL;
 	shm_add(&ss->requests, 1);
+	if ((unsigned)r->rec.proto < SHM_NPROTOS)
+		shm_add(&ss->proto_requests[r->rec.proto], 1);
 	shm_add(&w->shm->workers[w->id].requests, 1);
 	if (k != -1)
 		shm_add(&ss->responses[k], 1);
