@@ -18,6 +18,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "master/account.h"
 #include "master/master.h"
 #include "tls/tls.h"
 
@@ -57,7 +58,8 @@ main(int argc, char **argv)
 	char		 abspath[PATH_MAX];
 	struct config	*cfg;
 	struct tls_set	*tls = NULL;
-	bool		 foreground = false, test_only = false;
+	struct account	 acct;
+	bool		 foreground = false, test_only = false, is_bad;
 	int		 ch;
 
 	while ((ch = getopt(argc, argv, "c:ftVh")) != -1) {
@@ -93,9 +95,17 @@ main(int argc, char **argv)
 		path = abspath;
 
 	cfg = config_load(path, stderr);
-	if (cfg != NULL && (tls = tls_set_load(cfg, stderr)) == NULL) {
-		config_free(cfg);
-		cfg = NULL;
+	if (cfg != NULL) {
+		/* Both run, so that one pass reports every problem. */
+		is_bad = account_resolve(cfg, &acct, stderr) == -1;
+		if ((tls = tls_set_load(cfg, stderr)) == NULL)
+			is_bad = true;
+		if (is_bad) {
+			tls_set_free(tls);
+			tls = NULL;
+			config_free(cfg);
+			cfg = NULL;
+		}
 	}
 	if (cfg == NULL) {
 		if (test_only)
@@ -115,5 +125,5 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_copy_to_stderr(true);
-	return master_run(cfg, tls, foreground);
+	return master_run(cfg, tls, &acct, foreground);
 }
