@@ -912,6 +912,34 @@ START_TEST(loads_the_installed_example_config)
 	ck_assert_int_ne(config_find_pool(cfg, "apache"), -1);
 	ck_assert_int_ne(config_find_pool(cfg, "lighttpd"), -1);
 	ck_assert_str_eq(cfg->services[0].routes[0].host, "static.example.com");
+	/* The Debian package creates this account for the workers. */
+	ck_assert_str_eq(cfg->user, "weir");
+	ck_assert_str_eq(cfg->group, "weir");
+	config_free(cfg);
+	free(errtext);
+}
+END_TEST
+
+/* The examples the package installs in /usr/share/doc/weir/examples. */
+static const char *const shipped_examples[] = {
+	"vhosts.json", "random-verify.json", "static-and-proxy.json",
+};
+
+START_TEST(loads_the_shipped_examples)
+{
+	struct config	*cfg;
+	const char	*top = getenv("top_srcdir");
+	char		 path[4096], *errtext = NULL;
+	size_t		 len;
+	FILE		*errs;
+
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/doc/examples/%s",
+	    top != NULL ? top : ".", shipped_examples[_i]), (int)sizeof(path));
+	errs = open_memstream(&errtext, &len);
+	cfg = config_load(path, errs);
+	fclose(errs);
+	ck_assert_msg(cfg != NULL, "%s", errtext);
+	ck_assert_str_eq(cfg->user, "weir");
 	config_free(cfg);
 	free(errtext);
 }
@@ -1274,6 +1302,8 @@ config_suite(void)
 	tcase_add_test(tc, takes_explicit_values_over_defaults);
 	tcase_add_test(tc, loads_from_a_file_and_names_it);
 	tcase_add_test(tc, loads_the_installed_example_config);
+	tcase_add_loop_test(tc, loads_the_shipped_examples, 0,
+	    sizeof(shipped_examples) / sizeof(shipped_examples[0]));
 	tcase_add_test(tc, reports_a_file_it_cannot_open);
 	tcase_add_test(tc, names_every_balance_method);
 	tcase_add_test(tc, frees_null);
