@@ -74,7 +74,9 @@ struct shm_header {
 	   that serves after it (the new one, or the old one on failure). */
 	int64_t		reload_at_unix;	/* 0 = never reloaded */
 	uint32_t	reload_ok;
-	uint32_t	pad0;
+	uint32_t	reload_failures;	/* failed reloads while this
+						   segment served, written
+						   after the fields above */
 	char		reload_error[512];	/* why it failed, first lines */
 };
 

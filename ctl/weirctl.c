@@ -403,8 +403,8 @@ cmd_backend(struct ctl *ctl, int argc, char **argv)
 
 /*
  * reload: HUP the master, then watch the segment until the outcome shows:
- * a new generation (it took), or the old one recording a failed attempt
- * at or after our signal (the configuration errors are printed).
+ * a new generation (it took), or the old one counting one more failed
+ * attempt (its cause is printed).
  */
 static int
 cmd_reload(struct ctl *ctl, int argc, char **argv)
@@ -412,7 +412,8 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 	struct snapshot	 snap;
 	struct timespec	 pause = { 0, 50 * 1000 * 1000 };
 	uint64_t	 gen;
-	int64_t		 pid, sent;
+	uint32_t	 failures;
+	int64_t		 pid;
 	char		 why[4352];
 	int		 i;
 
@@ -423,6 +424,7 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 	if (take_live(ctl, &snap) == -1)
 		return -1;
 	gen = snap.hdr->generation;
+	failures = snap.hdr->reload_failures;
 	pid = snap.hdr->master_pid;
 	snapshot_free(&snap);
 	/* The workers write the segment too: check whom we signal. */
@@ -431,7 +433,6 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 		    "segment names: %s\n", why);
 		return -1;
 	}
-	sent = (int64_t)time(NULL);
 	if (kill((pid_t)pid, SIGHUP) == -1) {
 		fprintf(stderr, "weirctl: cannot signal master pid %lld: %s\n",
 		    (long long)pid, strerror(errno));
@@ -450,7 +451,7 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 			snapshot_free(&snap);
 			return finish_output();
 		}
-		if (snap.hdr->reload_at_unix >= sent && !snap.hdr->reload_ok) {
+		if (snap.hdr->reload_failures != failures) {
 			fprintf(stderr, "weirctl: reload failed; generation "
 			    "%llu keeps serving:\n%.*s\n",
 			    (unsigned long long)gen,

@@ -19,6 +19,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "master/account.h"
+#include "master/generation.h"
 #include "master/master.h"
 #include "tls/tls.h"
 
@@ -59,7 +60,7 @@ main(int argc, char **argv)
 	struct config	*cfg;
 	struct tls_set	*tls = NULL;
 	struct account	 acct;
-	bool		 foreground = false, test_only = false, is_bad;
+	bool		 foreground = false, test_only = false;
 	int		 ch;
 
 	while ((ch = getopt(argc, argv, "c:ftVh")) != -1) {
@@ -94,20 +95,7 @@ main(int argc, char **argv)
 	if (realpath(path, abspath) != NULL)
 		path = abspath;
 
-	cfg = config_load(path, stderr);
-	if (cfg != NULL) {
-		/* Both run, so that one pass reports every problem. */
-		is_bad = account_resolve(cfg, &acct, stderr) == -1;
-		if ((tls = tls_set_load(cfg, stderr)) == NULL)
-			is_bad = true;
-		if (is_bad) {
-			tls_set_free(tls);
-			tls = NULL;
-			config_free(cfg);
-			cfg = NULL;
-		}
-	}
-	if (cfg == NULL) {
+	if (generation_load(path, stderr, &cfg, &tls, &acct) == -1) {
 		if (test_only)
 			fprintf(stderr, "weir: configuration %s has errors\n",
 			    path);

@@ -52,8 +52,10 @@ report_failure(struct master *m, const char *text, bool is_logged)
 	notify_send("READY=1", "reload failed, generation %llu serving on: %s",
 	    (unsigned long long)m->cur->number, h->reload_error);
 	h->reload_ok = 0;
-	__atomic_store_n(&h->reload_at_unix, (int64_t)time(NULL),
-	    __ATOMIC_RELEASE);
+	h->reload_at_unix = (int64_t)time(NULL);
+	/* weirctl waits for this to move: a time in seconds would not
+	   tell two failures in the same second apart. */
+	__atomic_add_fetch(&h->reload_failures, 1, __ATOMIC_RELEASE);
 }
 
 /*
@@ -96,7 +98,7 @@ reload_run(struct master *m)
 				    reload_error)];
 	size_t			 errlen = 0, nls;
 	FILE			*errs;
-	bool			 is_bad;
+	int			 rv;
 
 	log_info("reload: reading %s", m->config_path);
 	notify_send("RELOADING=1", "reloading %s", m->config_path);
@@ -104,21 +106,9 @@ reload_run(struct master *m)
 		report_failure(m, "out of memory", false);
 		return -1;
 	}
-	cfg = config_load(m->config_path, errs);
-	if (cfg != NULL) {
-		/* Both run, so that one pass reports every problem. */
-		is_bad = account_resolve(cfg, &acct, errs) == -1;
-		if ((tls = tls_set_load(cfg, errs)) == NULL)
-			is_bad = true;
-		if (is_bad) {
-			tls_set_free(tls);
-			tls = NULL;
-			config_free(cfg);
-			cfg = NULL;
-		}
-	}
+	rv = generation_load(m->config_path, errs, &cfg, &tls, &acct);
 	fclose(errs);
-	if (cfg == NULL) {
+	if (rv == -1) {
 		report_failure(m, errtext != NULL ? errtext : "", false);
 		free(errtext);
 		return -1;

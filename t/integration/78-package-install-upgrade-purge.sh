@@ -130,25 +130,44 @@ mkdir "$ROOT/root/debs"
 cp "$PREV" "$ROOT/root/debs/prev.deb"
 cp "$DEB" "$ROOT/root/debs/next.deb"
 
-# --- install: the account, the log directory, nothing started.
+# installed_checks: the account, the log directory, the shipped
+# configuration valid and running as weir.
+installed_checks()
+{
+	uid=$(inroot id -u weir) || fail "no user weir after installation"
+	inroot getent group weir >/dev/null || fail "no group weir after installation"
+	assert_eq "$(inroot id -gn weir)" weir "weir's primary group"
+	assert_match "$(inroot getent passwd weir)" ':/usr/sbin/nologin$' "weir has no login shell"
+	[ -d "$ROOT/var/log/weir" ] || fail "no /var/log/weir"
+	assert_eq "$(stat -c '%U %a' "$ROOT/var/log/weir")" "root 755" "the log directory is root's"
+	out=$(inroot weir -t -c "$1" 2>&1) || fail "the shipped configuration fails weir -t: $out"
+	assert_contains "$out" "configuration OK" "weir -t on the shipped configuration"
+	assert_match "$(cat "$ROOT$1")" '"user": "weir"' "the shipped configuration runs as weir"
+	if [ -x "$ROOT/usr/bin/systemd-analyze" ]; then
+		out=$(inroot systemd-analyze verify /lib/systemd/system/weir.service 2>&1) ||
+		    fail "systemd-analyze verify weir.service: $out"
+		assert_eq "$out" "" "systemd-analyze verify weir.service"
+	fi
+}
+
+# --- install: nothing started.
 out=$(inroot dpkg -i /root/debs/prev.deb 2>&1) || fail "dpkg -i: $out"
 note "$out"
-uid=$(inroot id -u weir) || fail "no user weir after installation"
-inroot getent group weir >/dev/null || fail "no group weir after installation"
-assert_eq "$(inroot id -gn weir)" weir "weir's primary group"
-assert_match "$(inroot getent passwd weir)" ':/usr/sbin/nologin$' "weir has no login shell"
-[ -d "$ROOT/var/log/weir" ] || fail "no /var/log/weir"
-assert_eq "$(stat -c '%U %a' "$ROOT/var/log/weir")" "root 755" "the log directory is root's"
 [ -z "$(root_pids)" ] || fail "installation started something: $(root_pids)"
-out=$(inroot weir -t -c /etc/weir/weir.json 2>&1) || fail "the shipped configuration fails weir -t: $out"
-assert_contains "$out" "configuration OK" "weir -t on the shipped configuration"
-assert_match "$(cat "$ROOT/etc/weir/weir.json")" '"user": "weir"' "the shipped configuration runs as weir"
+# An older package (WEIR_PKG_FROM) may run as www-data: checked after the
+# upgrade, on the new package's copy of the configuration.
+RUN_AS=weir
+if [ -z "${WEIR_PKG_FROM:-}" ]; then
+	installed_checks /etc/weir/weir.json
+elif ! inroot id -u weir >/dev/null 2>&1; then
+	RUN_AS=www-data
+fi
 
 # --- configured and started by its init script.
 cat >"$ROOT/etc/weir/weir.json" <<EOF
 {
-  "user": "weir",
-  "group": "weir",
+  "user": "$RUN_AS",
+  "group": "$RUN_AS",
   "workers": 2,
   "error_log": "/var/log/weir/error.log",
   "access_log": "/var/log/weir/access.log",
@@ -165,8 +184,9 @@ wait_port "$P" 10
 assert_eq "$(get "http://127.0.0.1:$P/name")" "backend 1" "served through the package's weir"
 kids=$(pgrep -P "$old" || true)
 [ -n "$kids" ] || fail "the master has no children"
+uid=$(inroot id -u "$RUN_AS")
 for k in $kids; do
-	assert_eq "$(ps -o uid= -p "$k" | tr -d ' ')" "$uid" "uid of child $k (weir is $uid)"
+	assert_eq "$(ps -o uid= -p "$k" | tr -d ' ')" "$uid" "uid of child $k ($RUN_AS is $uid)"
 done
 assert_eq "$(stat -c %U "$ROOT/run/weir")" root "/run/weir stays root's"
 
@@ -213,6 +233,12 @@ assert_eq "$exe" "$ROOT/usr/sbin/weir" "the new master runs the installed binary
 assert_match "$(cat "$ROOT/var/log/weir/error.log")" 'binary upgrade: the new master serves' \
     "the log tells of the binary upgrade"
 assert_eq "$(get "http://127.0.0.1:$P/name")" "backend 1" "served after the upgrade"
+# The configuration kept is the test's; the package's new one is beside it.
+if [ -n "${WEIR_PKG_FROM:-}" ]; then
+	new_conf=/etc/weir/weir.json
+	[ ! -e "$ROOT/etc/weir/weir.json.dpkg-dist" ] || new_conf=/etc/weir/weir.json.dpkg-dist
+	installed_checks "$new_conf"
+fi
 
 # --- remove: weir stops; the init script stays and does nothing.
 out=$(inroot dpkg -r weir 2>&1) || fail "dpkg -r: $out"

@@ -97,9 +97,14 @@ write_conf
 "$WEIRCTL" -s "$T/run" reload >/dev/null || fail "reload back to nogroup"
 assert_eq "$(grep -c 'changed; it takes effect' "$WEIR_LOG")" 1 \
     "going back to what runs warns of nothing"
+checked=0
 for k in $(weir_children); do
-	assert_eq "$(ps -o user= -p "$k" | tr -d ' ')" nobody "child $k runs as"
+	# A worker of an older generation may finish draining meanwhile.
+	u=$(ps -o user= -p "$k" | tr -d ' ') || continue
+	assert_eq "$u" nobody "child $k runs as"
+	checked=$((checked + 1))
 done
+[ "$checked" -ge 2 ] || fail "only $checked children to look at"
 
 # --- unknown user or group: weir -t, a start and a reload fail, placed.
 write_conf '"group": "nosuchgroup79",'
@@ -147,22 +152,29 @@ assert_match "$msgs" "^STATUS=reload failed, generation $gen serving on: cannot 
     "STATUS says why the reload failed"
 assert_eq "$(get "http://127.0.0.1:$P/name")" "backend 1" "serving after the failed reload"
 
-# The init script's reload says the same, and fails.
-printf 'DAEMON=%s\nWEIRCTL=%s\nCONFIG=%s\nPIDFILE=%s\n' "$WEIR" "$WEIRCTL" \
-    "$T/weir.json" "$T/run/weir.pid" >"$T/default"
-initd()
-{
-	RC=0
-	OUT=$(WEIR_DEFAULTS=$T/default WEIR_INIT_FUNCTIONS=none \
-	    sh "$top_srcdir/etc/init.d/weir" "$1" 2>&1) || RC=$?
-	note "init.d/weir $1 -> $RC: $OUT"
-}
-initd reload
-assert_eq "$RC" 1 "init script reload exit status when the reload fails"
-assert_contains "$OUT" "cannot listen on 127.0.0.1:$(port 1)" "init script reload prints the cause"
-write_conf
-initd reload
-assert_eq "$RC" 0 "init script reload of a good configuration"
+# The init script's reload says the same, and fails.  (It finds weir by
+# its executable, as start-stop-daemon does: not under WEIR_WRAPPER.)
+if [ -z "${WEIR_WRAPPER:-}" ]; then
+	printf 'DAEMON=%s\nWEIRCTL=%s\nCONFIG=%s\nPIDFILE=%s\n' "$WEIR" "$WEIRCTL" \
+	    "$T/weir.json" "$T/run/weir.pid" >"$T/default"
+	initd()
+	{
+		RC=0
+		OUT=$(WEIR_DEFAULTS=$T/default WEIR_INIT_FUNCTIONS=none \
+		    sh "$top_srcdir/etc/init.d/weir" "$1" 2>&1) || RC=$?
+		note "init.d/weir $1 -> $RC: $OUT"
+	}
+	initd reload
+	assert_eq "$RC" 1 "init script reload exit status when the reload fails"
+	assert_contains "$OUT" "cannot listen on 127.0.0.1:$(port 1)" "init script reload prints the cause"
+	write_conf
+	initd reload
+	assert_eq "$RC" 0 "init script reload of a good configuration"
+else
+	note "WEIR_WRAPPER set: the init script's reload is not tried"
+	write_conf
+	"$WEIRCTL" -s "$T/run" reload >/dev/null || fail "weirctl reload of a good configuration"
+fi
 wait_notify '^STATUS=generation [0-9]+ serving'
 
 # --- binary upgrade in the foreground: the old master hands systemd the
@@ -193,14 +205,21 @@ $(conf_globals 1)
   "services": {"www": {"listen": "127.0.0.1:$(port 2)", "pool": "web"}}
 }
 EOF
-(ulimit -S -n 64 && exec "$WEIR" -c "$T/root.json" -f) >>"$T/root.log" 2>&1 &
-pid=$!
-WEIR_PID=$pid
-_WEIR_MASTERS+=("$pid")
-wait_port "$(port 2)" 10 "$pid"
-wait_children 1
-log=$(cat "$T/root.log")
-note "$log"
+# start_limited SHELL-CODE: weir on root.json, run by "sh -c SHELL-CODE
+# weir ARGS" (ulimit first); sets WEIR_PID and log (its output).
+start_limited()
+{
+	: >"$T/root.log"
+	sh -c "$1" weir "$WEIR" -c "$T/root.json" -f >>"$T/root.log" 2>&1 &
+	WEIR_PID=$!
+	_WEIR_MASTERS+=("$WEIR_PID")
+	wait_port "$(port 2)" 10 "$WEIR_PID"
+	wait_children 1
+	log=$(cat "$T/root.log")
+	note "$log"
+}
+start_limited 'ulimit -S -n 64 && exec "$@"'
+pid=$WEIR_PID
 assert_match "$log" 'no "user": the workers and the health checker run as root' "root without user warns"
 assert_match "$log" 'open files: limit raised from 64 to [0-9]+ for max_connections 300' "the raise is logged"
 need=$(sed -n 's/.*limit raised from 64 to \([0-9]*\) .*/\1/p' <<<"$log")
@@ -215,16 +234,9 @@ stop_pid "$pid"
 # A limit that cannot reach it (hard 1024, without CAP_SYS_RESOURCE to
 # raise it): weir starts, raised as far as it goes, and says what to do.
 sed -i 's/"max_connections": 300/"max_connections": 2000/' "$T/root.json"
-: >"$T/root.log"
-(ulimit -S -n 1024 && ulimit -H -n 1024 && exec setpriv --bounding-set -sys_resource -- \
-    "$WEIR" -c "$T/root.json" -f) >>"$T/root.log" 2>&1 &
-pid=$!
-WEIR_PID=$pid
-_WEIR_MASTERS+=("$pid")
-wait_port "$(port 2)" 10 "$pid"
-wait_children 1
-log=$(cat "$T/root.log")
-note "$log"
+start_limited 'ulimit -S -n 1024 && ulimit -H -n 1024 &&
+    exec setpriv --bounding-set -sys_resource -- "$@"'
+pid=$WEIR_PID
 assert_match "$log" 'warn .*open files: max_connections 2000 needs [0-9]+ descriptors a process, but the limit is 1024 and cannot be raised \(Operation not permitted\): a worker refuses connections beyond about [0-9]+; raise the hard limit' \
     "a limit that cannot be raised is a warning that says what to raise"
 for k in $(pgrep -P "$pid"); do

@@ -894,8 +894,9 @@ START_TEST(loads_from_a_file_and_names_it)
 }
 END_TEST
 
-/* etc/weir.json is installed as the default: it must stay valid. */
-START_TEST(loads_the_installed_example_config)
+/* Loads <file> of the source tree, which must be valid. */
+static struct config *
+load_tree_file(const char *file)
 {
 	struct config	*cfg;
 	const char	*top = getenv("top_srcdir");
@@ -903,12 +904,21 @@ START_TEST(loads_the_installed_example_config)
 	size_t		 len;
 	FILE		*errs;
 
-	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/etc/weir.json",
-	    top != NULL ? top : "."), (int)sizeof(path));
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s",
+	    top != NULL ? top : ".", file), (int)sizeof(path));
 	errs = open_memstream(&errtext, &len);
 	cfg = config_load(path, errs);
 	fclose(errs);
 	ck_assert_msg(cfg != NULL, "%s", errtext);
+	free(errtext);
+	return cfg;
+}
+
+/* etc/weir.json is installed as the default: it must stay valid. */
+START_TEST(loads_the_installed_example_config)
+{
+	struct config	*cfg = load_tree_file("etc/weir.json");
+
 	ck_assert_int_ne(config_find_pool(cfg, "apache"), -1);
 	ck_assert_int_ne(config_find_pool(cfg, "lighttpd"), -1);
 	ck_assert_str_eq(cfg->services[0].routes[0].host, "static.example.com");
@@ -916,32 +926,21 @@ START_TEST(loads_the_installed_example_config)
 	ck_assert_str_eq(cfg->user, "weir");
 	ck_assert_str_eq(cfg->group, "weir");
 	config_free(cfg);
-	free(errtext);
 }
 END_TEST
 
 /* The examples the package installs in /usr/share/doc/weir/examples. */
 static const char *const shipped_examples[] = {
-	"vhosts.json", "random-verify.json", "static-and-proxy.json",
+	"doc/examples/vhosts.json", "doc/examples/random-verify.json",
+	"doc/examples/static-and-proxy.json",
 };
 
 START_TEST(loads_the_shipped_examples)
 {
-	struct config	*cfg;
-	const char	*top = getenv("top_srcdir");
-	char		 path[4096], *errtext = NULL;
-	size_t		 len;
-	FILE		*errs;
+	struct config	*cfg = load_tree_file(shipped_examples[_i]);
 
-	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/doc/examples/%s",
-	    top != NULL ? top : ".", shipped_examples[_i]), (int)sizeof(path));
-	errs = open_memstream(&errtext, &len);
-	cfg = config_load(path, errs);
-	fclose(errs);
-	ck_assert_msg(cfg != NULL, "%s", errtext);
 	ck_assert_str_eq(cfg->user, "weir");
 	config_free(cfg);
-	free(errtext);
 }
 END_TEST
 
