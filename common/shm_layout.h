@@ -82,8 +82,9 @@ struct shm_header {
 	   that serves after it (the new one, or the old one on failure). */
 	int64_t		reload_at_unix;	/* 0 = never reloaded */
 	uint32_t	reload_ok;
-	uint32_t	reload_seq;	/* +1 per reload attempt: what
-					   weirctl reload waits on */
+	uint32_t	reload_failures;	/* failed reloads while this
+						   segment served, written
+						   after the fields above */
 	char		reload_error[512];	/* why it failed, first lines */
 };
 

@@ -424,8 +424,8 @@ cmd_backend(struct ctl *ctl, int argc, char **argv)
 
 /*
  * reload: HUP the master, then watch the segment until the outcome shows:
- * a new generation (it took), or the old one counting one more attempt,
- * a failed one (the configuration errors are printed).
+ * a new generation (it took), or the old one counting one more failed
+ * attempt (its cause is printed).
  */
 static int
 cmd_reload(struct ctl *ctl, int argc, char **argv)
@@ -433,7 +433,7 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 	struct snapshot	 snap;
 	struct timespec	 pause = { 0, 50 * 1000 * 1000 };
 	uint64_t	 gen;
-	uint32_t	 seq;
+	uint32_t	 failures;
 	int64_t		 pid;
 	char		 why[4352];
 	int		 i;
@@ -445,7 +445,7 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 	if (take_live(ctl, &snap) == -1)
 		return -1;
 	gen = snap.hdr->generation;
-	seq = __atomic_load_n(&snap.hdr->reload_seq, __ATOMIC_ACQUIRE);
+	failures = snap.hdr->reload_failures;
 	pid = snap.hdr->master_pid;
 	snapshot_free(&snap);
 	/* The workers write the segment too: check whom we signal. */
@@ -472,9 +472,7 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 			snapshot_free(&snap);
 			return finish_output();
 		}
-		/* Counted, not timed: a failure earlier in the same second
-		   is not this reload's outcome. */
-		if (snap.hdr->reload_seq != seq && !snap.hdr->reload_ok) {
+		if (snap.hdr->reload_failures != failures) {
 			fprintf(stderr, "weirctl: reload failed; generation "
 			    "%llu keeps serving:\n%.*s\n",
 			    (unsigned long long)gen,

@@ -20,6 +20,8 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "import/perlbal_import.h"
+#include "master/account.h"
+#include "master/generation.h"
 #include "master/master.h"
 #include "tls/tls.h"
 
@@ -68,6 +70,7 @@ main(int argc, char **argv)
 	char		 abspath[PATH_MAX];
 	struct config	*cfg;
 	struct tls_set	*tls = NULL;
+	struct account	 acct;
 	bool		 foreground = false, test_only = false;
 	int		 ch;
 
@@ -117,12 +120,7 @@ main(int argc, char **argv)
 	if (realpath(path, abspath) != NULL)
 		path = abspath;
 
-	cfg = config_load(path, stderr);
-	if (cfg != NULL && (tls = tls_set_load(cfg, stderr)) == NULL) {
-		config_free(cfg);
-		cfg = NULL;
-	}
-	if (cfg == NULL) {
+	if (generation_load(path, stderr, &cfg, &tls, &acct) == -1) {
 		if (test_only)
 			fprintf(stderr, "weir: configuration %s has errors\n",
 			    path);
@@ -140,5 +138,5 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_copy_to_stderr(true);
-	return master_run(cfg, tls, foreground);
+	return master_run(cfg, tls, &acct, foreground);
 }

@@ -975,8 +975,9 @@ START_TEST(loads_from_a_file_and_names_it)
 }
 END_TEST
 
-/* etc/weir.json is installed as the default: it must stay valid. */
-START_TEST(loads_the_installed_example_config)
+/* Loads <file> of the source tree, which must be valid. */
+static struct config *
+load_tree_file(const char *file)
 {
 	struct config	*cfg;
 	const char	*top = getenv("top_srcdir");
@@ -984,17 +985,43 @@ START_TEST(loads_the_installed_example_config)
 	size_t		 len;
 	FILE		*errs;
 
-	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/etc/weir.json",
-	    top != NULL ? top : "."), (int)sizeof(path));
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s",
+	    top != NULL ? top : ".", file), (int)sizeof(path));
 	errs = open_memstream(&errtext, &len);
 	cfg = config_load(path, errs);
 	fclose(errs);
 	ck_assert_msg(cfg != NULL, "%s", errtext);
+	free(errtext);
+	return cfg;
+}
+
+/* etc/weir.json is installed as the default: it must stay valid. */
+START_TEST(loads_the_installed_example_config)
+{
+	struct config	*cfg = load_tree_file("etc/weir.json");
+
 	ck_assert_int_ne(config_find_pool(cfg, "apache"), -1);
 	ck_assert_int_ne(config_find_pool(cfg, "lighttpd"), -1);
 	ck_assert_str_eq(cfg->services[0].routes[0].host, "static.example.com");
+	/* The Debian package creates this account for the workers. */
+	ck_assert_str_eq(cfg->user, "weir");
+	ck_assert_str_eq(cfg->group, "weir");
 	config_free(cfg);
-	free(errtext);
+}
+END_TEST
+
+/* The examples the package installs in /usr/share/doc/weir/examples. */
+static const char *const shipped_examples[] = {
+	"doc/examples/vhosts.json", "doc/examples/random-verify.json",
+	"doc/examples/static-and-proxy.json",
+};
+
+START_TEST(loads_the_shipped_examples)
+{
+	struct config	*cfg = load_tree_file(shipped_examples[_i]);
+
+	ck_assert_str_eq(cfg->user, "weir");
+	config_free(cfg);
 }
 END_TEST
 
@@ -1356,6 +1383,8 @@ config_suite(void)
 	tcase_add_test(tc, loads_a_stats_service);
 	tcase_add_test(tc, loads_from_a_file_and_names_it);
 	tcase_add_test(tc, loads_the_installed_example_config);
+	tcase_add_loop_test(tc, loads_the_shipped_examples, 0,
+	    sizeof(shipped_examples) / sizeof(shipped_examples[0]));
 	tcase_add_test(tc, reports_a_file_it_cannot_open);
 	tcase_add_test(tc, names_every_balance_method);
 	tcase_add_test(tc, frees_null);
