@@ -117,6 +117,23 @@ struct out {
 	size_t	 cap;	/* room for the text: newline and NUL excluded */
 };
 
+/*
+ * The request line's protocol: HTTP/2 as "HTTP/2.0", the way Apache and
+ * nginx log it, so that log readers expecting "HTTP/x.y" read it too.
+ */
+static const char *
+proto_text(int proto)
+{
+	switch (proto) {
+	case SHM_PROTO_HTTP10:
+		return "HTTP/1.0";
+	case SHM_PROTO_HTTP2:
+		return "HTTP/2.0";
+	default:
+		return "HTTP/1.1";
+	}
+}
+
 static void
 put(struct out *o, const char *s, size_t n)
 {
@@ -201,7 +218,8 @@ put_request_line(struct out *o, const struct access_record *r)
 	put_escaped(o, r->method, strlen(r->method));
 	put(o, " ", 1);
 	put_escaped(o, r->path, strlen(r->path));
-	put_fmt(o, " HTTP/1.%d", r->minor);
+	put(o, " ", 1);
+	put_str(o, proto_text(r->proto));
 }
 
 static void
@@ -233,7 +251,7 @@ put_field(struct out *o, enum log_field field, const struct access_record *r,
 		put_text(o, r->path);
 		break;
 	case LOG_FIELD_PROTOCOL:
-		put_fmt(o, "HTTP/1.%d", r->minor);
+		put_str(o, proto_text(r->proto));
 		break;
 	case LOG_FIELD_STATUS:
 		put_fmt(o, "%d", r->status);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/log_format.h"
+#include "common/shm_layout.h"
 #include "worker/request_id.h"
 
 #define ACCESSLOG_BUF_BYTES	32768
@@ -38,7 +39,7 @@ struct access_record {
 	const char	*tls_version;	/* static text; NULL: plain TCP */
 	char		 sni[128];	/* "" when none */
 	char		 request_id[REQUEST_ID_MAX + 1];	/* "" when off */
-	int		 minor;		/* HTTP/1.<minor> */
+	int		 proto;		/* enum shm_proto: HTTP/1.0, 1.1, 2 */
 	int		 status;	/* what the client was told */
 	uint64_t	 resp_bytes;	/* body bytes to the client */
 	const char	*service;	/* borrowed from the config */

@@ -37,6 +37,9 @@ struct rewrite_req {
 	const char			*request_id;	/* replaces any
 							   X-Request-Id; NULL:
 							   passed as is */
+	const char			*local_authority;	/* the address
+					   the client reached, for a request
+					   that names no host; NULL */
 };
 
 /* True when <peer> is in <svc>'s trusted_proxies. */

@@ -142,7 +142,7 @@ same_as_nginx "$f"
 
 note "TLS 1.3 and 1.2 from the client, with SNI"
 for v in 1.3 1.2; do
-	curl -sS --cacert "$PKI/root.pem" --tls-max "$v" --resolve "www.a.test:$PT:127.0.0.1" \
+	curl -sS --http1.1 --cacert "$PKI/root.pem" --tls-max "$v" --resolve "www.a.test:$PT:127.0.0.1" \
 	    -D "$T/head" -o "$T/body" "https://www.a.test:$PT/name" || fail "curl over TLS $v failed"
 	f=$(last)
 	note "$(tr '\n' ' ' <<<"$f")"
@@ -154,6 +154,26 @@ for v in 1.3 1.2; do
 	assert_eq "$(field "$f" request_id)" "$(header "$(cat "$T/head")" X-Request-Id)" '$request_id'
 	same_as_nginx "$f"
 done
+
+note "HTTP/2 over TLS: the same fields"
+curl -sS --http2 --cacert "$PKI/root.pem" --resolve "www.a.test:$PT:127.0.0.1" \
+    -A 'h2 "agent"' -e 'http://ref.example/h2' \
+    -D "$T/head" -o "$T/body" "https://www.a.test:$PT/name?h=2" || fail "curl over HTTP/2 failed"
+assert_match "$(head -1 "$T/head")" '^HTTP/2 200' "curl spoke HTTP/2"
+f=$(last)
+note "$(tr '\n' ' ' <<<"$f")"
+assert_eq "$(field "$f" request)" "GET /name?h=2 HTTP/2.0" '$request over HTTP/2'
+assert_eq "$(field "$f" protocol)" HTTP/2.0 '$protocol over HTTP/2'
+assert_eq "$(field "$f" host)" "www.a.test:$PT" '$host over HTTP/2 (:authority)'
+assert_eq "$(field "$f" tls_version) $(field "$f" sni)" "TLSv1.3 www.a.test" '$tls_version $sni over HTTP/2'
+assert_eq "$(field "$f" status) $(field "$f" bytes)" "200 3" '$status $bytes over HTTP/2'
+assert_eq "$(field "$f" backend) $(field "$f" tries)" "$B1 1" '$backend $tries over HTTP/2'
+assert_eq "$(field "$f" user_agent)" 'h2 \"agent\"' '$user_agent over HTTP/2'
+assert_eq "$(field "$f" referer)" 'http://ref.example/h2' '$referer over HTTP/2'
+assert_match "$(field "$f" request_id)" '^[0-9a-f]{16}$' '$request_id over HTTP/2'
+assert_eq "$(field "$f" request_id)" "$(header "$(cat "$T/head")" X-Request-Id)" '$request_id over HTTP/2 is the response'"'"'s'
+timings "$f" yes
+same_as_nginx "$f"
 
 note "TLS from the client and on to Apache over TLS"
 curl -sS --cacert "$PKI/root.pem" --resolve "a.test:$PT:127.0.0.1" -D "$T/head" -o "$T/body" \
