@@ -331,6 +331,9 @@ next_wakeup(struct master *m, struct timespec *ts)
 	/* A binary upgrade is watched closely. */
 	if (m->upgrade_pid != 0 && wait_ms > 100)
 		wait_ms = 100;
+	/* Repeated log lines have their counts written on time. */
+	if (log_has_repeats() && wait_ms > 1000)
+		wait_ms = 1000;
 	for (g = m->retired; g != NULL; g = g->next)
 		if (g->retire_deadline_ms != UINT64_MAX)
 			wait_ms = g->retire_deadline_ms <= now ? 0 :
@@ -363,11 +366,13 @@ supervise(struct master *m)
 		    next_wakeup(m, &ts), &none) > 0 &&
 		    (pfd.revents & POLLIN))
 			control_serve(m->control_fd, &m->cur->shm);
+		log_tick();
 		if (got_term || got_quit) {
 			bool graceful = !got_term;
 
 			got_term = got_quit = 0;
 			stop(m, graceful);
+			log_flush_repeats();
 			return;
 		}
 		if (got_chld || got_alrm) {
