@@ -322,6 +322,26 @@ count_control(struct h2_conn *h)
 /* ---- request heads ---- */
 
 /*
+ * A refused stream's request as far as it came (:method and :path), for
+ * the log's $request: the refusal may be the only trace of a scan.
+ */
+static void
+note_refused(struct request *r, const struct h1_msg *m)
+{
+	char	line[sizeof(r->rec.received)];
+	int	n;
+
+	if (m->method == NULL)
+		return;
+	n = snprintf(line, sizeof(line), "%.*s %.*s HTTP/2.0",
+	    (int)m->method_len, m->method, m->target != NULL ?
+	    (int)m->target_len : 1, m->target != NULL ? m->target : "-");
+	if (n > 0)
+		request_note_received(r, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+}
+
+/*
  * The header block of a new stream is complete: a request like an HTTP/1.1
  * one, or its refusal (431, 400) on the stream.  Runs inside nghttp2's
  * callback: what the request sends is only queued until drive().
@@ -356,6 +376,7 @@ start_stream(struct h2_conn *h, struct h2_stream *s, bool is_end_stream)
 		log_info("client %s (service %s): HTTP/2 stream %d refused: "
 		    "%s", r->rec.peer, c->svc->name, s->id, status == 431 ?
 		    "header list too large" : "malformed request");
+		note_refused(r, m);
 		request_reject(r, status, "bad HTTP/2 request");
 		h2_head_block_end(&h->block, &worker_of(h)->head_pool);
 		return;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Every request gets an X-Request-Id that Apache's CGI sees, the client gets in the response and the access log records: made by weir (16 hex digits, a new one per request, weir's own answers included), or passed on from a trusted proxy when it is well formed; from an untrusted peer it is replaced; "request_id": false leaves the field alone.
+# Every request (HTTP/1.x and HTTP/2) gets an X-Request-Id that Apache's CGI sees, the client gets in the response and the access log records: made by weir (16 hex digits, a new one per request, weir's own answers included), or passed on from a trusted proxy when it is well formed; from an untrusted peer it is replaced; "request_id": false leaves the field alone.
 . "$(dirname "$0")/lib.sh"
 
 P=$(port 0)
 PT=$(port 1)
 POFF=$(port 2)
+P2=$(port 4)
+PT2=$(port 5)
 start_apache apache "$(port 3)"
 cat >"$T/weir.json" <<EOF
 {
@@ -15,6 +17,10 @@ $(conf_globals 2)
   "services": {"plain": {"listen": "127.0.0.1:$P", "pool": "web"},
                "behind_lb": {"listen": "127.0.0.1:$PT", "pool": "web",
                              "trusted_proxies": ["127.0.0.0/8"]},
+               "plain_h2": {"listen": "127.0.0.1:$P2", "pool": "web",
+                            "h2c": true},
+               "lb_h2": {"listen": "127.0.0.1:$PT2", "pool": "web",
+                         "h2c": true, "trusted_proxies": ["127.0.0.0/8"]},
                "off": {"listen": "127.0.0.1:$POFF", "pool": "web",
                        "request_id": false}}
 }
@@ -101,6 +107,21 @@ out=$(printf 'NOT A REQUEST\r\n\r\n' | rawhttp "$P" --parse --timeout 5)
 got=$(header "$out" X-Request-Id)
 assert_match "$got" '^[0-9a-f]{16}$' "X-Request-Id of a refused request line"
 assert_eq "$(logged plain "$got")" "plain $got 400 NOT A REQUEST" "access log line of the refused request line"
+
+note "over HTTP/2 (h2c) the same: made, replaced, passed on"
+H2=--http2-prior-knowledge
+read -r got seen <<<"$(fetch "http://127.0.0.1:$P2/echo.cgi?h2" $H2)"
+assert_match "$(head -1 "$T/head")" '^HTTP/2 200' "curl spoke HTTP/2"
+assert_match "$got" '^[0-9a-f]{16}$' "X-Request-Id in the HTTP/2 response"
+assert_eq "$seen" "$got" "X-Request-Id Apache's CGI saw over HTTP/2"
+assert_eq "$(logged plain_h2 "$got")" "plain_h2 $got 200 GET /echo.cgi?h2 HTTP/2.0" "access log line over HTTP/2"
+read -r got seen <<<"$(fetch "http://127.0.0.1:$P2/echo.cgi" $H2 -H 'X-Request-Id: forged-by-client')"
+assert_match "$got" '^[0-9a-f]{16}$' "an untrusted HTTP/2 client's id replaced"
+assert_eq "$seen" "$got" "X-Request-Id Apache's CGI saw for an untrusted HTTP/2 client"
+read -r got seen <<<"$(fetch "http://127.0.0.1:$PT2/echo.cgi" $H2 -H "X-Request-Id: $ID")"
+assert_eq "$got $seen" "$ID $ID" "a trusted proxy's id over HTTP/2, to Apache and back"
+assert_eq "$(grep -ci '^x-request-id:' "$T/head")" 1 "X-Request-Id fields in the HTTP/2 response"
+assert_eq "$(logged lb_h2 "$ID")" "lb_h2 $ID 200 GET /echo.cgi HTTP/2.0" "access log line over HTTP/2"
 
 note "request_id false: the field passes as received, nothing is added"
 curl -sS -D "$T/head" -o "$T/body" -H 'X-Request-Id: from-the-client' "http://127.0.0.1:$POFF/echo.cgi"

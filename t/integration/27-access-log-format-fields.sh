@@ -216,6 +216,14 @@ f=$(last)
 assert_eq "$(field "$f" request)" "GET /slow" '$request of a 408'
 assert_eq "$(field "$f" bytes)" "$(sed -n 's/^BODYLEN //p' <<<"$out")" '$bytes of the 408'
 
+code=$(curl -sS --http2 --cacert "$PKI/root.pem" --resolve "a.test:$PT:127.0.0.1" -o /dev/null \
+    -w '%{http_version} %{http_code}' -X OPTIONS -H 'Max-Forwards: x"y' "https://a.test:$PT/opt")
+assert_eq "$code" "2 400" "an HTTP/2 OPTIONS with a bad Max-Forwards"
+f=$(last)
+assert_eq "$(field "$f" request)" "OPTIONS /opt HTTP/2.0" '$request of a refused HTTP/2 stream'
+assert_eq "$(field "$f" status) $(field "$f" protocol)" "400 HTTP/2.0" '$status $protocol of a refused HTTP/2 stream'
+assert_eq "$(field "$f" tls_version) $(field "$f" sni)" "TLSv1.3 a.test" '$tls_version $sni of a refused HTTP/2 stream'
+
 note "a client that leaves mid-body: \$error and \$error_note"
 curl -sS "http://127.0.0.1:$P/big.bin" 2>/dev/null | head -c 100000 >/dev/null || true
 f=$(last)
