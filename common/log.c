@@ -63,6 +63,7 @@ struct repeat {
 static struct repeat	repeats[LOG_REPEAT_SLOTS];
 static size_t		nrepeats;	/* slots in use */
 static pid_t		repeats_pid;	/* whose counts they are */
+static time_t		repeats_due;	/* when the first window ends */
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -347,6 +348,16 @@ repeat_free(struct repeat *r)
 	nrepeats--;
 }
 
+/* In a forked child, the slots hold its parent's counts: they go. */
+static void
+repeats_forget_parents(void)
+{
+	if (nrepeats > 0 && repeats_pid != getpid()) {
+		memset(repeats, 0, sizeof(repeats));
+		nrepeats = 0;
+	}
+}
+
 /* Ends every window older than LOG_REPEAT_S (all when <all>). */
 static void
 repeats_expire(bool all)
@@ -356,19 +367,21 @@ repeats_expire(bool all)
 
 	if (nrepeats == 0)
 		return;
-	if (repeats_pid != getpid()) {
-		/* A forked child: the counts are its parent's. */
-		memset(repeats, 0, sizeof(repeats));
-		nrepeats = 0;
-		return;
-	}
+	/* Cheap when nothing is due: a loop calls this every turn. */
 	now = now_s();
-	for (i = 0; i < LOG_REPEAT_SLOTS; i++)
-		if (repeats[i].len > 0 &&
-		    (all || now - repeats[i].since >= LOG_REPEAT_S)) {
+	if (!all && now < repeats_due)
+		return;
+	repeats_forget_parents();
+	repeats_due = now + LOG_REPEAT_S;
+	for (i = 0; i < LOG_REPEAT_SLOTS; i++) {
+		if (repeats[i].len == 0)
+			continue;
+		if (all || now - repeats[i].since >= LOG_REPEAT_S) {
 			emit_count(&repeats[i]);
 			repeat_free(&repeats[i]);
-		}
+		} else if (repeats[i].since + LOG_REPEAT_S < repeats_due)
+			repeats_due = repeats[i].since + LOG_REPEAT_S;
+	}
 }
 
 /*
@@ -383,6 +396,7 @@ repeat_admit(enum log_level level, const char *msg, size_t len)
 	uint64_t	 h = hash_text(msg, len);
 	size_t		 i, keep = len < LOG_REPEAT_TEXT ? len : LOG_REPEAT_TEXT;
 
+	repeats_forget_parents();
 	repeats_expire(false);
 	for (i = 0; i < LOG_REPEAT_SLOTS; i++) {
 		r = &repeats[i];
@@ -407,6 +421,8 @@ repeat_admit(enum log_level level, const char *msg, size_t len)
 	r = free_slot;
 	r->hash = h;
 	r->since = now_s();
+	if (nrepeats == 0 || r->since + LOG_REPEAT_S < repeats_due)
+		repeats_due = r->since + LOG_REPEAT_S;
 	r->count = 0;
 	r->level = level;
 	r->len = keep;

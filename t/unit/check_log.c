@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -138,6 +139,29 @@ START_TEST(below_the_threshold_nothing_is_kept)
 }
 END_TEST
 
+START_TEST(a_child_counts_its_own)
+{
+	pid_t	pid;
+	int	status, i;
+
+	for (i = 0; i < 5; i++)
+		log_warn("shared cause");
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		/* Its parent wrote it, not this process: written. */
+		log_warn("shared cause");
+		log_flush_repeats();
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(count("shared cause\n"), 2);
+	ck_assert_int_eq(count("more time"), 0);
+	log_flush_repeats();
+	ck_assert_int_eq(count("shared cause (4 more times"), 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -153,6 +177,7 @@ main(void)
 	tcase_add_test(tc, more_messages_than_slots_are_all_written);
 	tcase_add_test(tc, errors_reach_the_capture_every_time);
 	tcase_add_test(tc, below_the_threshold_nothing_is_kept);
+	tcase_add_test(tc, a_child_counts_its_own);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
