@@ -618,9 +618,14 @@ read_heads(struct client *c)
 				return;
 			}
 			if (res == H1_BAD) {
-				log_info("client connection %d (service %s): "
-				    "rejected request: %s", c->s.fd,
-				    c->svc->name, m->why);
+				char	peer[ADDR_STRLEN];
+
+				/* The client, not the descriptor: repeats of
+				   one client's are counted as one. */
+				addr_format_host(&c->peer.sa, peer,
+				    sizeof(peer));
+				log_info("client %s (service %s): rejected "
+				    "request: %s", peer, c->svc->name, m->why);
 				start_request(c, m, res);
 				return;
 			}
@@ -751,13 +756,15 @@ h1_timeout(struct client *c)
 {
 	struct h1_front	*f = &c->h1;
 	struct h1_msg	*m = &c->w->req_msg;
+	char		 peer[ADDR_STRLEN];
 
 	switch (f->state) {
 	case H1_FRONT_HEAD:
 		/* A partial head is 408; a silent idle connection just
 		   goes. */
-		log_info("client connection %d (service %s): request head "
-		    "incomplete after %u ms", c->s.fd, c->svc->name,
+		addr_format_host(&c->peer.sa, peer, sizeof(peer));
+		log_info("client %s (service %s): request head incomplete "
+		    "after %u ms", peer, c->svc->name,
 		    c->svc->request_header_timeout_ms);
 		c->end = END_CLIENT_TIMEOUT;
 		h1_msg_reset(m);

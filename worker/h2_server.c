@@ -373,8 +373,10 @@ start_stream(struct h2_conn *h, struct h2_stream *s, bool is_end_stream)
 	s->req_framing = m->framing;
 	s->is_req_done = is_end_stream;
 	if (status != 0) {
-		log_info("client %s (service %s): HTTP/2 stream %d refused: "
-		    "%s", r->rec.peer, c->svc->name, s->id, status == 431 ?
+		/* No stream id: repeats of one client's are counted as
+		   one line. */
+		log_info("client %s (service %s): HTTP/2 stream refused: %s",
+		    r->rec.peer, c->svc->name, status == 431 ?
 		    "header list too large" : "malformed request");
 		note_refused(r, m);
 		request_reject(r, status, "bad HTTP/2 request");
@@ -1200,9 +1202,13 @@ fatal_input(struct h2_conn *h, int err)
 	else if (err == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS)
 		count_flood(h, H2_FLOOD_HEADER, "header block in too many "
 		    "CONTINUATION frames");
-	else
-		log_info("client connection %d (service %s): HTTP/2: %s",
-		    c->s.fd, c->svc->name, nghttp2_strerror(err));
+	else {
+		char	peer[ADDR_STRLEN];
+
+		addr_format_host(&c->peer.sa, peer, sizeof(peer));
+		log_info("client %s (service %s): HTTP/2: %s", peer,
+		    c->svc->name, nghttp2_strerror(err));
+	}
 	fail(h, END_BAD_REQUEST);
 }
 
@@ -1548,8 +1554,11 @@ h2_timeout(struct client *c)
 	    (uint64_t)c->svc->request_header_timeout_ms * 1000) {
 		/* A header block begun and not finished: the connection can
 		   carry nothing else until it ends (RFC 9113 6.10). */
-		log_info("client connection %d (service %s): HTTP/2 header "
-		    "block incomplete after %u ms", c->s.fd, c->svc->name,
+		char	peer[ADDR_STRLEN];
+
+		addr_format_host(&c->peer.sa, peer, sizeof(peer));
+		log_info("client %s (service %s): HTTP/2 header block "
+		    "incomplete after %u ms", peer, c->svc->name,
 		    c->svc->request_header_timeout_ms);
 		c->end = END_CLIENT_TIMEOUT;
 		terminate(h, NGHTTP2_PROTOCOL_ERROR);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The error log never floods: the same event repeated (a dead backend under load, accept failing for want of file descriptors) is written once, then once with its count when its 10 s window ends, per cause and object; the count adds up to what happened; a reload's cause still reaches weirctl every time.
+# The error log never floods: the same event repeated (a dead backend under load, one client's bad requests on many connections, accept failing for want of file descriptors) is written once, then once with its count when its 10 s window ends, per cause and object; the count adds up to what happened; a reload's cause still reaches weirctl every time.
 . "$(dirname "$0")/lib.sh"
 
 P=$(port 0)
@@ -82,6 +82,18 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 assert_eq "$(refused dead "$DEAD")" $((before + 1)) "a new window starts with a written line"
+
+note "bad requests on 20 connections at once: one line a client"
+curl -s -o /dev/null --parallel --parallel-max 20 --request-target '/a b' \
+    "http://127.0.0.1:$P/[1-200]"
+curl -s -o /dev/null --parallel --parallel-max 20 --interface 127.0.0.2 \
+    --request-target '/a b' "http://127.0.0.1:$P/[1-50]"
+sleep 0.5
+assert_eq "$(grep -c '^www 400 ' "$T/access.log")" 250 "every bad request got its 400"
+assert_eq "$(grep -c 'client 127.0.0.1 (service www): rejected request: ' "$LOG")" 1 \
+    "one client's bad requests: one line"
+assert_eq "$(grep -c 'client 127.0.0.2 (service www): rejected request: ' "$LOG")" 1 \
+    "another client's: its own line"
 
 note "a reload's cause reaches weirctl every time, repeats or not"
 cp "$T/weir.json" "$T/good.json"
