@@ -216,6 +216,7 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->user);
 	free(cfg->group);
+	free(cfg->control_group);
 	free(cfg->state_dir);
 	free(cfg->pidfile);
 	free(cfg->error_log);

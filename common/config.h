@@ -88,6 +88,9 @@ struct pool_conf {
 						   backend's address */
 	struct health_conf	 health;
 	enum when_all_down	 when_all_down;	/* default fail */
+	unsigned		 spare_backends;	/* slots for backends
+						   added at runtime,
+						   default 16 */
 };
 
 struct service_conf;
@@ -154,6 +157,8 @@ struct config {
 	char			*path;		/* owned: the file it came from */
 	char			*user;		/* owned; NULL = stay as started */
 	char			*group;		/* owned; NULL = user's group */
+	char			*control_group;	/* owned; NULL = the control
+						   socket is root's alone */
 	unsigned		 workers;	/* 0 = one per online CPU */
 	unsigned		 max_connections;	/* per worker, default 4096 */
 	unsigned		 shutdown_timeout_ms;	/* default 30000 */

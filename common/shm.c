@@ -66,7 +66,8 @@ plan_layout(struct shm_plan *p, uint64_t nworkers, uint64_t npools,
 	off = align_up(off + nservices * sizeof(struct shm_service));
 	/* Each worker's row on cache lines of its own: only it writes. */
 	p->held_off = off;
-	off += nworkers * align_up((nbackends + nservices) * sizeof(uint64_t));
+	off += nworkers * align_up((2 * nbackends + nservices) *
+	    sizeof(uint64_t));
 	p->size = align_up(off);
 }
 
@@ -119,7 +120,8 @@ fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
 		    pc->name);
 		s->pools[i].balance = (uint32_t)pc->balance;
 		s->pools[i].first_backend = next;
-		s->pools[i].nbackends = (uint32_t)pc->nbackends;
+		s->pools[i].nslots = (uint32_t)shm_pool_slots(pc);
+		s->pools[i].nconf = (uint32_t)pc->nbackends;
 		s->pools[i].when_all_down = (uint32_t)pc->when_all_down;
 		for (j = 0; j < pc->nbackends; j++, next++) {
 			sb = &s->backends[next];
@@ -131,11 +133,16 @@ fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
 				    sb->address, sizeof(sb->address));
 			sb->pool = (uint32_t)i;
 			sb->weight = pc->backends[j].weight;
+			sb->conf_weight = pc->backends[j].weight;
 			sb->is_backup = pc->backends[j].is_backup;
 			sb->max_conns = pc->backends[j].max_conns;
 			sb->admin_state = SHM_ADMIN_ENABLED;
 			sb->health_state = SHM_HEALTH_UP;
+			sb->slot_state = SHM_SLOT_LIVE;
 		}
+		/* Spares: free, zeroed, theirs by pool. */
+		for (j = 0; j < pc->spare_backends; j++, next++)
+			s->backends[next].pool = (uint32_t)i;
 	}
 	for (i = 0; i < cfg->nservices; i++) {
 		struct shm_service		*ss = &s->services[i];
@@ -242,13 +249,10 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 	ix.base = (const char *)&from->backends[op->first_backend];
 	ix.stride = sizeof(*ob);
 	ix.off = offsetof(struct shm_backend, address);
-	ix.n = op->nbackends;
-	for (j = 0; j < np->nbackends; j++) {
+	ix.n = op->nslots;
+	for (j = 0; j < np->nconf; j++) {
 		struct shm_backend *nb = &to->backends[np->first_backend + j];
-		uint32_t	weight = nb->weight;
-		uint32_t	is_backup = nb->is_backup;
-		uint32_t	max_conns = nb->max_conns;
-		uint32_t	pool = nb->pool;
+		struct shm_backend  keep = *nb;
 
 		k = index_find(&ix, nb->address, j);
 		/* A backend that moved: sort the old ones, once. */
@@ -258,13 +262,21 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 		if (k == -1)
 			continue;
 		ob = &from->backends[op->first_backend + (uint32_t)k];
+		/* A free slot keeps no address, so only a backend, or one
+		   removed at runtime that the file brings back, matches. */
+		if (ob->slot_state == SHM_SLOT_FREE)
+			continue;
 		/* Counters, admin and health state; the new
-		   configuration's own settings win. */
+		   configuration's own settings and the slot are new. */
 		memcpy(nb, ob, sizeof(*nb));
-		nb->pool = pool;
-		nb->weight = weight;
-		nb->is_backup = is_backup;
-		nb->max_conns = max_conns;
+		nb->pool = keep.pool;
+		nb->weight = keep.weight;
+		nb->conf_weight = keep.conf_weight;
+		nb->is_backup = keep.is_backup;
+		nb->max_conns = keep.max_conns;
+		nb->slot_state = keep.slot_state;
+		nb->slot_gen = keep.slot_gen;
+		nb->free_since_ms = 0;
 		nb->passive_fails = 0;
 		if (nb->check_seq & 1)
 			nb->check_seq++;
@@ -337,7 +349,7 @@ shm_create(struct shm *s, const char *path, const struct config *cfg,
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < cfg->npools; i++)
-		nbackends += cfg->pools[i].nbackends;
+		nbackends += shm_pool_slots(&cfg->pools[i]);
 	if (nbackends > UINT32_MAX || cfg->npools > UINT32_MAX ||
 	    cfg->nservices > UINT32_MAX) {
 		log_error("state segment %s: too many pools or backends", path);
@@ -410,12 +422,19 @@ fail:
 	return -1;
 }
 
+/* Columns of a held row: see shm_layout.h. */
+static uint64_t
+held_columns(const struct shm_header *h)
+{
+	return 2 * (uint64_t)h->nbackends + h->nservices;
+}
+
 /* Distance in uint64_t from one worker's held row to the next. */
 static uint64_t
 held_stride(const struct shm_header *h)
 {
-	return align_up(((uint64_t)h->nbackends + h->nservices) *
-	    sizeof(uint64_t)) / sizeof(uint64_t);
+	return align_up(held_columns(h) * sizeof(uint64_t)) /
+	    sizeof(uint64_t);
 }
 
 bool
@@ -439,7 +458,7 @@ void
 shm_held_clear(const struct shm *s, unsigned worker)
 {
 	uint64_t	*row = shm_held_row(s, worker);
-	uint64_t	 i, n = (uint64_t)s->hdr->nbackends + s->hdr->nservices;
+	uint64_t	 i, n = held_columns(s->hdr);
 
 	for (i = 0; i < n; i++)
 		shm_store(&row[i], 0);
@@ -452,7 +471,7 @@ shm_held_sum(const struct shm_header *h, const uint64_t *held,
 	uint64_t	stride = held_stride(h), sum = 0;
 	uint32_t	i;
 
-	if (held == NULL || column >= (uint64_t)h->nbackends + h->nservices)
+	if (held == NULL || column >= held_columns(h))
 		return 0;
 	for (i = 0; i < h->nworkers; i++)
 		sum += shm_load(&held[i * stride + column]);
@@ -537,12 +556,19 @@ shm_check(const void *base, size_t size, char *why, size_t whylen)
 	}
 	pools = (const struct shm_pool *)((const char *)base + h->pools_off);
 	for (i = 0; i < h->npools; i++) {
-		end = (uint64_t)pools[i].first_backend + pools[i].nbackends;
+		end = (uint64_t)pools[i].first_backend + pools[i].nslots;
 		if (end > h->nbackends) {
 			snprintf(why, whylen, "corrupt segment: pool %" PRIu32
 			    " names %" PRIu32 " backends from %" PRIu32
-			    " of %" PRIu32, i, pools[i].nbackends,
+			    " of %" PRIu32, i, pools[i].nslots,
 			    pools[i].first_backend, h->nbackends);
+			return -1;
+		}
+		if (pools[i].nconf > pools[i].nslots) {
+			snprintf(why, whylen, "corrupt segment: pool %" PRIu32
+			    " has %" PRIu32 " configured backends in %"
+			    PRIu32 " slots", i, pools[i].nconf,
+			    pools[i].nslots);
 			return -1;
 		}
 	}
@@ -600,6 +626,12 @@ shm_attach(struct shm *s, const char *path, char *err, size_t errlen)
 	}
 	set_sections(s);
 	return 0;
+}
+
+size_t
+shm_pool_slots(const struct pool_conf *pc)
+{
+	return pc->nbackends + pc->spare_backends;
 }
 
 /* Unmaps <s> and clears it.  Harmless on an unmapped <s>. */

@@ -31,6 +31,7 @@
 #include "master/generation.h"
 #include "master/pidfile.h"
 #include "master/reload.h"
+#include "master/runtime.h"
 #include "master/spawn.h"
 #include "master/state.h"
 #include "master/statedir.h"
@@ -318,9 +319,13 @@ next_wakeup(struct master *m, struct timespec *ts)
 {
 	struct generation	*g;
 	uint64_t		 wait_ms = UINT64_MAX, now = clock_update();
+	uint64_t		 drain_ms;
 
 	if (m->cur->tls != NULL)
 		wait_ms = tls_set_rotate(m->cur->tls);
+	/* A backend being drained is watched until it is drained. */
+	if ((drain_ms = runtime_watch_drains(&m->cur->shm)) < wait_ms)
+		wait_ms = drain_ms;
 	/* A binary upgrade is watched closely. */
 	if (m->upgrade_pid != 0 && wait_ms > 100)
 		wait_ms = 100;
@@ -355,7 +360,8 @@ supervise(struct master *m)
 		    ppoll(&pfd, m->control_fd != -1 ? 1 : 0,
 		    next_wakeup(m, &ts), &none) > 0 &&
 		    (pfd.revents & POLLIN))
-			control_serve(m->control_fd, &m->cur->shm);
+			control_serve(m->control_fd, &m->cur->shm,
+			    &m->control_access);
 		if (got_term || got_quit) {
 			bool graceful = !got_term;
 
@@ -460,7 +466,8 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 	ssize_t			 n;
 	bool			 is_upgrade;
 
-	if (spawn_resolve_user(m, cfg) == -1)
+	if (spawn_resolve_user(m, cfg) == -1 ||
+	    control_resolve(cfg->control_group, &m->control_access) == -1)
 		return 1;
 	/* The binary USR2 will run: this one's path, read while it exists. */
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
@@ -512,6 +519,11 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 	}
 	m->cur = generation_new(m->shm_path, cfg, tls, m->listeners,
 	    m->nlisteners, old.base != NULL ? &old : NULL);
+	/* The old master's runtime changes stay behind, as on a reload. */
+	if (m->cur != NULL && old.base != NULL)
+		(void)runtime_dropped(&old, cfg, "binary upgrade",
+		    m->cur->shm.hdr->reload_note,
+		    sizeof(m->cur->shm.hdr->reload_note));
 	shm_detach(&old);
 	if (m->cur == NULL)
 		return 2;
@@ -521,7 +533,8 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 		log_error("signal setup: %s", strerror(errno));
 		return 2;
 	}
-	if ((m->control_fd = control_open(cfg->state_dir)) == -1)
+	if ((m->control_fd = control_open(cfg->state_dir,
+	    &m->control_access)) == -1)
 		log_warn("weirctl backend commands will not work");
 	generation_start(m, m->cur);
 	log_info("weir %s started: pid %ld, %u worker(s)%s, %zu listener(s), "

@@ -15,7 +15,9 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "master/control.h"
 #include "master/generation.h"
+#include "master/runtime.h"
 #include "master/spawn.h"
 #include "tls/tls.h"
 
@@ -73,6 +75,36 @@ warn_fixed(const struct config *old, const struct config *new)
 	}
 }
 
+/*
+ * control_group may change on a reload: the socket stays, its group and
+ * mode follow.  A group that does not exist leaves the old access.
+ */
+static void
+apply_control_group(struct master *m, const struct config *old,
+    const struct config *new)
+{
+	struct control_access	acc;
+
+	if ((old->control_group == NULL) == (new->control_group == NULL) &&
+	    (old->control_group == NULL ||
+	    strcmp(old->control_group, new->control_group) == 0))
+		return;
+	if (control_resolve(new->control_group, &acc) == -1) {
+		log_warn("reload: control socket access unchanged");
+		return;
+	}
+	/* The socket stays where it was made: state_dir is fixed. */
+	if (m->control_fd != -1 &&
+	    control_set_access(old->state_dir, &acc) == -1)
+		return;
+	m->control_access = acc;
+	if (acc.has_group)
+		log_info("reload: control socket open to group %s",
+		    new->control_group);
+	else
+		log_info("reload: control socket for root alone");
+}
+
 int
 reload_run(struct master *m)
 {
@@ -112,8 +144,11 @@ reload_run(struct master *m)
 
 	/* Committed: from here on the new generation serves. */
 	tls_set_adopt_keys(tls, old->tls);
+	(void)runtime_dropped(&old->shm, cfg, "reload",
+	    g->shm.hdr->reload_note, sizeof(g->shm.hdr->reload_note));
 	g->shm.hdr->reload_ok = 1;
 	g->shm.hdr->reload_at_unix = (int64_t)time(NULL);
+	apply_control_group(m, old->cfg, cfg);
 	listen_close_unused(m->listeners, m->nlisteners, ls, nls);
 	m->listeners = ls;
 	m->nlisteners = nls;

@@ -23,6 +23,7 @@
 #include "common/buf.h"
 #include "common/loop.h"
 #include "common/timer.h"
+#include "worker/balance.h"
 #include "worker/end.h"
 #include "worker/h1_state.h"
 #include "worker/io.h"
@@ -73,6 +74,7 @@ struct client {
 	struct buf		 out;		/* bytes to the client */
 	const struct front_session_ops *fe;	/* the protocol on top */
 	struct h1_front		 h1;		/* the HTTP/1 front end's state */
+	struct backend_pin	 pin;		/* its last request's backend */
 	enum end_reason		 end;
 };
 
