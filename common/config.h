@@ -186,6 +186,16 @@ struct config	*config_load(const char *path, FILE *errs);
 struct config	*config_load_string(const char *text, const char *name,
 		    FILE *errs);
 
+struct json_t;
+
+/*
+ * Reads <path> as config_load() does (comments, includes) and returns the
+ * JSON object it makes, unchecked: for weirctl, which reads only its
+ * "state_dir".  A new jansson reference, or NULL after writing what was
+ * wrong to <errs>.
+ */
+struct json_t	*config_load_json(const char *path, FILE *errs);
+
 /* Frees <cfg> and everything it owns.  NULL is fine. */
 void		 config_free(struct config *cfg);
 

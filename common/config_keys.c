@@ -270,6 +270,8 @@ const struct config_key config_keys_top[] = {
 	{ "services", ANY, AS_CUSTOM(config_service_parse_services),
 	    .sub = service_keys,
 	    .missing = "expected an object of services by name, at least one" },
+	/* Read and merged before the walk (common/config_source.c). */
+	{ "include", ANY, AS_CUSTOM(NULL) },
 	{ .name = NULL }
 };
 

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "common/config.h"
 #include "common/shm_layout.h"
 #include "ctl/proc.h"
 #include "ctl/render.h"
@@ -100,8 +101,10 @@ usage(FILE *out)
 static int
 read_config(struct ctl *ctl)
 {
-	json_error_t	 jerr;
 	json_t		*sd;
+	FILE		*errs;
+	char		*msgs = NULL, *line, *save = NULL;
+	size_t		 len;
 	const char	*path = ctl->config_path;
 	bool		 is_default = path == NULL;
 
@@ -115,15 +118,20 @@ read_config(struct ctl *ctl)
 		fprintf(stderr, "weirctl: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	ctl->conf = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (ctl->conf == NULL) {
-		if (jerr.line > 0)
-			fprintf(stderr, "weirctl: %s:%d:%d: %s\n", path,
-			    jerr.line, jerr.column, jerr.text);
-		else
-			fprintf(stderr, "weirctl: %s: %s\n", path, jerr.text);
+	/* Comments and includes as weir reads them; the errors are weir's
+	   own lines, each after "weirctl: ". */
+	if ((errs = open_memstream(&msgs, &len)) == NULL) {
+		fprintf(stderr, "weirctl: %s\n", strerror(errno));
 		return -1;
 	}
+	ctl->conf = config_load_json(path, errs);
+	fclose(errs);
+	for (line = strtok_r(msgs, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "weirctl: %s\n", line);
+	free(msgs);
+	if (ctl->conf == NULL)
+		return -1;
 	if (!json_is_object(ctl->conf)) {
 		fprintf(stderr, "weirctl: %s: expected a JSON object at the "
 		    "top\n", path);

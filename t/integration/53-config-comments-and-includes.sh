@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# A configuration with "#" and "//" comments and an include of conf.d/*.json serves as one file would (weir -t, weir, weirctl -c); an error in an included file names that file, line and column at weir -t and on a reload, which keeps the old configuration serving; a pool defined in two files names both places.
+. "$(dirname "$0")/lib.sh"
+
+P=$(port 0)
+B1=127.0.0.1:$(port 1)
+B2=127.0.0.1:$(port 2)
+start_lighttpd b1 "$(port 1)" "$(make_docroot b1 "backend 1")"
+start_apache b2 "$(port 2)" "$(make_docroot b2 "backend 2")"
+C=$T/etc
+mkdir -p "$C/conf.d"
+cat >"$C/weir.json" <<EOF
+# weir's main file: globals here, the site in conf.d
+{
+$(conf_globals 2)
+  // "workers": 999, would be wrong, but it is a comment
+  "include": ["conf.d/*.json"],
+  "access_log": "$T/access#1.log"   # a "#" inside a string stays
+}
+EOF
+cat >"$C/conf.d/10-pools.json" <<EOF
+// the backends
+{"pools": {
+  "web": {"backends": ["$B1", "$B2"], "health": false,  # lighttpd, Apache
+          "tls_server_name": "a//b#c"}  // a string holds "//" and "#"
+}}
+EOF
+cat >"$C/conf.d/20-www.json" <<EOF
+{"services": {"www": {"listen": "127.0.0.1:$P", "pool": "web"}}}
+EOF
+echo "not JSON: conf.d/*.json does not match me" >"$C/conf.d/README"
+
+out=$("$WEIR" -t -c "$C/weir.json" 2>&1) || fail "weir -t exited $?: $out"
+assert_eq "$out" "configuration OK: $C/weir.json" "weir -t"
+start_weir "$C/weir.json" "$P"
+declare -A seen=()
+for i in 1 2 3 4; do
+	seen[$(get "http://127.0.0.1:$P/")]=1
+done
+assert_eq "${!seen[*]}" "backend 2 backend 1" "backends answering"
+[ -s "$T/access#1.log" ] || fail "the access log named with a # was not written"
+# weirctl finds the state directory through the comments.
+out=$("$WEIRCTL" -c "$C/weir.json" stats --json) || fail "weirctl -c exited $?: $out"
+assert_contains "$out" "\"address\": \"$B2\"" "weirctl -c stats --json"
+
+# An error in an included file: weir -t names it, line and column.
+cp "$C/conf.d/10-pools.json" "$T/10-pools.good"
+cat >"$C/conf.d/10-pools.json" <<EOF
+// the backends
+{"pools": {
+  "web": {"backends": ["$B1", "$B2"], "balance": "rr"}
+}}
+EOF
+# Where "rr" is in that file: line 3, this column.
+col=$(awk 'NR == 3 { print index($0, "\"rr\"") }' "$C/conf.d/10-pools.json")
+rc=0
+out=$("$WEIR" -t -c "$C/weir.json" 2>&1) || rc=$?
+assert_eq "$rc" 1 "weir -t exit status with a bad included file"
+assert_eq "$out" "$C/conf.d/10-pools.json:3:$col: pools.web.balance: expected one of: roundrobin, random, leastconn, source, uri
+weir: configuration $C/weir.json has errors" "weir -t with a bad included file"
+
+# The same on a reload: named, and the old configuration keeps serving.
+rc=0
+out=$("$WEIRCTL" -s "$T/run" reload 2>&1) || rc=$?
+assert_eq "$rc" 1 "weirctl reload exit status with a bad included file"
+assert_contains "$out" "$C/conf.d/10-pools.json:3:$col: pools.web.balance: expected one of" "weirctl reload"
+assert_contains "$(cat "$WEIR_LOG")" "reload: $C/conf.d/10-pools.json:3:$col: pools.web.balance" "weir's log"
+assert_eq "$(status "http://127.0.0.1:$P/")" 200 "serving after the failed reload"
+
+# A pool defined twice: both places named; a JSON syntax error in an
+# included file: that file.
+cp "$T/10-pools.good" "$C/conf.d/10-pools.json"
+printf '{"pools": {"web": {"backends": ["%s"]}}}\n' "$B1" >"$C/conf.d/15-more.json"
+rc=0
+out=$("$WEIR" -t -c "$C/weir.json" 2>&1) || rc=$?
+assert_eq "$rc" 1 "weir -t exit status with a pool defined twice"
+assert_contains "$out" "$C/conf.d/15-more.json:1:12: pools.web: pool \"web\" is already defined at $C/conf.d/10-pools.json:3:3" \
+    "weir -t with a pool defined twice"
+printf '{"pools": {\n  "more" {}}}\n' >"$C/conf.d/15-more.json"
+rc=0
+out=$("$WEIR" -t -c "$C/weir.json" 2>&1) || rc=$?
+assert_eq "$rc" 1 "weir -t exit status with a syntax error in an included file"
+assert_contains "$out" "$C/conf.d/15-more.json:2:10: JSON syntax:" "weir -t with a syntax error in an included file"
+rm "$C/conf.d/15-more.json"
+
+# Fixed: the reload takes.
+out=$("$WEIRCTL" -s "$T/run" reload 2>&1) || fail "weirctl reload exited $?: $out"
+assert_contains "$out" "reloaded: generation 2" "weirctl reload once fixed"
+assert_eq "$(status "http://127.0.0.1:$P/")" 200 "serving after the reload"
+stop_weir
+pass
