@@ -28,20 +28,6 @@ requests()
 	wc -l <"$T/b$1/htdocs/requests.log"
 }
 
-# stats_field ADDRESS KEY: the backend's KEY in stats --json ("none" when
-# the pool does not list it).
-stats_field()
-{
-	"${CTL[@]}" stats --json | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-b = [b for p in s["pools"] for b in p["backends"] if b["address"] == sys.argv[1]]
-v = b[0] if b else None
-for k in sys.argv[2].split("."):
-    v = v[k] if v is not None else None
-print("none" if v is None else v)' "$1" "$2"
-}
-
 # counts: the requests of B1, B2 and B3 from one snapshot.
 counts()
 {
@@ -54,15 +40,8 @@ print(" ".join(str(b.get(a, 0)) for a in sys.argv[1:]))' "$B1" "$B2" "$B3"
 
 # --- a removed backend finishes its request in flight, then gets none ---
 "${CTL[@]}" backend disable web "$B1" >/dev/null || fail "disable $B1"
-curl -sS --max-time 20 -o "$T/slow.out" -w '%{http_code}' \
-    "http://127.0.0.1:$P/sleep.cgi?2" >"$T/slow.code" 2>"$T/slow.err" &
-SLOW=$!
-track "$SLOW"
-for ((i = 0; i < 100; i++)); do
-	grep -q sleep.cgi "$T/b2/htdocs/requests.log" && break
-	sleep 0.05
-done
-grep -q sleep.cgi "$T/b2/htdocs/requests.log" || fail "the slow request did not reach $B2"
+start_slow slow "http://127.0.0.1:$P/sleep.cgi?2" "$T/b2/htdocs"
+SLOW=$SLOW_PID
 "${CTL[@]}" backend enable web "$B1" >/dev/null || fail "enable $B1"
 out=$("${CTL[@]}" backend remove web "$B2") || fail "backend remove exited $?: $out"
 assert_eq "$out" "backend $B2 (pool web): removed" "weirctl backend remove output"
@@ -72,10 +51,10 @@ for i in $(seq 1 10); do
 	assert_eq "$(field "$(get "http://127.0.0.1:$P/echo.cgi")" backend)" "backend 1" "request $i after the removal"
 done
 assert_eq "$(requests 2)" "$before" "requests logged by $B2 after its removal"
-assert_eq "$(stats_field "$B2" state)" none "$B2 in stats --json after its removal"
+assert_eq "$(backend_field "$B2" state)" none "$B2 in stats --json after its removal"
 wait_exit "$SLOW" 15 || fail "the request in flight on the removed backend did not finish"
 assert_eq "$EXIT_RC" 0 "curl of the request in flight ($(cat "$T/slow.err"))"
-assert_eq "$(cat "$T/slow.code") $(cat "$T/slow.out")" "200 slept 2" "the request in flight"
+assert_eq "$(cat "$T/slow.code") $(cat "$T/slow.body")" "200 slept 2" "the request in flight"
 rc=0
 err=$("${CTL[@]}" backend disable web "$B2" 2>&1 >/dev/null) || rc=$?
 assert_eq "$rc:$err" "1:weirctl: pool web has no backend $B2 (it has: $B1)" "a command on the removed backend"
@@ -88,10 +67,10 @@ for i in $(seq 1 6); do
 	seen[$(field "$(get "http://127.0.0.1:$P/echo.cgi")" backend)]=1
 done
 assert_eq "${!seen[*]}" "backend 2 backend 1" "backends answering once $B2 is back"
-[ "$(stats_field "$B2" requests)" -ge 2 ] || fail "$B2 lost its counters: $(stats_field "$B2" requests)"
+[ "$(backend_field "$B2" requests)" -ge 2 ] || fail "$B2 lost its counters: $(backend_field "$B2" requests)"
 
 # --- under load: add, reweight, remove ---
-wrk -t2 -c8 -d12s "http://127.0.0.1:$P/echo.cgi" >"$T/wrk.out" 2>&1 &
+wrk -t2 -c8 -d25s "http://127.0.0.1:$P/echo.cgi" >"$T/wrk.out" 2>&1 &
 WRK=$!
 track "$WRK"
 sleep 2
@@ -106,10 +85,10 @@ note "$B3 added: $(requests 3) requests in the first moments"
 
 # The health checker takes the new backend on.
 for ((i = 0; i < 60; i++)); do
-	[ "$(stats_field "$B3" check.at_unix)" != 0 ] && break
+	[ "$(backend_field "$B3" check.at_unix)" != 0 ] && break
 	sleep 0.1
 done
-assert_eq "$(stats_field "$B3" check.ok)" True "health check of the added backend"
+assert_eq "$(backend_field "$B3" check.ok)" True "health check of the added backend"
 
 # Weight 3 of 5: B1's share of what follows.
 out=$("${CTL[@]}" backend weight web "$B1" 3) || fail "backend weight exited $?: $out"
@@ -125,7 +104,7 @@ total=$((d1 + d2 + d3))
 # Smooth round robin over one shared counter: 60% within a few requests.
 [ $((d1 * 100 / total)) -ge 55 ] && [ $((d1 * 100 / total)) -le 65 ] ||
     fail "$B1 at weight 3 of 5 got $d1 of $total requests"
-assert_eq "$(stats_field "$B1" weight)" 3 "weight of $B1 in stats --json"
+assert_eq "$(backend_field "$B1" weight)" 3 "weight of $B1 in stats --json"
 
 out=$("${CTL[@]}" backend remove web "$B2") || fail "backend remove under load exited $?: $out"
 sleep 0.5

@@ -20,15 +20,6 @@ start_weir "$T/weir.json"
 wait_children 2
 CTL=("$WEIRCTL" -s "$T/run")
 
-state()
-{
-	"${CTL[@]}" stats --json | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-print([b["state"] for p in s["pools"] for b in p["backends"]
-       if b["address"] == sys.argv[1]][0])' "$1"
-}
-
 # A keep-alive client NAME on one connection: say NAME PATH sends a request
 # on it and prints the backend's name from echo.cgi; bye NAME closes it.
 declare -A KA_FD=()
@@ -74,27 +65,13 @@ new_clients()
 	echo "b1=$n1 b2=$n2"
 }
 
-# slow NAME SECONDS: a slow CGI request on a fresh connection, on B2.
-slow()
-{
-	curl -sS --max-time 20 -o "$T/$1.body" -w '%{http_code}' \
-	    "http://127.0.0.1:$P/sleep.cgi?$2" >"$T/$1.code" 2>"$T/$1.err" &
-	SLOW_PID=$!
-	track "$SLOW_PID"
-	for ((i = 0; i < 100; i++)); do
-		grep -q "sleep.cgi?$2" "$T/b2/htdocs/requests.log" && return 0
-		sleep 0.05
-	done
-	fail "the slow request $1 did not reach $B2"
-}
-
 # While B1 is disabled, a keep-alive client and a slow request land on B2.
 pin_to_b2()
 {
 	"${CTL[@]}" backend disable web "$B1" >/dev/null || fail "disable $B1"
 	client "$1"
 	assert_eq "$(say "$1" /echo.cgi)" "backend 2" "first request of client $1"
-	slow "$2" 3
+	start_slow "$2" "http://127.0.0.1:$P/sleep.cgi?3" "$T/b2/htdocs"
 	"${CTL[@]}" backend enable web "$B1" >/dev/null || fail "enable $B1"
 }
 
@@ -106,21 +83,21 @@ assert_eq "$out" "backend $B2 (pool web): draining" "weirctl backend drain outpu
 assert_eq "$(new_clients 10)" "b1=10 b2=0" "new clients while $B2 drains"
 assert_eq "$(say ka1 /echo.cgi)" "backend 2" "the keep-alive client's next request while $B2 drains"
 assert_eq "$(say ka1 /echo.cgi)" "backend 2" "and the one after"
-assert_eq "$(state "$B2")" draining "state while a request is in flight"
+assert_eq "$(backend_field "$B2" state)" draining "state while a request is in flight"
 assert_match "$("${CTL[@]}" stats)" "^ +$B2 +draining " "weirctl stats while draining"
 wait_exit "$SLOW1" 15 || fail "the slow request did not finish on the draining backend"
 assert_eq "$EXIT_RC $(cat "$T/slow1.code") $(cat "$T/slow1.body")" "0 200 slept 3" \
     "the request in flight on the draining backend ($(cat "$T/slow1.err"))"
 # The keep-alive client is still there: not drained yet.
 sleep 0.5
-assert_eq "$(state "$B2")" draining "state with a keep-alive client left"
+assert_eq "$(backend_field "$B2" state)" draining "state with a keep-alive client left"
 assert_eq "$(say ka1 /echo.cgi)" "backend 2" "the keep-alive client after the slow request"
 bye ka1
 for ((i = 0; i < 100; i++)); do
-	[ "$(state "$B2")" = drained ] && break
+	[ "$(backend_field "$B2" state)" = drained ] && break
 	sleep 0.05
 done
-assert_eq "$(state "$B2")" drained "state once the keep-alive client left"
+assert_eq "$(backend_field "$B2" state)" drained "state once the keep-alive client left"
 assert_match "$("${CTL[@]}" stats)" "^ +$B2 +drained " "weirctl stats once drained"
 for ((i = 0; i < 40; i++)); do
 	grep -q "backend $B2 (pool web): drained" "$WEIR_LOG" && break
@@ -138,13 +115,13 @@ out=$("${CTL[@]}" backend disable web "$B2") || fail "backend disable exited $?:
 assert_eq "$out" "backend $B2 (pool web): disabled" "weirctl backend disable output"
 assert_eq "$(new_clients 6)" "b1=6 b2=0" "new clients while $B2 is disabled"
 assert_eq "$(say ka2 /echo.cgi)" "backend 1" "the keep-alive client's next request once $B2 is disabled"
-assert_eq "$(state "$B2")" disabled "state of a disabled backend with a request in flight"
+assert_eq "$(backend_field "$B2" state)" disabled "state of a disabled backend with a request in flight"
 wait_exit "$SLOW2" 15 || fail "the slow request did not finish on the disabled backend"
 assert_eq "$EXIT_RC $(cat "$T/slow2.code") $(cat "$T/slow2.body")" "0 200 slept 3" \
     "the request in flight on the disabled backend ($(cat "$T/slow2.err"))"
 bye ka2
 sleep 0.3
-assert_eq "$(state "$B2")" disabled "state of a disabled backend with nothing left"
+assert_eq "$(backend_field "$B2" state)" disabled "state of a disabled backend with nothing left"
 assert_eq "$(grep -c "backend $B2 (pool web): drained" "$WEIR_LOG")" 1 "drained lines in weir's log"
 stop_weir
 pass
