@@ -317,11 +317,12 @@ static const struct metric	service_metrics[] = {
 	  .cell = METRIC_CELL_RIGHT, .prio = 2,
 	  .kind = METRIC_CLASSES,
 	  .off = offsetof(struct shm_service, responses) },
-	/* Bytes by what they carry, on every row: requests, responses. */
+	/* Bytes by what they carry, on every row: requests, responses;
+	   a narrow table keeps the responses' longer. */
 	{ .json = "bytes_in",
 	  .prom = "weir_service_bytes_in_total", .type = METRIC_COUNTER,
 	  .help = "Bytes received from clients (requests).",
-	  .head = "REQ BYTES", .cell = METRIC_CELL_BYTES, .prio = 4,
+	  .head = "REQ BYTES", .cell = METRIC_CELL_BYTES, .prio = 5,
 	  .kind = METRIC_U64, .off = offsetof(struct shm_service, bytes_in) },
 	{ .json = "bytes_out",
 	  .prom = "weir_service_bytes_out_total", .type = METRIC_COUNTER,
@@ -398,7 +399,7 @@ static const struct metric	backend_metrics[] = {
 	{ .json = "bytes_out",
 	  .prom = "weir_backend_bytes_out_total", .type = METRIC_COUNTER,
 	  .help = "Bytes sent to the backend (requests).",
-	  .head = "REQ BYTES", .cell = METRIC_CELL_BYTES, .prio = 6,
+	  .head = "REQ BYTES", .cell = METRIC_CELL_BYTES, .prio = 7,
 	  .kind = METRIC_U64, .off = offsetof(struct shm_backend, bytes_out) },
 	{ .json = "bytes_in",
 	  .prom = "weir_backend_bytes_in_total", .type = METRIC_COUNTER,
