@@ -71,18 +71,21 @@ plan_layout(struct shm_plan *p, uint64_t nworkers, uint64_t npools,
 	p->size = align_up(off);
 }
 
-/* Points the section pointers of <s> into its mapping, per its header. */
+/*
+ * Points the section pointers of <s> into its mapping, per its layout (a
+ * checked copy of the header).
+ */
 static void
 set_sections(struct shm *s)
 {
 	char	*base = s->base;
 
 	s->hdr = s->base;
-	s->workers = (struct shm_worker *)(base + s->hdr->workers_off);
-	s->pools = (struct shm_pool *)(base + s->hdr->pools_off);
-	s->backends = (struct shm_backend *)(base + s->hdr->backends_off);
-	s->services = (struct shm_service *)(base + s->hdr->services_off);
-	s->held = (uint64_t *)(base + s->hdr->held_off);
+	s->workers = (struct shm_worker *)(base + s->layout.workers_off);
+	s->pools = (struct shm_pool *)(base + s->layout.pools_off);
+	s->backends = (struct shm_backend *)(base + s->layout.backends_off);
+	s->services = (struct shm_service *)(base + s->layout.services_off);
+	s->held = (uint64_t *)(base + s->layout.held_off);
 }
 
 /* Copies <src> into a fixed name field, cut to fit; NULL gives "". */
@@ -236,9 +239,13 @@ index_find(const struct name_index *ix, const char *name, uint32_t hint)
 	return -1;
 }
 
+/*
+ * The backends of new pool <np> take over what the old pool's slots
+ * [<ofirst>, <ofirst> + <onslots>) of <from> held under their addresses.
+ */
 static void
 carry_backends(struct shm *to, const struct shm_pool *np,
-    const struct shm *from, const struct shm_pool *op)
+    const struct shm *from, uint32_t ofirst, uint32_t onslots)
 {
 	const struct shm_backend	*ob;
 	struct name_index		 ix;
@@ -246,10 +253,10 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 	long				 k;
 
 	memset(&ix, 0, sizeof(ix));
-	ix.base = (const char *)&from->backends[op->first_backend];
+	ix.base = (const char *)&from->backends[ofirst];
 	ix.stride = sizeof(*ob);
 	ix.off = offsetof(struct shm_backend, address);
-	ix.n = op->nslots;
+	ix.n = onslots;
 	for (j = 0; j < np->nconf; j++) {
 		struct shm_backend *nb = &to->backends[np->first_backend + j];
 		struct shm_backend  keep = *nb;
@@ -261,7 +268,7 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 			k = index_find(&ix, nb->address, j);
 		if (k == -1)
 			continue;
-		ob = &from->backends[op->first_backend + (uint32_t)k];
+		ob = &from->backends[ofirst + (uint32_t)k];
 		/* A free slot keeps no address, so only a backend, or one
 		   removed at runtime that the file brings back, matches. */
 		if (ob->slot_state == SHM_SLOT_FREE)
@@ -287,22 +294,24 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 /*
  * Copies what outlives a generation from <from> into the fresh <to>.
  * Gauges (active connections) stay at zero: the old workers still count
- * theirs in the old segment until they are gone.
+ * theirs in the old segment until they are gone.  The old segment's
+ * counts and ranges are read through its checked layout and
+ * shm_pool_range(): its workers could have rewritten them.
  */
 static void
 carry_over(struct shm *to, const struct shm *from)
 {
 	const struct shm_service	*os;
 	struct name_index		 svcs, pools;
-	uint32_t			 i, j;
+	uint32_t			 i, j, ofirst, onslots, onconf;
 	long				 k;
 
 	to->hdr->generation = shm_load(&from->hdr->generation) + 1;
 	to->hdr->started_unix = from->hdr->started_unix;
 	(void)index_build(&svcs, from->services, sizeof(*from->services),
-	    offsetof(struct shm_service, name), from->hdr->nservices);
+	    offsetof(struct shm_service, name), from->layout.nservices);
 	(void)index_build(&pools, from->pools, sizeof(*from->pools),
-	    offsetof(struct shm_pool, name), from->hdr->npools);
+	    offsetof(struct shm_pool, name), from->layout.npools);
 	for (i = 0; i < to->hdr->nservices; i++) {
 		struct shm_service *ns = &to->services[i];
 
@@ -319,10 +328,12 @@ carry_over(struct shm *to, const struct shm *from)
 	for (i = 0; i < to->hdr->npools; i++) {
 		struct shm_pool *np = &to->pools[i];
 
-		if ((k = index_find(&pools, np->name, i)) == -1)
+		if ((k = index_find(&pools, np->name, i)) == -1 ||
+		    shm_pool_range(from, (uint32_t)k, &ofirst, &onslots,
+		    &onconf) == -1)
 			continue;
 		np->rr = shm_load(&from->pools[k].rr);
-		carry_backends(to, np, from, &from->pools[k]);
+		carry_backends(to, np, from, ofirst, onslots);
 	}
 	free(svcs.order);
 	free(pools.order);
@@ -396,14 +407,16 @@ shm_create(struct shm *s, const char *path, const struct config *cfg,
 
 	s->base = base;
 	s->size = plan.size;
-	s->hdr = base;
-	s->hdr->workers_off = plan.workers_off;
-	s->hdr->pools_off = plan.pools_off;
-	s->hdr->backends_off = plan.backends_off;
-	s->hdr->services_off = plan.services_off;
-	s->hdr->held_off = plan.held_off;
+	s->layout.workers_off = plan.workers_off;
+	s->layout.pools_off = plan.pools_off;
+	s->layout.backends_off = plan.backends_off;
+	s->layout.services_off = plan.services_off;
+	s->layout.held_off = plan.held_off;
 	set_sections(s);
+	memcpy(s->hdr, &s->layout, sizeof(s->layout));
 	fill_segment(s, cfg, nworkers, (uint32_t)nbackends);
+	/* What this process relies on from now on. */
+	memcpy(&s->layout, s->hdr, sizeof(s->layout));
 	if (from != NULL)
 		carry_over(s, from);
 
@@ -451,14 +464,14 @@ shm_held_fits(const struct shm_header *h, uint64_t total)
 uint64_t *
 shm_held_row(const struct shm *s, unsigned worker)
 {
-	return s->held + (uint64_t)worker * held_stride(s->hdr);
+	return s->held + (uint64_t)worker * held_stride(&s->layout);
 }
 
 void
 shm_held_clear(const struct shm *s, unsigned worker)
 {
 	uint64_t	*row = shm_held_row(s, worker);
-	uint64_t	 i, n = held_columns(s->hdr);
+	uint64_t	 i, n = held_columns(&s->layout);
 
 	for (i = 0; i < n; i++)
 		shm_store(&row[i], 0);
@@ -499,22 +512,13 @@ check_section(const char *what, uint64_t off, uint64_t count, size_t item,
 }
 
 /*
- * Checks the segment bytes <base>[0..<size>) before any offset or index in
- * them is followed: magic, layout version, the header's size against
- * <size>, each section inside the segment, each pool's backend range inside
- * the backend table.  <base> must be 8-byte aligned.  Returns 0, or -1 with
- * a one-line reason in <why> (<whylen> bytes), no path.  Reads only: a
- * segment another process may be writing can be checked, and its checked
- * facts hold as long as its header and pools stay as they were.
+ * The header part of shm_check(): <h> describes a segment of <size>
+ * bytes.  Reads only <h>, which may be a private copy.
  */
-int
-shm_check(const void *base, size_t size, char *why, size_t whylen)
+static int
+check_header(const struct shm_header *h, size_t size, char *why,
+    size_t whylen)
 {
-	const struct shm_header	*h = base;
-	const struct shm_pool	*pools;
-	uint64_t		 end;
-	uint32_t		 i;
-
 	if (size < sizeof(struct shm_header)) {
 		snprintf(why, whylen, "not a weir stats segment (%zu bytes, "
 		    "too small)", size);
@@ -554,6 +558,33 @@ shm_check(const void *base, size_t size, char *why, size_t whylen)
 		    size);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Checks the segment bytes <base>[0..<size>) before any offset or index in
+ * them is followed: magic, layout version, the header's size against
+ * <size>, each section inside the segment, each pool's backend range inside
+ * the backend table.  <base> must be 8-byte aligned.  Returns 0, or -1 with
+ * a one-line reason in <why> (<whylen> bytes), no path.  Reads only: a
+ * segment another process may be writing can be checked, and its checked
+ * facts hold as long as its header and pools stay as they were.
+ */
+int
+shm_check(const void *base, size_t size, char *why, size_t whylen)
+{
+	const struct shm_header	*h = base;
+	const struct shm_pool	*pools;
+	uint64_t		 end;
+	uint32_t		 i;
+
+	if (size < sizeof(struct shm_header)) {
+		snprintf(why, whylen, "not a weir stats segment (%zu bytes, "
+		    "too small)", size);
+		return -1;
+	}
+	if (check_header(h, size, why, whylen) == -1)
+		return -1;
 	pools = (const struct shm_pool *)((const char *)base + h->pools_off);
 	for (i = 0; i < h->npools; i++) {
 		end = (uint64_t)pools[i].first_backend + pools[i].nslots;
@@ -618,13 +649,35 @@ shm_attach(struct shm *s, const char *path, char *err, size_t errlen)
 	}
 	s->base = base;
 	s->size = (size_t)st.st_size;
-	if (shm_check(base, s->size, why, sizeof(why)) == -1) {
+	/* A checked copy of the header is what is used from now on: the
+	   file may change. */
+	memcpy(&s->layout, base, sizeof(s->layout));
+	if (check_header(&s->layout, s->size, why, sizeof(why)) == -1 ||
+	    shm_check(base, s->size, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		shm_detach(s);
 		errno = EINVAL;
 		return -1;
 	}
 	set_sections(s);
+	return 0;
+}
+
+int
+shm_pool_range(const struct shm *s, uint32_t i, uint32_t *first,
+    uint32_t *nslots, uint32_t *nconf)
+{
+	const struct shm_pool	*p;
+
+	if (i >= s->layout.npools)
+		return -1;
+	p = &s->pools[i];
+	*first = shm_load(&p->first_backend);
+	*nslots = shm_load(&p->nslots);
+	*nconf = shm_load(&p->nconf);
+	if (*first > s->layout.nbackends ||
+	    *nslots > s->layout.nbackends - *first || *nconf > *nslots)
+		return -1;
 	return 0;
 }
 

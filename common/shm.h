@@ -18,6 +18,13 @@ struct pool_conf;
 struct shm {
 	void			*base;	/* owned mapping */
 	size_t			 size;
+	/*
+	 * The layout as this process made or checked it.  Every process
+	 * that maps the segment read-write can rewrite the live header: the
+	 * sections and the held rows are found from this copy, never from
+	 * the live counts and offsets.
+	 */
+	struct shm_header	 layout;
 	struct shm_header	*hdr;
 	struct shm_worker	*workers;
 	struct shm_pool		*pools;
@@ -94,14 +101,15 @@ uint64_t	 shm_held_sum(const struct shm_header *h, const uint64_t *held,
 static inline uint64_t
 shm_backend_active(const struct shm *s, uint32_t b)
 {
-	return shm_held_sum(s->hdr, s->held, b);
+	return shm_held_sum(&s->layout, s->held, b);
 }
 
 /* Client connections open on service <svc> now, all workers together. */
 static inline uint64_t
 shm_service_active(const struct shm *s, uint32_t svc)
 {
-	return shm_held_sum(s->hdr, s->held, (uint64_t)s->hdr->nbackends + svc);
+	return shm_held_sum(&s->layout, s->held,
+	    (uint64_t)s->layout.nbackends + svc);
 }
 
 /* The held column counting sessions kept on backend <b>. */
@@ -118,8 +126,19 @@ shm_held_pin_column(const struct shm_header *h, uint32_t b)
 static inline uint64_t
 shm_backend_pinned(const struct shm *s, uint32_t b)
 {
-	return shm_held_sum(s->hdr, s->held, shm_held_pin_column(s->hdr, b));
+	return shm_held_sum(&s->layout, s->held,
+	    shm_held_pin_column(&s->layout, b));
 }
+
+/*
+ * Pool <i>'s slots, loaded once from the live segment and checked against
+ * the layout: 0 with the first slot, the slot count and the configured
+ * count in the out parameters, or -1 for an index or a range that another
+ * process corrupted.  For the master, which must not follow what a
+ * worker wrote out of bounds.
+ */
+int	shm_pool_range(const struct shm *s, uint32_t i, uint32_t *first,
+	    uint32_t *nslots, uint32_t *nconf);
 
 /* Index of the first backend of pool <pool> in the segment. */
 static inline struct shm_backend *

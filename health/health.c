@@ -407,13 +407,13 @@ layout_matches(const struct config *cfg, const struct shm *shm)
 {
 	size_t	i;
 
-	if (shm->hdr->npools != cfg->npools)
+	if (shm->layout.npools != cfg->npools)
 		return false;
 	for (i = 0; i < cfg->npools; i++)
 		if (shm->pools[i].nslots != shm_pool_slots(&cfg->pools[i]) ||
 		    shm->pools[i].nconf != cfg->pools[i].nbackends ||
 		    (uint64_t)shm->pools[i].first_backend +
-		    shm->pools[i].nslots > shm->hdr->nbackends)
+		    shm->pools[i].nslots > shm->layout.nbackends)
 			return false;
 	return true;
 }

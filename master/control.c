@@ -343,7 +343,7 @@ cmd_backend(struct shm *shm, char **words, int nwords, char *reply,
 	}
 	if (nwords == 5 && (strcmp(words[1], "add") == 0 ||
 	    strcmp(words[1], "weight") == 0) &&
-	    (n = number(words[4], 1000000)) == -1) {
+	    (n = number(words[4], 1000000)) < 1) {
 		snprintf(reply, len, "error: weight \"%.32s\": expected a "
 		    "number from 1 to 256", words[4]);
 		return;

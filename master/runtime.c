@@ -60,23 +60,52 @@ now_ms(void)
 	return clock_us() / 1000;
 }
 
-/* The pool named <name>, or NULL after writing why into <msg>. */
-static struct shm_pool *
-find_pool(struct shm *shm, const char *name, char *msg, size_t len)
+/*
+ * A pool of the segment and its slots.  The range is loaded once and
+ * checked (shm_pool_range()): workers can write the segment, and the
+ * master writes through what it reads here.
+ */
+struct pool_ref {
+	struct shm_pool	*p;
+	uint32_t	 index;
+	uint32_t	 first;
+	uint32_t	 nslots;
+	uint32_t	 nconf;
+};
+
+/* Pool <i> into <ref>; -1 with why in <msg> when its range is corrupt. */
+static int
+pool_at(struct shm *shm, uint32_t i, struct pool_ref *ref, char *msg,
+    size_t len)
+{
+	ref->p = &shm->pools[i];
+	ref->index = i;
+	if (shm_pool_range(shm, i, &ref->first, &ref->nslots,
+	    &ref->nconf) == 0)
+		return 0;
+	snprintf(msg, len, "corrupt segment: the slots of pool %.*s lie "
+	    "outside its backend table", SHM_NAME_MAX, ref->p->name);
+	return -1;
+}
+
+/* The pool named <name> into <ref>, or -1 after writing why in <msg>. */
+static int
+find_pool(struct shm *shm, const char *name, struct pool_ref *ref,
+    char *msg, size_t len)
 {
 	uint32_t	i;
 
-	for (i = 0; i < shm->hdr->npools; i++)
+	for (i = 0; i < shm->layout.npools; i++)
 		if (name_is(shm->pools[i].name, name))
-			return &shm->pools[i];
+			return pool_at(shm, i, ref, msg, len);
 	snprintf(msg, len, "no pool \"%.*s\"", SHM_NAME_MAX, name);
-	return NULL;
+	return -1;
 }
 
 static struct shm_backend *
-slot(struct shm *shm, const struct shm_pool *p, uint32_t j)
+slot(struct shm *shm, const struct pool_ref *ref, uint32_t j)
 {
-	return &shm->backends[p->first_backend + j];
+	return &shm->backends[ref->first + j];
 }
 
 /*
@@ -86,7 +115,7 @@ slot(struct shm *shm, const struct shm_pool *p, uint32_t j)
  * one must not be an old one spelled otherwise.
  */
 static struct shm_backend *
-find_slot(struct shm *shm, const struct shm_pool *p, const char *address,
+find_slot(struct shm *shm, const struct pool_ref *p, const char *address,
     uint32_t state, bool is_exact)
 {
 	struct shm_backend	*b;
@@ -117,7 +146,7 @@ find_slot(struct shm *shm, const struct shm_pool *p, const char *address,
 /* "it has: a, b": the backends of <p>, cut short to fit <len>. */
 static void
 list_backends(char *buf, size_t len, struct shm *shm,
-    const struct shm_pool *p)
+    const struct pool_ref *p)
 {
 	const struct shm_backend *b;
 	size_t			 n = 0;
@@ -143,7 +172,7 @@ list_backends(char *buf, size_t len, struct shm *shm,
 
 /* The live backend <address> of <p>, or NULL with why in <msg>. */
 static struct shm_backend *
-find_live(struct shm *shm, struct shm_pool *p, const char *address,
+find_live(struct shm *shm, struct pool_ref *p, const char *address,
     char *msg, size_t len)
 {
 	struct shm_backend	*b;
@@ -153,7 +182,7 @@ find_live(struct shm *shm, struct shm_pool *p, const char *address,
 		return b;
 	list_backends(have, sizeof(have), shm, p);
 	snprintf(msg, len, "pool %.*s has no backend %s (it has: %s)",
-	    SHM_NAME_MAX, p->name, address, have);
+	    SHM_NAME_MAX, p->p->name, address, have);
 	return NULL;
 }
 
@@ -172,7 +201,7 @@ still_held(const struct shm *shm, const struct shm_backend *b)
  * backend just before has finished with it.  NULL with why in <msg>.
  */
 static struct shm_backend *
-free_slot(struct shm *shm, struct shm_pool *p, char *msg, size_t len)
+free_slot(struct shm *shm, struct pool_ref *p, char *msg, size_t len)
 {
 	struct shm_backend	*b;
 	uint64_t		 now = now_ms();
@@ -194,11 +223,11 @@ free_slot(struct shm *shm, struct shm_pool *p, char *msg, size_t len)
 		snprintf(msg, len, "pool %.*s has no free slot now: %" PRIu32
 		    " of its %" PRIu32 " spare slots are being released by "
 		    "backends removed just before; try again in a moment",
-		    SHM_NAME_MAX, p->name, busy, p->nslots - p->nconf);
+		    SHM_NAME_MAX, p->p->name, busy, p->nslots - p->nconf);
 	else
 		snprintf(msg, len, "pool %.*s has no room for another "
 		    "backend: its %" PRIu32 " spare slots are taken (raise "
-		    "\"spare_backends\" and reload)", SHM_NAME_MAX, p->name,
+		    "\"spare_backends\" and reload)", SHM_NAME_MAX, p->p->name,
 		    p->nslots - p->nconf);
 	return NULL;
 }
@@ -208,9 +237,10 @@ free_slot(struct shm *shm, struct shm_pool *p, char *msg, size_t len)
  * and check results start over, and slow start ramps it up from now.
  */
 static void
-fill_slot(struct shm_backend *b, const char *text, unsigned weight)
+fill_slot(struct shm_backend *b, uint32_t pool, const char *text,
+    unsigned weight)
 {
-	uint32_t	pool = b->pool, gen = b->slot_gen;
+	uint32_t	gen = b->slot_gen;
 
 	memset(b, 0, sizeof(*b));
 	snprintf(b->address, sizeof(b->address), "%s", text);
@@ -227,13 +257,13 @@ int
 runtime_add(struct shm *shm, const char *pool, const char *address,
     unsigned weight, const char *by, char *msg, size_t len)
 {
-	struct shm_pool		*p;
+	struct pool_ref		 ref, *p = &ref;
 	struct shm_backend	*b;
 	struct addr		 a;
 	const char		*why;
 	char			 text[ADDR_STRLEN];
 
-	if ((p = find_pool(shm, pool, msg, len)) == NULL)
+	if (find_pool(shm, pool, p, msg, len) == -1)
 		return -1;
 	if (weight > WEIGHT_MAX)
 		return answer(msg, len, -1, "weight %u: expected %d to %d",
@@ -243,30 +273,30 @@ runtime_add(struct shm *shm, const char *pool, const char *address,
 		    "%s", SHM_NAME_MAX, address, why);
 	if (find_slot(shm, p, address, SHM_SLOT_LIVE, false) != NULL)
 		return answer(msg, len, -1, "pool %.*s already has backend %s",
-		    SHM_NAME_MAX, p->name, address);
+		    SHM_NAME_MAX, p->p->name, address);
 	/* A configured backend removed before comes back in its slot. */
 	if ((b = find_slot(shm, p, address, SHM_SLOT_REMOVED, false)) !=
 	    NULL) {
-		shm_slots_write_begin(p);
+		shm_slots_write_begin(p->p);
 		b->weight = weight != 0 ? weight : b->conf_weight;
 		b->admin_state = SHM_ADMIN_ENABLED;
 		b->up_since_ms = now_ms();
 		b->slot_state = SHM_SLOT_LIVE;
 		b->slot_gen++;
-		shm_slots_write_end(p);
+		shm_slots_write_end(p->p);
 	} else {
 		if ((b = free_slot(shm, p, msg, len)) == NULL)
 			return -1;
 		addr_format(&a, text, sizeof(text));
-		shm_slots_write_begin(p);
-		fill_slot(b, text, weight != 0 ? weight : 1);
-		shm_slots_write_end(p);
+		shm_slots_write_begin(p->p);
+		fill_slot(b, p->index, text, weight != 0 ? weight : 1);
+		shm_slots_write_end(p->p);
 	}
 	log_info("backend %.*s (pool %.*s): added%s%s, weight %" PRIu32,
-	    SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->name, by != NULL ?
+	    SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->p->name, by != NULL ?
 	    " " : "", by != NULL ? by : "", b->weight);
 	return answer(msg, len, 0, "backend %.*s (pool %.*s): added, weight %"
-	    PRIu32, SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->name,
+	    PRIu32, SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->p->name,
 	    b->weight);
 }
 
@@ -274,17 +304,17 @@ int
 runtime_remove(struct shm *shm, const char *pool, const char *address,
     const char *by, char *msg, size_t len)
 {
-	struct shm_pool		*p;
+	struct pool_ref		 ref, *p = &ref;
 	struct shm_backend	*b;
 	uint64_t		 busy;
 	char			 text[SHM_NAME_MAX + 1];
 
-	if ((p = find_pool(shm, pool, msg, len)) == NULL ||
+	if (find_pool(shm, pool, p, msg, len) == -1 ||
 	    (b = find_live(shm, p, address, msg, len)) == NULL)
 		return -1;
 	snprintf(text, sizeof(text), "%.*s", SHM_NAME_MAX, b->address);
 	busy = shm_backend_active(shm, (uint32_t)(b - shm->backends));
-	shm_slots_write_begin(p);
+	shm_slots_write_begin(p->p);
 	if (b - slot(shm, p, 0) < (ptrdiff_t)p->nconf)
 		b->slot_state = SHM_SLOT_REMOVED;
 	else {
@@ -294,23 +324,23 @@ runtime_remove(struct shm *shm, const char *pool, const char *address,
 		b->free_since_ms = now_ms();
 	}
 	b->slot_gen++;
-	shm_slots_write_end(p);
+	shm_slots_write_end(p->p);
 	log_info("backend %s (pool %.*s): removed%s%s; %" PRIu64 " request(s) "
-	    "in flight finish there", text, SHM_NAME_MAX, p->name,
+	    "in flight finish there", text, SHM_NAME_MAX, p->p->name,
 	    by != NULL ? " " : "", by != NULL ? by : "", busy);
 	return answer(msg, len, 0, "backend %s (pool %.*s): removed", text,
-	    SHM_NAME_MAX, p->name);
+	    SHM_NAME_MAX, p->p->name);
 }
 
 int
 runtime_weight(struct shm *shm, const char *pool, const char *address,
     unsigned weight, const char *by, char *msg, size_t len)
 {
-	struct shm_pool		*p;
+	struct pool_ref		 ref, *p = &ref;
 	struct shm_backend	*b;
 	uint32_t		 was;
 
-	if ((p = find_pool(shm, pool, msg, len)) == NULL ||
+	if (find_pool(shm, pool, p, msg, len) == -1 ||
 	    (b = find_live(shm, p, address, msg, len)) == NULL)
 		return -1;
 	if (weight < WEIGHT_MIN || weight > WEIGHT_MAX)
@@ -318,14 +348,14 @@ runtime_weight(struct shm *shm, const char *pool, const char *address,
 		    "(to send it nothing, drain or disable it)", weight,
 		    WEIGHT_MIN, WEIGHT_MAX);
 	was = b->weight;
-	shm_slots_write_begin(p);
+	shm_slots_write_begin(p->p);
 	b->weight = weight;
-	shm_slots_write_end(p);
+	shm_slots_write_end(p->p);
 	log_info("backend %.*s (pool %.*s): weight %u (was %" PRIu32 ")%s%s",
-	    SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->name, weight, was,
+	    SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->p->name, weight, was,
 	    by != NULL ? " " : "", by != NULL ? by : "");
 	return answer(msg, len, 0, "backend %.*s (pool %.*s): weight %u (was %"
-	    PRIu32 ")", SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->name,
+	    PRIu32 ")", SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->p->name,
 	    weight, was);
 }
 
@@ -346,20 +376,20 @@ int
 runtime_admin(struct shm *shm, const char *pool, const char *address,
     enum shm_admin state, const char *by, char *msg, size_t len)
 {
-	struct shm_pool		*p;
+	struct pool_ref		 ref, *p = &ref;
 	struct shm_backend	*b;
 
-	if ((p = find_pool(shm, pool, msg, len)) == NULL ||
+	if (find_pool(shm, pool, p, msg, len) == -1 ||
 	    (b = find_live(shm, p, address, msg, len)) == NULL)
 		return -1;
 	/* Workers load it on every pick: the change is live at once. */
 	shm_store(&b->drained_said, 0);
 	shm_store(&b->admin_state, (uint32_t)state);
 	log_info("backend %.*s (pool %.*s): %s%s%s", SHM_NAME_MAX, b->address,
-	    SHM_NAME_MAX, p->name, runtime_admin_word(state),
+	    SHM_NAME_MAX, p->p->name, runtime_admin_word(state),
 	    by != NULL ? " " : "", by != NULL ? by : "");
 	return answer(msg, len, 0, "backend %.*s (pool %.*s): %s",
-	    SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->name,
+	    SHM_NAME_MAX, b->address, SHM_NAME_MAX, p->p->name,
 	    runtime_admin_word(state));
 }
 
@@ -367,24 +397,30 @@ uint64_t
 runtime_watch_drains(struct shm *shm)
 {
 	struct shm_backend	*b;
+	struct pool_ref		 ref;
 	uint64_t		 next = UINT64_MAX;
-	uint32_t		 i;
+	uint32_t		 i, j;
+	char			 msg[RUNTIME_MSG_MAX];
 
-	for (i = 0; i < shm->hdr->nbackends; i++) {
-		b = &shm->backends[i];
-		if (b->slot_state != SHM_SLOT_LIVE ||
-		    shm_load(&b->admin_state) != SHM_ADMIN_DRAINING ||
-		    b->drained_said)
+	for (i = 0; i < shm->layout.npools; i++) {
+		if (pool_at(shm, i, &ref, msg, sizeof(msg)) == -1)
 			continue;
-		if (still_held(shm, b) > 0) {
-			next = DRAIN_WATCH_MS;
-			continue;
+		for (j = 0; j < ref.nslots; j++) {
+			b = slot(shm, &ref, j);
+			if (b->slot_state != SHM_SLOT_LIVE ||
+			    shm_load(&b->admin_state) != SHM_ADMIN_DRAINING ||
+			    b->drained_said)
+				continue;
+			if (still_held(shm, b) > 0) {
+				next = DRAIN_WATCH_MS;
+				continue;
+			}
+			b->drained_said = 1;
+			log_info("backend %.*s (pool %.*s): drained: no request "
+			    "in flight and no client kept on it",
+			    SHM_NAME_MAX, b->address, SHM_NAME_MAX,
+			    ref.p->name);
 		}
-		b->drained_said = 1;
-		log_info("backend %.*s (pool %.*s): drained: no request in "
-		    "flight and no client kept on it", SHM_NAME_MAX,
-		    b->address, SHM_NAME_MAX, b->pool < shm->hdr->npools ?
-		    shm->pools[b->pool].name : "?");
 	}
 	return next;
 }
@@ -461,44 +497,49 @@ conf_backend(const struct pool_conf *pc, const char *address)
 }
 
 size_t
-runtime_dropped(const struct shm *old, const struct config *cfg,
+runtime_dropped(struct shm *old, const struct config *cfg,
     const char *what, char *note, size_t len)
 {
-	const struct shm_pool		*p;
-	const struct shm_backend	*b;
-	const struct pool_conf		*pc;
-	struct dropped			 d = { what, note, len, 0, 0, NULL };
-	char				 name[SHM_NAME_MAX + 1];
-	char				 address[SHM_NAME_MAX + 1];
-	uint32_t			 i, j;
-	long				 k;
-	int				 pi;
+	const struct pool_conf	*pc;
+	struct shm_backend	*b;
+	struct pool_ref		 ref, *p = &ref;
+	struct dropped		 d = { what, note, len, 0, 0, NULL };
+	char			 name[SHM_NAME_MAX + 1];
+	char			 address[SHM_NAME_MAX + 1];
+	char			 msg[RUNTIME_MSG_MAX];
+	uint32_t		 i, j;
+	long			 k;
+	int			 pi;
 
 	if (len > 0)
 		note[0] = '\0';
-	for (i = 0; i < old->hdr->npools; i++) {
-		p = &old->pools[i];
-		snprintf(name, sizeof(name), "%.*s", SHM_NAME_MAX, p->name);
+	for (i = 0; i < old->layout.npools; i++) {
+		if (pool_at(old, i, p, msg, sizeof(msg)) == -1) {
+			log_warn("%s: %s", what, msg);
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", SHM_NAME_MAX, p->p->name);
 		/* A pool the file no longer has takes its changes along. */
 		if ((pi = config_find_pool(cfg, name)) == -1)
 			continue;
 		pc = &cfg->pools[pi];
 		for (j = 0; j < p->nslots; j++) {
-			b = &old->backends[p->first_backend + j];
+			b = slot(old, p, j);
 			snprintf(address, sizeof(address), "%.*s",
 			    SHM_NAME_MAX, b->address);
 			k = b->slot_state == SHM_SLOT_FREE ? -1 :
 			    conf_backend(pc, address);
 			if (b->slot_state == SHM_SLOT_LIVE && j >= p->nconf &&
 			    k == -1)
-				drop(&d, p->name, "backend %s added", address);
+				drop(&d, p->p->name, "backend %s added",
+				    address);
 			else if (b->slot_state == SHM_SLOT_REMOVED && k != -1)
-				drop(&d, p->name, "backend %s removed",
+				drop(&d, p->p->name, "backend %s removed",
 				    address);
 			else if (b->slot_state == SHM_SLOT_LIVE && k != -1 &&
 			    b->weight != pc->backends[k].weight &&
 			    (j >= p->nconf || b->weight != b->conf_weight))
-				drop(&d, p->name, "weight %" PRIu32 " of %s "
+				drop(&d, p->p->name, "weight %" PRIu32 " of %s "
 				    "(now %u)", b->weight, address,
 				    pc->backends[k].weight);
 		}

@@ -70,7 +70,7 @@ const char	*runtime_admin_word(enum shm_admin state);
  * a summary into <note> (<len> bytes; "" when nothing was dropped).
  * Returns how many were dropped.
  */
-size_t	runtime_dropped(const struct shm *old, const struct config *cfg,
+size_t	runtime_dropped(struct shm *old, const struct config *cfg,
 	    const char *what, char *note, size_t len);
 
 /*

@@ -100,7 +100,7 @@ setup(struct worker *w, const int *pokes, const struct listen_fd *fds,
 	    request_pool_init(w, nconn) == -1 ||
 	    proxy_init(w) == -1)
 		goto nomem;
-	w->nbackends = w->shm->hdr->nbackends;
+	w->nbackends = w->shm->layout.nbackends;
 	w->held = shm_held_row(w->shm, w->id);
 	w->backends = calloc(w->nbackends > 0 ? w->nbackends : 1,
 	    sizeof(*w->backends));

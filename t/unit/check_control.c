@@ -285,14 +285,18 @@ static const struct refusal_case add_refusals[] = {
 	    "error: weight 257: expected 1 to 256\n" },
 	{ "weight_not_a_number", "backend add web 127.0.0.1:8083 5x\n",
 	    "error: weight \"5x\": expected a number from 1 to 256\n" },
+	{ "added_with_weight_zero", "backend add web 127.0.0.1:8083 0\n",
+	    "error: weight \"0\": expected a number from 1 to 256\n" },
 	{ "no_room", "backend add api 10.0.0.10:80\n",
 	    "error: pool api has no room for another backend: its 0 spare "
 	    "slots are taken (raise \"spare_backends\" and reload)\n" },
 	{ "unknown_pool", "backend add www 127.0.0.1:8083\n",
 	    "error: no pool \"www\"\n" },
 	{ "weight_zero", "backend weight web 127.0.0.1:8081 0\n",
-	    "error: weight 0: expected 1 to 256 (to send it nothing, drain or "
-	    "disable it)\n" },
+	    "error: weight \"0\": expected a number from 1 to 256\n" },
+	{ "weight_too_big_for_weight", "backend weight web 127.0.0.1:8081 "
+	    "300\n", "error: weight 300: expected 1 to 256 (to send it "
+	    "nothing, drain or disable it)\n" },
 	{ "weight_missing", "backend weight web 127.0.0.1:8081\n", USAGE },
 	{ "remove_unknown", "backend remove web 127.0.0.1:9\n",
 	    "error: pool web has no backend 127.0.0.1:9 (it has: "
@@ -433,6 +437,27 @@ START_TEST(a_drain_is_said_once_when_nothing_is_left_on_it)
 	/* Draining it again starts a new watch. */
 	roundtrip("backend drain web 127.0.0.1:8082\n", reply, sizeof(reply));
 	ck_assert_uint_eq(backend(0, 1)->drained_said, 0);
+}
+END_TEST
+
+/*
+ * Workers can write the segment: a pool range they corrupted makes the
+ * master refuse the command, never write outside the backend table.
+ */
+START_TEST(a_corrupt_pool_range_is_refused)
+{
+	char	reply[CONTROL_REPLY_MAX];
+
+	shm.pools[1].first_backend = shm.hdr->nbackends - 1;
+	shm.pools[1].nslots = 2;
+	roundtrip("backend add api 10.0.0.10:80\n", reply, sizeof(reply));
+	ck_assert_str_eq(reply, "error: corrupt segment: the slots of pool api "
+	    "lie outside its backend table\n");
+	shm.hdr->npools = 1000;
+	roundtrip("backend add web 127.0.0.1:8083\n", reply, sizeof(reply));
+	ck_assert_str_eq(reply,
+	    "ok backend 127.0.0.1:8083 (pool web): added, weight 1\n");
+	ck_assert_uint_eq(runtime_watch_drains(&shm), UINT64_MAX);
 }
 END_TEST
 
@@ -624,6 +649,7 @@ control_suite(void)
 	tcase_add_test(tc, weight_changes_the_weight_and_the_generation);
 	tcase_add_test(tc, reload_says_which_runtime_changes_it_drops);
 	tcase_add_test(tc, a_drain_is_said_once_when_nothing_is_left_on_it);
+	tcase_add_test(tc, a_corrupt_pool_range_is_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("serving");

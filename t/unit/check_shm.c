@@ -225,6 +225,43 @@ START_TEST(held_rows_add_up_and_a_cleared_row_is_released)
 }
 END_TEST
 
+/*
+ * Any process that maps the segment read-write can rewrite its header.
+ * The master clears a dead worker's row and sums the rows from the layout
+ * it made, so a worker that writes huge counts into the live header gets
+ * no write or read outside the rows.
+ */
+START_TEST(held_rows_follow_the_layout_not_the_live_header)
+{
+	struct config	*cfg = conf("\"a\": {\"backends\": [\"127.0.0.1:8\"]}");
+	struct shm	 w;
+	uint64_t	*next_row;
+	uint32_t	 first, nslots, nconf;
+
+	ck_assert_int_eq(shm_create(&w, path, cfg, 2, NULL), 0);
+	next_row = shm_held_row(&w, 1);
+	next_row[0] = 7;
+	shm_held_row(&w, 0)[0] = 1;
+	w.hdr->nbackends = UINT32_MAX;
+	w.hdr->nservices = UINT32_MAX;
+	w.hdr->nworkers = UINT32_MAX;
+	ck_assert_ptr_eq(shm_held_row(&w, 1), next_row);
+	ck_assert_uint_eq(shm_backend_active(&w, 0), 8);
+	shm_held_clear(&w, 0);
+	ck_assert_uint_eq(next_row[0], 7);
+	ck_assert_uint_eq(shm_backend_active(&w, 0), 7);
+	/* A pool whose range was rewritten is refused, not followed. */
+	w.pools[0].nslots = UINT32_MAX;
+	ck_assert_int_eq(shm_pool_range(&w, 0, &first, &nslots, &nconf), -1);
+	ck_assert_int_eq(shm_pool_range(&w, 1, &first, &nslots, &nconf), -1);
+	w.pools[0].nslots = 17;
+	ck_assert_int_eq(shm_pool_range(&w, 0, &first, &nslots, &nconf), 0);
+	ck_assert_uint_eq(first + nslots + nconf, 0 + 17 + 1);
+	shm_detach(&w);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(attach_refuses_held_rows_outside_the_file)
 {
 	struct config	*cfg = conf("\"a\": {\"backends\": [\"127.0.0.1:8\"]}");
@@ -276,6 +313,7 @@ shm_suite(void)
 	tcase_add_test(tc, reload_carries_state_by_name_and_address);
 	tcase_add_test(tc, reload_starts_the_slots_from_the_file);
 	tcase_add_test(tc, held_rows_add_up_and_a_cleared_row_is_released);
+	tcase_add_test(tc, held_rows_follow_the_layout_not_the_live_header);
 	tcase_add_test(tc, attach_refuses_held_rows_outside_the_file);
 	tcase_add_test(tc, percentiles_come_from_the_histogram);
 	suite_add_tcase(s, tc);
