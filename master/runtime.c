@@ -416,8 +416,8 @@ runtime_watch_drains(struct shm *shm)
 				continue;
 			}
 			b->drained_said = 1;
-			log_info("backend %.*s (pool %.*s): drained: no request "
-			    "in flight and no client kept on it",
+			log_info("backend %.*s (pool %.*s): drained: no "
+			    "request in flight and no client kept on it",
 			    SHM_NAME_MAX, b->address, SHM_NAME_MAX,
 			    ref.p->name);
 		}
