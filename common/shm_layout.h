@@ -145,6 +145,11 @@ struct shm_backend {
 	uint32_t	admin_state;	/* enum shm_admin; master writes */
 	uint32_t	health_state;	/* enum shm_health; checker writes,
 					   workers may set DOWN (passive) */
+	/* The slot (master, under the pool's generation), next to the
+	   states every pick reads: one cache line. */
+	uint32_t	slot_state;	/* enum shm_slot */
+	uint32_t	slot_gen;	/* +1 each time it starts or stops
+					   being a backend */
 	uint32_t	is_backup;
 	uint32_t	max_conns;	/* 0 = unlimited */
 	uint64_t	requests;
@@ -178,10 +183,7 @@ struct shm_backend {
 	uint64_t	up_since_ms;	/* CLOCK_MONOTONIC ms of the last
 					   down->up change, for slowstart */
 
-	/* The slot (master, under the pool's generation). */
-	uint32_t	slot_state;	/* enum shm_slot */
-	uint32_t	slot_gen;	/* +1 each time it starts or stops
-					   being a backend */
+	/* More of the slot, read only when it changes. */
 	uint32_t	conf_weight;	/* the configured weight; 0 for a
 					   backend added at runtime */
 	uint32_t	drained_said;	/* master: it logged that this

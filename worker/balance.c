@@ -454,9 +454,10 @@ pinned(struct worker *w, const struct shm_pool *sp,
 		return BALANCE_NONE;
 	idx = (uint32_t)pin->backend;
 	sb = &w->shm->backends[idx];
-	if (!shm_backend_is_live(sb) ||
+	/* The common case, a backend not draining, is the first test. */
+	if (shm_load(&sb->admin_state) != SHM_ADMIN_DRAINING ||
+	    !shm_backend_is_live(sb) ||
 	    shm_load(&sb->slot_gen) != pin->slot_gen ||
-	    shm_load(&sb->admin_state) != SHM_ADMIN_DRAINING ||
 	    (!wk->is_panic && shm_load(&sb->health_state) != SHM_HEALTH_UP) ||
 	    !has_room(w, sb, idx))
 		return BALANCE_NONE;

@@ -32,7 +32,7 @@ b = bytearray(open(src, "rb").read())
  held_off) = struct.unpack_from("<IIQQqqIIIIQQQQQ", b, 0)
 CONFIG_PATH = 96	# after held_off (common/shm_layout.h)
 NAME_MAX = 64
-SLOT_STATE = 1000	# offsetof(struct shm_backend, slot_state)
+SLOT_STATE = 80	# offsetof(struct shm_backend, slot_state)
 where = {
     "nbackends": (48, "<I"),
     "backend0.pool": (backends_off + NAME_MAX, "<I"),
