@@ -229,7 +229,10 @@ shm_none_usable(const struct shm_backend *b, uint32_t n)
 	return true;
 }
 
-/* Upper bound (exclusive) of latency bucket <i>, in microseconds. */
+/*
+ * Upper bound (inclusive, as a Prometheus "le") of latency bucket <i>, in
+ * microseconds.
+ */
 uint64_t	shm_latency_bound_us(unsigned i);
 
 /* The latency bucket for <us> microseconds (the last one catches all). */

@@ -270,6 +270,7 @@ step_linger(struct client *c)
 static void
 open_session(struct client *c)
 {
+	c->fe = c->pick(c);
 	c->fe->on_open(c);
 }
 
@@ -348,8 +349,7 @@ on_timer(struct timer *t)
 
 void
 client_accept(struct worker *w, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, const struct service_conf *svc,
-    const struct front_session_ops *fe)
+    socklen_t peerlen, const struct service_conf *svc, front_pick_fn pick)
 {
 	struct client	*c = slot_get(w);
 	SSL_CTX		*ctx;
@@ -373,7 +373,7 @@ client_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	c->w = w;
 	c->s.fd = fd;
 	c->svc = svc;
-	c->fe = fe;
+	c->pick = pick;
 	c->pin.backend = -1;
 	loop_io_init(&c->io);
 	timer_init(&c->timer, on_timer);

@@ -705,6 +705,7 @@ take_response_head(struct proxy *px, const struct h1_msg *m)
 	struct worker		*w = px->w;
 	struct resp_head	*h = &w->resp;
 	struct rewrite_resp	 rr;
+	uint64_t		 us;
 	int			 k, rv;
 
 	/* The request head is not needed for a retry any more. */
@@ -748,8 +749,9 @@ take_response_head(struct proxy *px, const struct h1_msg *m)
 	buf_consume(&px->bin, m->head_len);
 	memset(&px->resume, 0, sizeof(px->resume));
 	px->has_resp_head = true;
-	shm_add(&backend_stats(px)->latency[shm_latency_bucket(clock_us() -
-	    px->q.rec->t_backend_us)], 1);
+	us = clock_us() - px->q.rec->t_backend_us;
+	shm_add(&backend_stats(px)->latency[shm_latency_bucket(us)], 1);
+	shm_add(&backend_stats(px)->latency_sum_us, us);
 	passive_success(px);
 	k = shm_class(px->status);
 	if (k != -1)

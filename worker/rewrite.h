@@ -33,6 +33,9 @@ struct rewrite_req {
 	const char			*peer_text;	/* client host */
 	bool				 is_tls;
 	bool				 keep_backend;	/* ask for keep-alive */
+	const char			*local_authority;	/* the address
+					   the client reached, for a request
+					   that names no host; NULL */
 };
 
 /*
