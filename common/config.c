@@ -7,6 +7,8 @@
  */
 #include "common/config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +148,39 @@ config_load_json(const char *path, FILE *errs)
 		return NULL;
 	}
 	return root;
+}
+
+void
+config_report_key(const char *path, const char *key, FILE *errs,
+    const char *fmt, ...)
+{
+	struct config_ctx	 x;
+	struct readfile		 f;
+	char			 err[READFILE_ERR_MAX], msg[512];
+	json_t			*root;
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (readfile_load(path, CONFIG_MAX_BYTES, &f, err, sizeof(err)) == 0) {
+		ctx_init(&x, NULL);
+		root = config_source_load(&x, path, f.data, f.len,
+		    CONFIG_MAX_BYTES);
+		if (root != NULL && !x.is_nomem && x.nerr == 0) {
+			ctx_push_key(&x, key);
+			ctx_report(&x, "%s", msg);
+			ctx_leave(&x);
+			(void)ctx_finish(&x, errs);
+			json_decref(root);
+			return;
+		}
+		/* The file changed since the load: its errors are not
+		   this message's. */
+		(void)ctx_finish(&x, NULL);
+		json_decref(root);
+	}
+	fprintf(errs, "%s: %s: %s\n", path, key, msg);
 }
 
 static void

@@ -209,6 +209,17 @@ struct json_t;
  */
 struct json_t	*config_load_json(const char *path, FILE *errs);
 
+/*
+ * Writes one line to <errs> about the top-level key <key> of the
+ * configuration <path>, as the loader words its own: "NAME:LINE:COL: KEY:
+ * message", NAME being the file (main or included) the key is in.  For a
+ * check made after the load (a user that does not exist); the file is
+ * read again for the place alone, "PATH: KEY: message" when it cannot be.
+ */
+void		 config_report_key(const char *path, const char *key,
+		    FILE *errs, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+
 /* Frees <cfg> and everything it owns.  NULL is fine. */
 void		 config_free(struct config *cfg);
 

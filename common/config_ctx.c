@@ -81,10 +81,11 @@ ctx_finish(struct config_ctx *x, FILE *errs)
 	if (x->nerr > 0)
 		qsort(x->err, x->nerr, sizeof(*x->err), error_cmp);
 	for (i = 0; i < x->nerr; i++) {
-		fprintf(errs, "%s\n", x->err[i].text);
+		if (errs != NULL)
+			fprintf(errs, "%s\n", x->err[i].text);
 		free(x->err[i].text);
 	}
-	if (x->is_nomem)
+	if (x->is_nomem && errs != NULL)
 		fprintf(errs, "%s: out of memory while loading\n",
 		    x->nsrc > 0 ? x->src[0].name : "configuration");
 	free(x->err);

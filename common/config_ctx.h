@@ -103,8 +103,8 @@ long	ctx_add_source(struct config_ctx *x, const char *name, char *text,
 	    size_t len);
 
 /*
- * Writes the errors of <x> to <errs> in file order, then "out of memory"
- * if that happened, and frees everything <x> owns.  Returns true when there
+ * Writes the errors of <x> to <errs> (NULL: nowhere) in file order, then
+ * "out of memory" if that happened, and frees everything <x> owns.  Returns true when there
  * was anything to write (the load failed).
  */
 bool	ctx_finish(struct config_ctx *x, FILE *errs);

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,25 +88,6 @@ remove_stale(const char *path)
 		    path, strerror(errno));
 		return -1;
 	}
-	return 0;
-}
-
-int
-control_resolve(const char *group, struct control_access *acc)
-{
-	struct group	*gr;
-
-	memset(acc, 0, sizeof(*acc));
-	if (group == NULL)
-		return 0;
-	errno = 0;
-	if ((gr = getgrnam(group)) == NULL) {
-		log_error("control_group \"%s\": %s", group, errno != 0 ?
-		    strerror(errno) : "no such group");
-		return -1;
-	}
-	acc->has_group = true;
-	acc->gid = gr->gr_gid;
 	return 0;
 }
 

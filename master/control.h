@@ -14,18 +14,13 @@ struct shm;
 
 /*
  * Who may use the socket besides root and the master's user: the members
- * of "control_group", when the configuration names one.
+ * of "control_group", when the configuration names one (looked up with
+ * the workers' account, master/account.c).
  */
 struct control_access {
 	bool	has_group;
 	gid_t	gid;
 };
-
-/*
- * Looks up <group> (NULL: none) for <acc>.  0, or -1 after logging that
- * there is no such group.
- */
-int	control_resolve(const char *group, struct control_access *acc);
 
 /*
  * Creates the listening socket <state_dir>/weir.sock, mode 0600, or 0660

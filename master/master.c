@@ -472,6 +472,8 @@ settle(struct master *m, const struct config *cfg, const struct account *a)
 	m->drop_privileges = geteuid() == 0 && a->has_user;
 	m->uid = a->uid;
 	m->gid = a->gid;
+	m->control_access.has_group = a->has_control_group;
+	m->control_access.gid = a->control_gid;
 	if (geteuid() == 0 && !a->has_user)
 		log_warn("%s: no \"user\": the workers and the health checker "
 		    "run as root; set \"user\" to an unprivileged account "
@@ -502,8 +504,6 @@ start(struct master *m, struct config *cfg, struct tls_set *tls,
 
 	if (settle(m, cfg, a) == -1)
 		return 2;
-	if (control_resolve(cfg->control_group, &m->control_access) == -1)
-		return 1;
 	/* The binary USR2 will run: this one's path, read while it exists. */
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
 		exe[n] = '\0';

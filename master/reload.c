@@ -90,25 +90,23 @@ warn_fixed(const struct master *m, const struct config *new,
 
 /*
  * control_group may change on a reload: the socket stays, its group and
- * mode follow.  A group that does not exist leaves the old access.
+ * mode follow.  <a> holds the group the new file names, looked up.
  */
 static void
-apply_control_group(struct master *m, const struct config *old,
-    const struct config *new)
+apply_control_group(struct master *m, const struct config *new,
+    const struct account *a)
 {
-	struct control_access	acc;
+	struct control_access	acc = {
+		.has_group = a->has_control_group,
+		.gid = a->control_gid,
+	};
 
-	if ((old->control_group == NULL) == (new->control_group == NULL) &&
-	    (old->control_group == NULL ||
-	    strcmp(old->control_group, new->control_group) == 0))
+	if (acc.has_group == m->control_access.has_group &&
+	    (!acc.has_group || acc.gid == m->control_access.gid))
 		return;
-	if (control_resolve(new->control_group, &acc) == -1) {
-		log_warn("reload: control socket access unchanged");
-		return;
-	}
 	/* The socket stays where it was made: state_dir is fixed. */
 	if (m->control_fd != -1 &&
-	    control_set_access(old->state_dir, &acc) == -1)
+	    control_set_access(m->state_dir, &acc) == -1)
 		return;
 	m->control_access = acc;
 	if (acc.has_group)
@@ -165,7 +163,7 @@ reload_run(struct master *m)
 	    g->shm.hdr->reload_note, sizeof(g->shm.hdr->reload_note));
 	g->shm.hdr->reload_ok = 1;
 	g->shm.hdr->reload_at_unix = (int64_t)time(NULL);
-	apply_control_group(m, old->cfg, cfg);
+	apply_control_group(m, cfg, &acct);
 	listen_close_unused(m->listeners, m->nlisteners, ls, nls);
 	m->listeners = ls;
 	m->nlisteners = nls;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A reload starts the pools from the file again and says which runtime changes it dropped (weirctl reload and the log), none when the file has them; control_group lets a non-root member of that group (primary or supplementary) use the control socket and nobody else, follows a reload, and an unknown group stops weir at start.
+# A reload starts the pools from the file again and says which runtime changes it dropped (weirctl reload and the log), none when the file has them; control_group lets a non-root member of that group (primary or supplementary) use the control socket and nobody else, follows a reload, and an unknown group fails weir -t and a start (placed in the file that names it) and a reload (the old configuration serving on).
 . "$(dirname "$0")/lib.sh"
 
 P=$(port 0)
@@ -103,10 +103,37 @@ assert_eq "$rc" 1 "exit status of a former member once control_group is gone"
 "${CTL[@]}" backend enable web "$B3" >/dev/null || fail "root after the reload"
 stop_weir
 
-# An unknown group stops weir at start, saying which.
-conf "\"$B1\"" '"control_group": "no-such-group-here",'
+# An unknown group fails weir -t and a start, saying where it is named
+# (here in an included file), as an unknown user does.
+mkdir -p "$T/conf.d"
+printf '# operators\n{\n  "control_group": "no-such-group-here"\n}\n' >"$T/conf.d/ops.json"
+conf "\"$B1\"" '"include": "conf.d/*.json",'
+want="$T/conf.d/ops.json:3:20: control_group: no group \"no-such-group-here\" on this system; expected an existing group"
+rc=0
+out=$("$WEIR" -t -c "$T/weir.json" 2>&1) || rc=$?
+assert_eq "$rc" 1 "weir -t with an unknown control_group"
+assert_contains "$out" "$want" "weir -t's message"
 rc=0
 "$WEIR" -c "$T/weir.json" -f >"$T/bad.out" 2>&1 || rc=$?
 assert_eq "$rc" 1 "exit status with an unknown control_group"
-assert_contains "$(cat "$T/bad.out")" 'control_group "no-such-group-here": no such group' "weir's message"
+assert_contains "$(cat "$T/bad.out")" "$want" "weir's message at start"
+
+# On a reload, the running configuration keeps serving and its socket
+# access stays.
+rm "$T/conf.d/ops.json"
+conf "\"$B1\"" '"control_group": "staff",'
+start_weir "$T/weir.json"
+wait_children 2
+conf "\"$B1\"" '"control_group": "no-such-group-here",'
+rc=0
+out=$("${CTL[@]}" reload 2>&1) || rc=$?
+assert_eq "$rc" 1 "weirctl reload with an unknown control_group"
+assert_contains "$out" 'control_group: no group "no-such-group-here" on this system' "weirctl reload's cause"
+assert_eq "$(stat -c '%a %U %G' "$sock")" "660 root staff" "control socket after the failed reload"
+assert_eq "$(get "http://127.0.0.1:$P/")" "backend 1" "served after the failed reload"
+out=$(setpriv --reuid=65534 --regid=65534 --groups=50 --inh-caps=-all \
+    "$WEIRCTL" -s "$T/run" backend drain web "$B1" 2>&1) ||
+    fail "a member of control_group was refused after the failed reload: $out"
+assert_eq "$out" "backend $B1 (pool web): draining" "weirctl as a member after the failed reload"
+stop_weir
 pass

@@ -1326,6 +1326,37 @@ START_TEST(load_json_merges_without_checking)
 }
 END_TEST
 
+/*
+ * A check made after the load (an account that does not exist) is placed
+ * in the file that holds the key, past comments; the main file's own keys
+ * stay in it; a key no file has is named by its path alone.
+ */
+START_TEST(report_key_names_the_file_that_holds_it)
+{
+	char	 path[256], *errtext = NULL;
+	size_t	 len;
+	FILE	*errs;
+
+	inc_write("main.json", "// the site\n{\"include\": \"conf.d/*.json\",\n"
+	    "  \"group\": \"g\"}\n");
+	inc_write("conf.d/ops.json", "# who\n{\n  \"control_group\": \"x\"}");
+	snprintf(path, sizeof(path), "%s/main.json", incdir);
+	errs = open_memstream(&errtext, &len);
+	config_report_key(path, "control_group", errs, "no group \"%s\"", "x");
+	config_report_key(path, "group", errs, "no group \"g\"");
+	config_report_key(path, "user", errs, "none");
+	inc_write("main.json", "{\"include\": ");
+	config_report_key(path, "group", errs, "gone");
+	fclose(errs);
+	ck_assert_str_eq(inc_errors(errtext),
+	    "D/conf.d/ops.json:3:20: control_group: no group \"x\"\n"
+	    "D/main.json:3:12: group: no group \"g\"\n"
+	    "D/main.json:2:1: user: none\n"
+	    "D/main.json: group: gone\n");
+	free(errtext);
+}
+END_TEST
+
 START_TEST(names_every_balance_method)
 {
 	ck_assert_str_eq(balance_name(BALANCE_ROUNDROBIN), "roundrobin");
@@ -1682,6 +1713,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, include_errors_name_the_file_line_and_column,
 	    0, NELEM(inc_cases));
 	tcase_add_test(tc, load_json_merges_without_checking);
+	tcase_add_test(tc, report_key_names_the_file_that_holds_it);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("locator");
