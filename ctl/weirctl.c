@@ -508,7 +508,9 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 		nanosleep(&pause, NULL);
 		if (take(ctl, &snap) == -1)
 			return -1;
-		if (snap.hdr->generation != gen) {
+		/* The new segment is in place before the master has
+		   written what the reload dropped: reload_ok comes last. */
+		if (snap.hdr->generation != gen && snap.hdr->reload_ok != 0) {
 			printf("reloaded: generation %llu serving %s\n",
 			    (unsigned long long)snap.hdr->generation,
 			    snap.hdr->config_path);

@@ -161,8 +161,10 @@ reload_run(struct master *m)
 	tls_set_adopt_keys(tls, old->tls);
 	(void)runtime_dropped(&old->shm, cfg, "reload",
 	    g->shm.hdr->reload_note, sizeof(g->shm.hdr->reload_note));
-	g->shm.hdr->reload_ok = 1;
 	g->shm.hdr->reload_at_unix = (int64_t)time(NULL);
+	/* Last: weirctl may map the new segment before these are written,
+	   and waits for this flag to read the note. */
+	__atomic_store_n(&g->shm.hdr->reload_ok, 1, __ATOMIC_RELEASE);
 	apply_control_group(m, cfg, &acct);
 	listen_close_unused(m->listeners, m->nlisteners, ls, nls);
 	m->listeners = ls;
