@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A configuration with "#" and "//" comments and an include of conf.d/*.json serves as one file would (weir -t, weir, weirctl -c); an error in an included file names that file, line and column at weir -t and on a reload, which keeps the old configuration serving; a pool defined in two files names both places.
+# A configuration with "#" and "//" comments and an include of conf.d/*.json serves as one file would (weir -t, weir, weirctl -c); an error in an included file names that file, line and column at weir -t and on a reload, which keeps the old configuration serving; a pool defined in two files names both places. t/run-demo, in a copy of this tree configured in place as a package build leaves it, builds there, picks free ports when 8080 is taken, shows requests alternating between its two backends and leaves nothing running.
+# timeout: 600
 . "$(dirname "$0")/lib.sh"
 
 P=$(port 0)
@@ -88,4 +89,41 @@ out=$("$WEIRCTL" -s "$T/run" reload 2>&1) || fail "weirctl reload exited $?: $ou
 assert_contains "$out" "reloaded: generation 2" "weirctl reload once fixed"
 assert_eq "$(status "http://127.0.0.1:$P/")" 200 "serving after the reload"
 stop_weir
+
+# --- t/run-demo ---
+# A copy of the tree, configured in place: what dpkg-buildpackage leaves
+# (dh_auto_configure builds in the source tree), where automake refuses a
+# second build in _build.
+demo=$T/demo
+mkdir -p "$demo"
+tar -C "$top_srcdir" --exclude='./_build*' --exclude=./.git \
+    --exclude=./autom4te.cache --exclude=./t/integration/logs -cf - . |
+    tar -C "$demo" -xf -
+if [ ! -f "$demo/configure" ]; then
+	(cd "$demo" && autoreconf -fi) >"$T/demo-autoreconf.out" 2>&1 ||
+	    fail "autoreconf in the copy: $(tail -5 "$T/demo-autoreconf.out")"
+fi
+if [ ! -f "$demo/config.status" ]; then
+	(cd "$demo" && ./configure) >"$T/demo-configure.out" 2>&1 ||
+	    fail "configure in the copy: $(tail -5 "$T/demo-configure.out")"
+fi
+# 8080 taken, as by an Apache on the blog's own layout.
+is_listening 8080 || start_blackhole 8080
+rc=0
+timeout 500 bash "$demo/t/run-demo" --no-install >"$T/demo.out" 2>&1 || rc=$?
+note "$(cat "$T/demo.out")"
+assert_eq "$rc" 0 "t/run-demo exit status"
+out=$(cat "$T/demo.out")
+assert_contains "$out" "$demo is configured in the tree (a package build?): building there" "run-demo in a configured tree"
+[ -x "$demo/weir" ] && [ -x "$demo/weirctl" ] || fail "run-demo did not build weir in the tree"
+[ ! -e "$demo/_build" ] || fail "run-demo made _build next to a tree configured in place"
+dport=$(sed -n 's/^==> 8080-8082 are taken: using \([0-9]*\)-[0-9]*$/\1/p' "$T/demo.out")
+[ -n "$dport" ] || fail "run-demo did not say which ports it took instead of 8080"
+got=$(grep -x 'backend [12]' "$T/demo.out" | tr '\n' ' ')
+assert_eq "$got" "backend 1 backend 2 backend 1 backend 2 " "run-demo's four requests"
+assert_match "$out" "master +pid [0-9]+, running" "run-demo's weirctl status"
+assert_contains "$out" "==> stopped weir and both lighttpd instances" "run-demo's end"
+for p in "$dport" $((dport + 1)) $((dport + 2)); do
+	! is_listening "$p" || fail "port $p still listens after run-demo"
+done
 pass
