@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# weirctl backend drain lets the request in flight (a slow CGI) and the keep-alive clients the backend was serving finish there while new clients go elsewhere, shows "draining", then "drained" once the last such client leaves, and logs it; disable also lets the request in flight finish but moves a keep-alive client's next request to another backend at once.
+# weirctl backend drain lets the request in flight (a slow CGI) and the keep-alive clients the backend was serving finish there while new clients go elsewhere, shows "draining", then "drained" once the last such client leaves, and logs it; an HTTP/2 client's next streams on its connection stay there too; disable also lets the request in flight finish but moves a keep-alive client's next request to another backend at once.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tls-certs.sh"
 
 P=$(port 0)
 B1=127.0.0.1:$(port 1)
 B2=127.0.0.1:$(port 2)
 start_lighttpd b1 "$(port 1)" "$(make_docroot b1 "backend 1")"
 start_apache b2 "$(port 2)" "$(make_docroot b2 "backend 2")"
+make_tls_certs
 cat >"$T/weir.json" <<EOF
 {
 $(conf_globals 2)
   "pools": {"web": {"balance": "roundrobin", "health": false,
             "backends": ["$B1", "$B2"]}},
   "services": {"www": {"listen": "127.0.0.1:$P", "pool": "web",
-                       "client_idle_timeout_ms": 60000}}
+                       "client_idle_timeout_ms": 60000},
+               "h2": {"listen": "127.0.0.1:$(port 3)", "pool": "web",
+                      "tls": {"certificates": $(tls_cert_json a)},
+                      "client_idle_timeout_ms": 60000}}
 }
 EOF
 start_weir "$T/weir.json"
@@ -108,6 +113,37 @@ assert_eq "$(new_clients 4)" "b1=4 b2=0" "new clients once $B2 is drained"
 "${CTL[@]}" backend enable web "$B2" >/dev/null || fail "enable $B2"
 assert_eq "$(new_clients 4)" "b1=2 b2=2" "after enable"
 
+# --- drain, an HTTP/2 client ---
+# curl sends 4 requests one after the other on one HTTP/2 connection (TLS,
+# ALPN h2), 2 s apart; the drain comes after the first answer.
+"${CTL[@]}" backend disable web "$B1" >/dev/null || fail "disable $B1"
+curl -sSN --http2 --cacert "$PKI/root.pem" --resolve "a.test:$(port 3):127.0.0.1" \
+    --rate 30/m -w 'connects=%{num_connects} %{http_version}\n' \
+    "https://a.test:$(port 3)/echo.cgi?[1-4]" >"$T/h2.out" 2>"$T/h2.err" &
+H2CURL=$!
+track "$H2CURL"
+for ((i = 0; i < 100; i++)); do
+	grep -q '^connects=' "$T/h2.out" && break
+	sleep 0.05
+done
+"${CTL[@]}" backend enable web "$B1" >/dev/null || fail "enable $B1"
+"${CTL[@]}" backend drain web "$B2" >/dev/null || fail "drain $B2"
+assert_eq "$(new_clients 4)" "b1=4 b2=0" "new clients while $B2 drains (HTTP/2 client open)"
+wait_exit "$H2CURL" 30 || fail "curl over HTTP/2 did not finish"
+assert_eq "$EXIT_RC" 0 "curl over HTTP/2 ($(cat "$T/h2.err"))"
+assert_eq "$(grep '^backend=' "$T/h2.out" | tr '\n' ' ')" \
+    "backend=backend 2 backend=backend 2 backend=backend 2 backend=backend 2 " \
+    "the HTTP/2 client's streams before and after the drain"
+assert_eq "$(grep '^connects=' "$T/h2.out" | tr '\n' ' ')" \
+    "connects=1 2 connects=0 2 connects=0 2 connects=0 2 " "one HTTP/2 connection"
+# Its connection closed with curl: nothing keeps the backend now.
+for ((i = 0; i < 100; i++)); do
+	[ "$(backend_field "$B2" state)" = drained ] && break
+	sleep 0.05
+done
+assert_eq "$(backend_field "$B2" state)" drained "state once the HTTP/2 client left"
+"${CTL[@]}" backend enable web "$B2" >/dev/null || fail "enable $B2"
+
 # --- disable ---
 pin_to_b2 ka2 slow2
 SLOW2=$SLOW_PID
@@ -122,6 +158,6 @@ assert_eq "$EXIT_RC $(cat "$T/slow2.code") $(cat "$T/slow2.body")" "0 200 slept 
 bye ka2
 sleep 0.3
 assert_eq "$(backend_field "$B2" state)" disabled "state of a disabled backend with nothing left"
-assert_eq "$(grep -c "backend $B2 (pool web): drained" "$WEIR_LOG")" 1 "drained lines in weir's log"
+assert_eq "$(grep -c "backend $B2 (pool web): drained" "$WEIR_LOG")" 2 "drained lines in weir's log (one per drain, none for disable)"
 stop_weir
 pass
