@@ -80,6 +80,17 @@ pin_to_b2()
 	"${CTL[@]}" backend enable web "$B1" >/dev/null || fail "enable $B1"
 }
 
+# assert_drained WHAT: $B2 reads "drained" within 5 s.
+assert_drained()
+{
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(backend_field "$B2" state)" = drained ] && break
+		sleep 0.05
+	done
+	assert_eq "$(backend_field "$B2" state)" drained "$1"
+}
+
 # --- drain ---
 pin_to_b2 ka1 slow1
 SLOW1=$SLOW_PID
@@ -98,11 +109,7 @@ sleep 0.5
 assert_eq "$(backend_field "$B2" state)" draining "state with a keep-alive client left"
 assert_eq "$(say ka1 /echo.cgi)" "backend 2" "the keep-alive client after the slow request"
 bye ka1
-for ((i = 0; i < 100; i++)); do
-	[ "$(backend_field "$B2" state)" = drained ] && break
-	sleep 0.05
-done
-assert_eq "$(backend_field "$B2" state)" drained "state once the keep-alive client left"
+assert_drained "state once the keep-alive client left"
 assert_match "$("${CTL[@]}" stats)" "^ +$B2 +drained " "weirctl stats once drained"
 for ((i = 0; i < 40; i++)); do
 	grep -q "backend $B2 (pool web): drained" "$WEIR_LOG" && break
@@ -137,11 +144,7 @@ assert_eq "$(grep '^backend=' "$T/h2.out" | tr '\n' ' ')" \
 assert_eq "$(grep '^connects=' "$T/h2.out" | tr '\n' ' ')" \
     "connects=1 2 connects=0 2 connects=0 2 connects=0 2 " "one HTTP/2 connection"
 # Its connection closed with curl: nothing keeps the backend now.
-for ((i = 0; i < 100; i++)); do
-	[ "$(backend_field "$B2" state)" = drained ] && break
-	sleep 0.05
-done
-assert_eq "$(backend_field "$B2" state)" drained "state once the HTTP/2 client left"
+assert_drained "state once the HTTP/2 client left"
 "${CTL[@]}" backend enable web "$B2" >/dev/null || fail "enable $B2"
 
 # --- disable ---
