@@ -545,6 +545,8 @@ start_request(struct client *c, struct h1_msg *m, enum h1_result res)
 	if (c->s.ssl != NULL)
 		request_note_tls(r, tls_conn_version(c->s.ssl),
 		    tls_conn_server_name(c->s.ssl));
+	/* Keep-alive clients stay with a draining backend. */
+	r->pin = &c->pin;
 	f->req = r;
 	f->nrequests++;
 	f->has_head = f->has_interim = f->is_finishing = false;

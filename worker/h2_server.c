@@ -369,6 +369,10 @@ start_stream(struct h2_conn *h, struct h2_stream *s, bool is_end_stream)
 	if (c->s.ssl != NULL)
 		request_note_tls(r, tls_conn_version(c->s.ssl),
 		    tls_conn_server_name(c->s.ssl));
+	/* As an HTTP/1 keep-alive client: its next streams stay with a
+	   draining backend its last one went to.  Its requests end before
+	   the session (on_close), which unpins it. */
+	r->pin = &c->pin;
 	s->req = r;
 	s->req_framing = m->framing;
 	s->is_req_done = is_end_stream;
