@@ -191,6 +191,7 @@ free_pool(struct pool_conf *p)
 	free(p->name);
 	free(p->tls_ca_file);
 	free(p->tls_server_name);
+	free(p->nodefile);
 	for (i = 0; i < p->nbackends; i++)
 		free(p->backends[i].address);
 	free(p->backends);

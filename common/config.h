@@ -39,6 +39,8 @@ enum role {
 	ROLE_REVERSE_PROXY = 0,
 	ROLE_WEB_SERVER,
 	ROLE_STATS,		/* the status page, /metrics, /stats.json */
+	ROLE_MANAGEMENT,	/* Perlbal's management console, served
+				   by the master (master/manage.c) */
 };
 
 struct backend_conf {
@@ -89,6 +91,9 @@ struct pool_conf {
 						   backend's address */
 	struct health_conf	 health;
 	enum when_all_down	 when_all_down;	/* default fail */
+	char			*nodefile;	/* owned: the file the backends
+						   come from, watched while
+						   weir runs; NULL = none */
 	unsigned		 spare_backends;	/* slots for backends
 						   added at runtime,
 						   default 16 */
@@ -160,7 +165,7 @@ struct service_conf {
 	unsigned		 h2_max_frame_bytes;	/* default 16384 */
 	unsigned		 h2_max_resets_per_s;	/* default 200 */
 	unsigned		 h2_max_control_frames_per_s;	/* default 500 */
-	/* stats */
+	/* stats, management */
 	struct cidr		*allow;		/* owned: peers answered;
 						   default loopback */
 	size_t			 nallow;

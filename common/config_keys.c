@@ -81,7 +81,7 @@ static const char *const access_format_names[] = {
 
 /* Indexed by enum role. */
 static const char *const role_names[] = {
-	"reverse_proxy", "web_server", "stats", NULL
+	"reverse_proxy", "web_server", "stats", "management", NULL
 };
 
 /* What "protocols" takes, and its default: all of them. */
@@ -136,9 +136,11 @@ static const struct config_key health_keys[] = {
 static const struct config_key pool_keys[] = {
 	{ "balance", ANY, AS_ENUM(pool_conf, balance,
 	    config_keys_balance_names, BALANCE_ROUNDROBIN) },
+	/* Before "backends": the pool takes one or the other. */
+	{ "nodefile", ANY, AS_CUSTOM(config_pool_parse_nodefile),
+	    .max_len = STRING_MAX_LEN },
 	{ "backends", ANY, AS_CUSTOM(config_pool_parse_backends),
-	    .sub = backend_keys, .max = 1000000, .missing = "expected a "
-	    "non-empty array of \"host:port\" or backend objects" },
+	    .sub = backend_keys, .max = 1000000 },
 	{ "persist", ANY, AS_BOOL(pool_conf, persist, true) },
 	{ "verify", ANY, AS_BOOL(pool_conf, verify, false) },
 	{ "connect_timeout_ms", ANY,
@@ -253,6 +255,19 @@ static const struct config_key service_keys[] = {
 	{ "h2_max_control_frames_per_s", ANY, AS_UINT(service_conf,
 	    h2_max_control_frames_per_s, 1, 1000000, 500) },
 	{ "allow", STATS, AS_CUSTOM(config_service_parse_allow),
+	    .init = config_service_init_allow, .max = 10000 },
+	{ .name = NULL }
+};
+
+/*
+ * A management service's keys (its role's defaults come from
+ * service_keys): listen and allow mean what they mean for the others.
+ */
+const struct config_key config_keys_console[] = {
+	{ "role", ANY, AS_ENUM(service_conf, role, role_names,
+	    ROLE_REVERSE_PROXY) },
+	{ "listen", ANY, AS_CUSTOM(config_service_parse_listen), .max = 64 },
+	{ "allow", ANY, AS_CUSTOM(config_service_parse_allow),
 	    .init = config_service_init_allow, .max = 10000 },
 	{ .name = NULL }
 };

@@ -13,6 +13,7 @@
 
 #include "common/config.h"
 #include "common/config_ctx.h"
+#include "common/config_keys.h"
 #include "common/config_walk.h"
 
 #define LISTEN_MISSING	"expected \"host:port\" or an array of them"
@@ -86,9 +87,16 @@ parse_service(struct config_ctx *x, const char *name, json_t *v,
 		config_walk(x, v, keys, CONFIG_ROLE_ANY, NULL, s);
 		return;
 	}
-	config_walk(x, v, keys, 1u << role, names[role], s);
-	if (role == ROLE_REVERSE_PROXY && json_object_get(v, "listen") == NULL)
+	/* The console, plain text served by the master, has its own few. */
+	if (role == ROLE_MANAGEMENT)
+		config_walk(x, v, config_keys_console, CONFIG_ROLE_ANY,
+		    names[role], s);
+	else
+		config_walk(x, v, keys, 1u << role, names[role], s);
+	if ((role == ROLE_REVERSE_PROXY || role == ROLE_MANAGEMENT) &&
+	    json_object_get(v, "listen") == NULL)
 		ctx_report_missing(x, "listen", "missing; %s", LISTEN_MISSING);
+
 	routes = json_object_get(v, "routes");
 	if (role == ROLE_REVERSE_PROXY && json_object_get(v, "pool") == NULL &&
 	    (routes == NULL || (json_is_array(routes) &&

@@ -11,7 +11,7 @@
  *                   master, at start and for runtime changes (see below)
  *   shm_backend     counters: workers (atomic adds); admin_state: master;
  *                   health fields: health checker
- *   shm_service     workers (atomic adds)
+ *   shm_service     workers (atomic adds); admin_state: master
  *   shm_worker      the master writes pid/started and clears the rest
  *                   before a worker starts and after it dies; the worker
  *                   its counters and is_accepting
@@ -208,7 +208,11 @@ struct shm_backend {
 struct shm_service {
 	char		name[SHM_NAME_MAX];
 	uint32_t	nlisten;
-	uint32_t	pad;
+	uint32_t	admin_state;	/* enum shm_admin, ENABLED or
+					   DISABLED: the master writes it
+					   (a console's DISABLE), workers
+					   refuse new connections while
+					   DISABLED; a reload enables */
 	char		listen[SHM_MAX_LISTEN][SHM_NAME_MAX];	/* as written */
 	uint64_t	requests;
 	uint64_t	responses[SHM_NCLASSES];

@@ -132,6 +132,15 @@ service_listen(const struct snapshot *snap, uint32_t i,
 	    SHM_MAX_LISTEN;
 }
 
+/* A management console's DISABLE, until the next reload. */
+static void
+service_state(const struct snapshot *snap, uint32_t i,
+    struct metric_value *v)
+{
+	v->s = snap->services[i].admin_state == SHM_ADMIN_DISABLED ?
+	    "disabled" : "enabled";
+}
+
 static void
 pool_balance(const struct snapshot *snap, uint32_t i, struct metric_value *v)
 {
@@ -317,6 +326,8 @@ static const struct metric	service_metrics[] = {
 	{ .json = "listen",
 	  .head = "LISTEN", .cell = METRIC_CELL_LEFT, .prio = 3,
 	  .kind = METRIC_LIST, .get = service_listen },
+	{ .json = "state",
+	  .kind = METRIC_WORD, .get = service_state },
 	{ .json = "active",
 	  .prom = "weir_service_active_connections", .type = METRIC_GAUGE,
 	  .help = "Client connections open now.",

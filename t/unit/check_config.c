@@ -100,6 +100,28 @@ static const struct bad_case {
 	    "[]",
 	    "t.json:1:1: (top level): expected an object" },
 
+	/* the management console */
+	{ "rejects_a_proxy_key_on_a_console",
+	    SVC_OPEN "\"role\": \"management\", \"pool\": \"p\"" LS,
+	    "t.json:4:23: services.s.pool: unknown key; expected one of: "
+	    "role, listen, allow" },
+	{ "rejects_a_console_without_listen",
+	    SVC_OPEN "\"role\": \"management\"}}}",
+	    "services.s.listen: missing; expected" },
+	/* node files */
+	{ "rejects_backends_and_nodefile_together",
+	    POOL_OPEN "\"nodefile\": \"/dev/null\"" BK,
+	    "t.json:3:16: pools.p: expected \"backends\" or \"nodefile\", "
+	    "not both" },
+	{ "rejects_a_missing_nodefile",
+	    POOL_OPEN "\"nodefile\": \"/nonexistent/nodes\"}}}",
+	    "t.json:4:13: pools.p.nodefile: /nonexistent/nodes: No such file or "
+	    "directory" },
+	{ "rejects_a_pool_without_backends_or_nodefile",
+	    POOL_OPEN "\"balance\": \"random\"}}}",
+	    "pools.p.backends: missing; expected a non-empty array of "
+	    "\"host:port\" or backend objects, or a \"nodefile\"" },
+
 	/* pools */
 	{ "rejects_unknown_balance",
 	    POOL_OPEN "\"balance\": \"weighted\"" BK,
@@ -108,7 +130,7 @@ static const struct bad_case {
 	{ "rejects_unknown_pool_key",
 	    POOL_OPEN "\"retry\": 1" BK,
 	    "t.json:4:1: pools.p.retry: unknown key; expected one of: "
-	    "balance, backends, persist, verify, connect_timeout_ms, "
+	    "balance, nodefile, backends, persist, verify, connect_timeout_ms, "
 	    "response_timeout_ms, retries, max_idle, slowstart_ms, "
 	    "queue_timeout_ms, tls, tls_ca_file, tls_verify, tls_server_name, "
 	    "health, when_all_down" },
@@ -544,6 +566,8 @@ static const char *const good_cases[] = {
 	SVC_OPEN "\"client_body_timeout_ms\": 3600000, "
 	    "\"client_body_min_rate\": 0" PL,
 	POOL_OPEN "\"backends\": [\"127.0.0.1:8080\", \"[::1]:8080\"]}}}",
+	SVC_OPEN "\"role\": \"management\", \"allow\": [\"::1\"]" LS,
+	POOL_OPEN "\"backends\": [\"127.0.0.1:8080\"]}}}",
 };
 
 START_TEST(accepts_the_fixed_versions_of_bad_cases)
@@ -880,6 +904,37 @@ START_TEST(loads_a_stats_service)
 	ck_assert_ptr_nonnull(s->tls);
 	config_free(cfg);
 	free(errtext);
+}
+END_TEST
+
+/* A node file names the pool's backends; relative to the file's folder. */
+START_TEST(loads_a_pool_from_its_nodefile)
+{
+	struct config	*cfg;
+	char		 dir[] = "/tmp/check_config.XXXXXX", path[128];
+	char		 json[512];
+	FILE		*f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/nodes", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("# web\n10.0.0.1:8080\n  10.0.0.2 # port 80\n", f);
+	fclose(f);
+	snprintf(json, sizeof(json), "{\"pools\": {\"p\": {\"nodefile\": "
+	    "\"nodes\"}}, \"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\"}}}");
+	snprintf(path, sizeof(path), "%s/weir.json", dir);
+	cfg = config_load_string(json, path, stderr);
+	ck_assert_ptr_nonnull(cfg);
+	snprintf(path, sizeof(path), "%s/nodes", dir);
+	ck_assert_str_eq(cfg->pools[0].nodefile, path);
+	ck_assert_uint_eq(cfg->pools[0].nbackends, 2);
+	ck_assert_str_eq(cfg->pools[0].backends[0].address, "10.0.0.1:8080");
+	ck_assert_str_eq(cfg->pools[0].backends[1].address, "10.0.0.2:80");
+	ck_assert_uint_eq(cfg->pools[0].backends[1].weight, 1);
+	config_free(cfg);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -1696,6 +1751,7 @@ config_suite(void)
 	tcase_add_test(tc, applies_defaults_to_a_minimal_config);
 	tcase_add_test(tc, takes_explicit_values_over_defaults);
 	tcase_add_test(tc, loads_a_stats_service);
+	tcase_add_test(tc, loads_a_pool_from_its_nodefile);
 	tcase_add_test(tc, loads_from_a_file_and_names_it);
 	tcase_add_test(tc, loads_the_installed_example_config);
 	tcase_add_loop_test(tc, loads_the_shipped_examples, 0,
