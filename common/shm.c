@@ -66,7 +66,8 @@ plan_layout(struct shm_plan *p, uint64_t nworkers, uint64_t npools,
 	off = align_up(off + nservices * sizeof(struct shm_service));
 	/* Each worker's row on cache lines of its own: only it writes. */
 	p->held_off = off;
-	off += nworkers * align_up((nbackends + nservices) * sizeof(uint64_t));
+	off += nworkers * align_up(SHM_HELD_COLUMNS(nbackends, nservices) *
+	    sizeof(uint64_t));
 	p->size = align_up(off);
 }
 
@@ -303,6 +304,9 @@ carry_over(struct shm *to, const struct shm *from)
 		ns->bytes_in = shm_load(&os->bytes_in);
 		ns->bytes_out = shm_load(&os->bytes_out);
 		ns->body_timeouts = shm_load(&os->body_timeouts);
+		ns->tunnels = shm_load(&os->tunnels);
+		ns->tunnel_bytes_in = shm_load(&os->tunnel_bytes_in);
+		ns->tunnel_bytes_out = shm_load(&os->tunnel_bytes_out);
 	}
 	for (i = 0; i < to->hdr->npools; i++) {
 		struct shm_pool *np = &to->pools[i];
@@ -414,8 +418,8 @@ fail:
 static uint64_t
 held_stride(const struct shm_header *h)
 {
-	return align_up(((uint64_t)h->nbackends + h->nservices) *
-	    sizeof(uint64_t)) / sizeof(uint64_t);
+	return align_up(SHM_HELD_COLUMNS((uint64_t)h->nbackends,
+	    h->nservices) * sizeof(uint64_t)) / sizeof(uint64_t);
 }
 
 bool
@@ -439,7 +443,8 @@ void
 shm_held_clear(const struct shm *s, unsigned worker)
 {
 	uint64_t	*row = shm_held_row(s, worker);
-	uint64_t	 i, n = (uint64_t)s->hdr->nbackends + s->hdr->nservices;
+	uint64_t	 i, n = SHM_HELD_COLUMNS((uint64_t)s->hdr->nbackends,
+			    s->hdr->nservices);
 
 	for (i = 0; i < n; i++)
 		shm_store(&row[i], 0);
@@ -452,7 +457,8 @@ shm_held_sum(const struct shm_header *h, const uint64_t *held,
 	uint64_t	stride = held_stride(h), sum = 0;
 	uint32_t	i;
 
-	if (held == NULL || column >= (uint64_t)h->nbackends + h->nservices)
+	if (held == NULL ||
+	    column >= SHM_HELD_COLUMNS((uint64_t)h->nbackends, h->nservices))
 		return 0;
 	for (i = 0; i < h->nworkers; i++)
 		sum += shm_load(&held[i * stride + column]);

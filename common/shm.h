@@ -61,9 +61,13 @@ void	shm_detach(struct shm *s);
  */
 bool		 shm_held_fits(const struct shm_header *h, uint64_t total);
 
+/* Columns of a held row: see shm_layout.h. */
+#define SHM_HELD_COLUMNS(nbackends, nservices)	((nbackends) + 2 * (nservices))
+
 /*
  * Worker <worker>'s row of what it holds now: nbackends requests-in-flight
- * counts, then nservices client-connection counts.  Only that worker
+ * counts, then nservices client-connection counts, then nservices
+ * open-tunnel counts.  Only that worker
  * writes it (shm_own_add), and the master when the worker is not running.
  */
 uint64_t	*shm_held_row(const struct shm *s, unsigned worker);
@@ -77,7 +81,7 @@ void		 shm_held_clear(const struct shm *s, unsigned worker);
 /*
  * The sum over every worker's row of column <column> of the held rows at
  * <held>, laid out as header <h> says: backend b is column b, service i
- * is column nbackends + i.  0 for a column out of range or a NULL <held>.
+ * is column nbackends + i, its tunnels column nbackends + nservices + i.  0 for a column out of range or a NULL <held>.
  * Works on the live segment and on a copy of it (weirctl).
  */
 uint64_t	 shm_held_sum(const struct shm_header *h, const uint64_t *held,
@@ -95,6 +99,14 @@ static inline uint64_t
 shm_service_active(const struct shm *s, uint32_t svc)
 {
 	return shm_held_sum(s->hdr, s->held, (uint64_t)s->hdr->nbackends + svc);
+}
+
+/* Upgrade tunnels open on service <svc> now, all workers together. */
+static inline uint64_t
+shm_service_tunnels(const struct shm *s, uint32_t svc)
+{
+	return shm_held_sum(s->hdr, s->held, (uint64_t)s->hdr->nbackends +
+	    s->hdr->nservices + svc);
 }
 
 /* Index of the first backend of pool <pool> in the segment. */

@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	3
+#define SHM_LAYOUT_VERSION	4
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -65,9 +65,10 @@ struct shm_header {
 	uint64_t	pools_off;
 	uint64_t	backends_off;
 	uint64_t	services_off;
-	/* nworkers rows of (nbackends + nservices) uint64_t: what each
-	   worker holds now, requests in flight per backend then client
-	   connections per service */
+	/* nworkers rows of (nbackends + 2 * nservices) uint64_t: what each
+	   worker holds now, requests in flight (and tunnels) per backend,
+	   then client connections per service, then open tunnels per
+	   service */
 	uint64_t	held_off;
 	char		config_path[256];
 	/* The last reload (HUP): written by the master into the segment
@@ -159,6 +160,12 @@ struct shm_service {
 	uint64_t	bytes_out;	/* to clients */
 	uint64_t	body_timeouts;	/* request bodies cut off as too slow
 					   (client_body_timeout_ms/_min_rate) */
+	/* Upgrade tunnels (101), counted when they open; their bytes as
+	   they pass, also counted in bytes_in and bytes_out above.  Open
+	   now: the held rows. */
+	uint64_t	tunnels;
+	uint64_t	tunnel_bytes_in;	/* from clients */
+	uint64_t	tunnel_bytes_out;	/* to clients */
 };
 
 #endif
