@@ -45,6 +45,7 @@ struct request {
 	bool			 is_tls;
 	bool			 is_head;	/* method HEAD */
 	bool			 is_ended;	/* request_end() ran */
+	bool			 is_upgraded;	/* a tunnel writes its log line */
 	bool			 resp_dechunk;	/* set by the front end */
 	int			 status_hint;	/* a bad body: 400 or 413 */
 	enum end_reason		 end;
@@ -99,5 +100,12 @@ void	request_client_io(struct request *r);
  * at the end of the loop turn.  Called by the front end only, once.
  */
 void	request_end(struct request *r, bool is_cut);
+
+/*
+ * The request's 101 went out and its connection is a tunnel's now: ended
+ * as a complete response, but its log line is the tunnel's, written when
+ * the tunnel ends.  Called by the front end only, once.
+ */
+void	request_end_upgraded(struct request *r);
 
 #endif
