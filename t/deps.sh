@@ -57,6 +57,6 @@ need_packages()
 # Everything needed to build weir and run make check.
 BUILD_PACKAGES="build-essential autoconf automake pkg-config libssl-dev libjansson-dev check"
 # Everything the integration tests run.
-TEST_PACKAGES="lighttpd apache2 curl python3 procps iproute2 coreutils wrk openssl testssl.sh"
+TEST_PACKAGES="lighttpd apache2 curl python3 procps iproute2 coreutils wrk openssl testssl.sh python3-websockets"
 # make fuzz: libFuzzer and the sanitizers' runtimes come with clang.
 FUZZ_PACKAGES="clang libclang-rt-14-dev"
