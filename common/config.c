@@ -183,6 +183,7 @@ free_service(struct service_conf *s)
 	}
 	free(s->routes);
 	free(s->trusted_proxies);
+	free(s->allow);
 	free(s->via);
 	if (s->tls != NULL) {
 		for (i = 0; i < s->tls->ncertificates; i++) {

@@ -38,6 +38,7 @@ enum when_all_down {
 enum role {
 	ROLE_REVERSE_PROXY = 0,
 	ROLE_WEB_SERVER,
+	ROLE_STATS,		/* the status page, /metrics, /stats.json */
 };
 
 struct backend_conf {
@@ -157,6 +158,18 @@ struct service_conf {
 						   default {"websocket"} */
 	size_t			 nupgrade;
 	unsigned		 tunnel_idle_timeout_ms;	/* default 3600000 */
+	/* HTTP/2 (worker/h2_server.c) */
+	bool			 http2;		/* ALPN offers h2; default true */
+	bool			 h2c;		/* plain listener speaks HTTP/2
+						   (prior knowledge) */
+	unsigned		 max_concurrent_streams;	/* default 128 */
+	unsigned		 h2_max_frame_bytes;	/* default 16384 */
+	unsigned		 h2_max_resets_per_s;	/* default 200 */
+	unsigned		 h2_max_control_frames_per_s;	/* default 500 */
+	/* stats */
+	struct cidr		*allow;		/* owned: peers answered;
+						   default loopback */
+	size_t			 nallow;
 };
 
 struct config {

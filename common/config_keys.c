@@ -25,6 +25,7 @@ _Static_assert(sizeof(enum role) == sizeof(int), "enum role");
 #define ANY	CONFIG_ROLE_ANY
 #define PROXY	CONFIG_ROLE_PROXY
 #define WEB	CONFIG_ROLE_WEB
+#define STATS	CONFIG_ROLE_STATS
 
 /* The fields of a row for member <f> of struct <S>, by type. */
 #define AS_BOOL(S, f, d) \
@@ -80,7 +81,7 @@ static const char *const access_format_names[] = {
 
 /* Indexed by enum role. */
 static const char *const role_names[] = {
-	"reverse_proxy", "web_server", NULL
+	"reverse_proxy", "web_server", "stats", NULL
 };
 
 /* What "protocols" takes, and its default: all of them. */
@@ -225,8 +226,8 @@ static const struct config_key tls_keys[] = {
 static const struct config_key service_keys[] = {
 	{ "role", ANY, AS_ENUM(service_conf, role, role_names,
 	    ROLE_REVERSE_PROXY) },
-	{ "listen", ANY, AS_CUSTOM(config_service_parse_listen), .max = 64,
-	    .missing = "expected \"host:port\" or an array of them" },
+	/* Required but in a web_server a route reaches: config_service.c. */
+	{ "listen", ANY, AS_CUSTOM(config_service_parse_listen), .max = 64 },
 	{ "pool", PROXY, AS_CUSTOM(config_service_parse_pool),
 	    .offset = offsetof(struct service_conf, pool) },
 	{ "routes", PROXY, AS_CUSTOM(config_service_parse_routes),
@@ -266,6 +267,18 @@ static const struct config_key service_keys[] = {
 	    "\"name/version\"" },
 	{ "tunnel_idle_timeout_ms", PROXY, AS_UINT(service_conf,
 	    tunnel_idle_timeout_ms, 1, 86400000, 3600000) },
+	{ "http2", ANY, AS_BOOL(service_conf, http2, true) },
+	{ "h2c", ANY, AS_BOOL(service_conf, h2c, false) },
+	{ "max_concurrent_streams", ANY, AS_UINT(service_conf,
+	    max_concurrent_streams, 1, 1024, 128) },
+	{ "h2_max_frame_bytes", ANY, AS_UINT(service_conf, h2_max_frame_bytes,
+	    16384, 16777215, 16384) },
+	{ "h2_max_resets_per_s", ANY, AS_UINT(service_conf,
+	    h2_max_resets_per_s, 1, 1000000, 200) },
+	{ "h2_max_control_frames_per_s", ANY, AS_UINT(service_conf,
+	    h2_max_control_frames_per_s, 1, 1000000, 500) },
+	{ "allow", STATS, AS_CUSTOM(config_service_parse_allow),
+	    .init = config_service_init_allow, .max = 10000 },
 	{ .name = NULL }
 };
 

@@ -15,6 +15,8 @@
 #include "common/config_ctx.h"
 #include "common/config_walk.h"
 
+#define LISTEN_MISSING	"expected \"host:port\" or an array of them"
+
 /* The role a service object asks for; -1 when "role" is not valid. */
 static int
 role_of(json_t *svc, const struct config_key *keys)
@@ -85,12 +87,17 @@ parse_service(struct config_ctx *x, const char *name, json_t *v,
 		return;
 	}
 	config_walk(x, v, keys, 1u << role, names[role], s);
+	if (role == ROLE_REVERSE_PROXY && json_object_get(v, "listen") == NULL)
+		ctx_report_missing(x, "listen", "missing; %s", LISTEN_MISSING);
 	routes = json_object_get(v, "routes");
 	if (role == ROLE_REVERSE_PROXY && json_object_get(v, "pool") == NULL &&
 	    (routes == NULL || (json_is_array(routes) &&
 	    json_array_size(routes) == 0)))
 		ctx_report(x, "expected \"pool\" or \"routes\" in a "
 		    "reverse_proxy service");
+	if (s->h2c && s->tls != NULL)
+		ctx_report(x, "\"h2c\" is HTTP/2 over plain TCP; a service with "
+		    "\"tls\" offers HTTP/2 through ALPN (\"http2\")");
 }
 
 /* One listen address: service <svc>, its <li>th. */
@@ -214,6 +221,35 @@ resolve_route_services(struct config_ctx *x, struct config *cfg,
 	}
 }
 
+/*
+ * A web_server without "listen" serves only what routes send it (a
+ * Perlbal selector's target): one that no route reaches serves nothing.
+ */
+static void
+check_reached(struct config_ctx *x, struct config *cfg)
+{
+	struct service_conf	*s;
+	size_t			 si, ti, ri;
+	bool			 is_reached;
+
+	for (si = 0; si < cfg->nservices; si++) {
+		s = &cfg->services[si];
+		if (s->role != ROLE_WEB_SERVER || s->nlisten != 0)
+			continue;
+		is_reached = false;
+		for (ti = 0; ti < cfg->nservices; ti++)
+			for (ri = 0; ri < cfg->services[ti].nroutes; ri++)
+				is_reached |= cfg->services[ti].routes[ri].
+				    service == s;
+		if (is_reached)
+			continue;
+		ctx_push_key(x, s->name);
+		ctx_report_missing(x, "listen", "missing; %s, or a route of "
+		    "another service that sends here", LISTEN_MISSING);
+		ctx_leave(x);
+	}
+}
+
 /* Every service by name, then the checks across services. */
 void
 config_service_parse_services(struct config_ctx *x, json_t *v,
@@ -246,6 +282,7 @@ config_service_parse_services(struct config_ctx *x, json_t *v,
 		    offsetof(struct service_conf, name));
 		check_listen_unique(x, cfg, v);
 		resolve_route_services(x, cfg, v, k->sub);
+		check_reached(x, cfg);
 	}
 }
 
@@ -262,7 +299,7 @@ config_service_parse_listen(struct config_ctx *x, json_t *v,
 	is_array = json_is_array(v);
 	n = is_array ? json_array_size(v) : 1;
 	if ((!is_array && !json_is_string(v)) || n == 0) {
-		ctx_report(x, "%s", k->missing);
+		ctx_report(x, "%s", LISTEN_MISSING);
 		return;
 	}
 	if (is_array && !ctx_array_fits(x, v, (size_t)k->max, "addresses"))
@@ -395,15 +432,17 @@ config_service_parse_routes(struct config_ctx *x, json_t *v,
 	}
 }
 
-/* An array of at most k->max CIDR blocks. */
-void
-config_service_parse_trusted(struct config_ctx *x, json_t *v,
-    const struct config_key *k, void *conf)
+/*
+ * An array of at most k->max CIDR blocks into *<out> (owned, replacing
+ * what it held) and *<n>.
+ */
+static void
+parse_cidrs(struct config_ctx *x, json_t *v, const struct config_key *k,
+    struct cidr **out, size_t *n)
 {
-	struct service_conf	*s = conf;
-	const char		*why;
-	json_t			*e;
-	size_t			 i;
+	const char	*why;
+	json_t		*e;
+	size_t		 i;
 
 	if (!json_is_array(v)) {
 		ctx_report(x, "expected an array of CIDR blocks");
@@ -411,21 +450,69 @@ config_service_parse_trusted(struct config_ctx *x, json_t *v,
 	}
 	if (!ctx_array_fits(x, v, (size_t)k->max, "CIDR blocks"))
 		return;
-	if ((s->trusted_proxies = ctx_calloc(x, json_array_size(v),
-	    sizeof(*s->trusted_proxies))) == NULL)
+	free(*out);
+	*n = 0;
+	if ((*out = ctx_calloc(x, json_array_size(v), sizeof(**out))) == NULL)
 		return;
-	s->ntrusted_proxies = json_array_size(v);
+	*n = json_array_size(v);
 	json_array_foreach(v, i, e) {
 		ctx_push_index(x, i);
 		if (!json_is_string(e) || json_string_length(e) > ADDR_MAX_LEN)
 			ctx_report(x, "expected a CIDR block like "
 			    "\"10.0.0.0/8\"");
-		else if (cidr_parse(json_string_value(e),
-		    &s->trusted_proxies[i], &why) == -1)
+		else if (cidr_parse(json_string_value(e), &(*out)[i],
+		    &why) == -1)
 			ctx_report(x, "\"%s\" is not a valid CIDR block: %s",
 			    json_string_value(e), why);
 		ctx_leave(x);
 	}
+}
+
+/* An array of at most k->max CIDR blocks. */
+void
+config_service_parse_trusted(struct config_ctx *x, json_t *v,
+    const struct config_key *k, void *conf)
+{
+	struct service_conf	*s = conf;
+
+	parse_cidrs(x, v, k, &s->trusted_proxies, &s->ntrusted_proxies);
+}
+
+/*
+ * A stats service answers only the loopback unless told otherwise: its
+ * figures name every backend, and its listen address may be a wildcard.
+ */
+void
+config_service_init_allow(struct config_ctx *x, const struct config_key *k,
+    void *conf)
+{
+	static const char *const loopback[] = { "127.0.0.0/8", "::1/128" };
+	struct service_conf	*s = conf;
+	const char		*why;
+	size_t			 i;
+
+	(void)k;
+	if ((s->allow = ctx_calloc(x, 2, sizeof(*s->allow))) == NULL)
+		return;
+	s->nallow = 2;
+	for (i = 0; i < s->nallow; i++)
+		if (cidr_parse(loopback[i], &s->allow[i], &why) == -1)
+			abort();
+}
+
+/* A non-empty array of at most k->max CIDR blocks. */
+void
+config_service_parse_allow(struct config_ctx *x, json_t *v,
+    const struct config_key *k, void *conf)
+{
+	struct service_conf	*s = conf;
+
+	if (json_is_array(v) && json_array_size(v) == 0) {
+		ctx_report(x, "expected a non-empty array of CIDR blocks "
+		    "(\"0.0.0.0/0\" and \"::/0\" allow every peer)");
+		return;
+	}
+	parse_cidrs(x, v, k, &s->allow, &s->nallow);
 }
 
 /* Every service has a Via name, web_server ones for their own answers. */

@@ -2,7 +2,8 @@
  * The parse functions of the service keys with structure of their own:
  * the services object (with the checks across services: listen addresses
  * taken once, routes to web_server services), listen addresses, pool
- * references, routes, trusted proxies, Via, and the tls object with its
+ * references, routes, trusted proxies, a stats service's allowed peers,
+ * Via, and the tls object with its
  * certificates.  Named in common/config_keys.c; each takes the value with
  * the path at its key and the section's struct, as struct config_key says.
  */
@@ -36,6 +37,15 @@ void	config_service_parse_route_host(struct config_ctx *x, json_t *v,
 
 /* "trusted_proxies" in struct service_conf: CIDR blocks. */
 void	config_service_parse_trusted(struct config_ctx *x, json_t *v,
+	    const struct config_key *k, void *conf);
+
+/*
+ * "allow" in struct service_conf: a non-empty array of CIDR blocks;
+ * default 127.0.0.0/8 and ::1.
+ */
+void	config_service_init_allow(struct config_ctx *x,
+	    const struct config_key *k, void *conf);
+void	config_service_parse_allow(struct config_ctx *x, json_t *v,
 	    const struct config_key *k, void *conf);
 
 /* "via" in struct service_conf: a token, or false; default k->def_str. */

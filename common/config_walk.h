@@ -38,7 +38,9 @@ enum config_type {
 /* The service roles that take a key: bits 1u << enum role. */
 #define CONFIG_ROLE_PROXY	(1u << ROLE_REVERSE_PROXY)
 #define CONFIG_ROLE_WEB		(1u << ROLE_WEB_SERVER)
-#define CONFIG_ROLE_ANY		(CONFIG_ROLE_PROXY | CONFIG_ROLE_WEB)
+#define CONFIG_ROLE_STATS	(1u << ROLE_STATS)
+#define CONFIG_ROLE_ANY		(CONFIG_ROLE_PROXY | CONFIG_ROLE_WEB | \
+				 CONFIG_ROLE_STATS)
 
 /*
  * One key of one section (the top level, a pool, a backend object, ...).

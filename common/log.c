@@ -31,6 +31,8 @@ static bool	log_to_syslog;
 static bool	log_copy_stderr;
 static char	*log_path;		/* owned; NULL: stderr */
 static char	log_component[48] = "weir";
+static char	*capture_buf;		/* borrowed; NULL: not capturing */
+static size_t	capture_len;
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -176,6 +178,30 @@ log_copy_to_stderr(bool on)
 	log_copy_stderr = on;
 }
 
+/* Appends error messages to <buf> until called with NULL; see log.h. */
+void
+log_capture(char *buf, size_t len)
+{
+	capture_buf = len > 0 ? buf : NULL;
+	capture_len = len;
+	if (capture_buf != NULL)
+		capture_buf[0] = '\0';
+}
+
+/* Appends <n> bytes of <msg> as one line of the capture, if it fits. */
+static void
+capture(const char *msg, size_t n)
+{
+	size_t	used = strlen(capture_buf);
+
+	if (used + (used > 0) + n >= capture_len)
+		return;
+	if (used > 0)
+		capture_buf[used++] = '\n';
+	memcpy(capture_buf + used, msg, n);
+	capture_buf[used + n] = '\0';
+}
+
 /* Changes the component name shown in every line, e.g. after a fork. */
 void
 log_set_component(const char *component)
@@ -250,6 +276,8 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	for (i = start; i < n; i++)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			line[i] = ' ';
+	if (capture_buf != NULL && level == LOG_LVL_ERROR)
+		capture(line + start, n - start);
 	if (log_copy_stderr && log_to_syslog && level <= LOG_LVL_WARN)
 		(void)fprintf(stderr, "weir: %.*s\n", (int)(n - start),
 		    line + start);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERROR = 0,
@@ -49,6 +50,15 @@ void	log_copy_to_stderr(bool on);
 
 /* Switches to syslog (facility daemon) for good. */
 void	log_use_syslog(void);
+
+/*
+ * From now on, until called again with NULL, the message of every error
+ * line is also appended to <buf> (<len> bytes, NUL-terminated, lines
+ * separated by newlines, what does not fit dropped): the master keeps
+ * the cause of a failed reload for weirctl and systemd this way, whatever
+ * function down the call chain wrote it.
+ */
+void	log_capture(char *buf, size_t len);
 
 /* Changes the component name, e.g. in a freshly forked child. */
 void	log_set_component(const char *component);

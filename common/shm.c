@@ -639,7 +639,7 @@ shm_latency_bucket(uint64_t us)
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (us < shm_latency_bound_us(mid))
+		if (us <= shm_latency_bound_us(mid))
 			hi = mid;
 		else
 			lo = mid + 1;

@@ -67,8 +67,8 @@ bool		 shm_held_fits(const struct shm_header *h, uint64_t total);
 /*
  * Worker <worker>'s row of what it holds now: nbackends requests-in-flight
  * counts, then nservices client-connection counts, then nservices
- * open-tunnel counts.  Only that worker
- * writes it (shm_own_add), and the master when the worker is not running.
+ * open-tunnel counts.  Only that worker writes it (shm_own_add), and the
+ * master when the worker is not running.
  */
 uint64_t	*shm_held_row(const struct shm *s, unsigned worker);
 
@@ -81,7 +81,8 @@ void		 shm_held_clear(const struct shm *s, unsigned worker);
 /*
  * The sum over every worker's row of column <column> of the held rows at
  * <held>, laid out as header <h> says: backend b is column b, service i
- * is column nbackends + i, its tunnels column nbackends + nservices + i.  0 for a column out of range or a NULL <held>.
+ * is column nbackends + i, its tunnels column nbackends + nservices + i.
+ * 0 for a column out of range or a NULL <held>.
  * Works on the live segment and on a copy of it (weirctl).
  */
 uint64_t	 shm_held_sum(const struct shm_header *h, const uint64_t *held,
@@ -150,7 +151,10 @@ shm_none_usable(const struct shm_backend *b, uint32_t n)
 	return true;
 }
 
-/* Upper bound (exclusive) of latency bucket <i>, in microseconds. */
+/*
+ * Upper bound (inclusive, as a Prometheus "le") of latency bucket <i>, in
+ * microseconds.
+ */
 uint64_t	shm_latency_bound_us(unsigned i);
 
 /* The latency bucket for <us> microseconds (the last one catches all). */

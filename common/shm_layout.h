@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	4
+#define SHM_LAYOUT_VERSION	7
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -48,6 +48,14 @@ enum shm_health {
 
 /* Response classes: index 0 = 1xx ... 4 = 5xx. */
 #define SHM_NCLASSES	5
+
+/* The protocol a client speaks, for the counters by protocol. */
+enum shm_proto {
+	SHM_PROTO_HTTP10 = 0,
+	SHM_PROTO_HTTP11,
+	SHM_PROTO_HTTP2,
+	SHM_NPROTOS
+};
 
 struct shm_header {
 	uint32_t	magic;
@@ -75,7 +83,9 @@ struct shm_header {
 	   that serves after it (the new one, or the old one on failure). */
 	int64_t		reload_at_unix;	/* 0 = never reloaded */
 	uint32_t	reload_ok;
-	uint32_t	pad0;
+	uint32_t	reload_failures;	/* failed reloads while this
+						   segment served, written
+						   after the fields above */
 	char		reload_error[512];	/* why it failed, first lines */
 };
 
@@ -102,7 +112,8 @@ struct shm_pool {
 
 /*
  * Latency histogram: bucket i counts responses whose time to the response
- * head was below shm_latency_bound_us(i) (and at least bound(i-1)).
+ * head was at most shm_latency_bound_us(i) (and more than bound(i-1));
+ * the last bucket also counts every longer one.
  * Bounds grow by 2^(1/4) from 50 us, so a percentile is exact to ~19%
  * anywhere from 50 us to ~100 s with 84 counters.
  */
@@ -128,6 +139,8 @@ struct shm_backend {
 					   the backend down */
 	uint32_t	pad1;
 	uint64_t	latency[SHM_LAT_BUCKETS];
+	uint64_t	latency_sum_us;	/* of every latency counted above:
+					   a Prometheus histogram's _sum */
 
 	/*
 	 * Health, written by the health checker only.  check_seq is a
@@ -160,6 +173,18 @@ struct shm_service {
 	uint64_t	bytes_out;	/* to clients */
 	uint64_t	body_timeouts;	/* request bodies cut off as too slow
 					   (client_body_timeout_ms/_min_rate) */
+	/* By protocol (enum shm_proto): connections by the one they began
+	   with (an HTTP/1 connection by its first request's version),
+	   requests by their own. */
+	uint64_t	proto_conns[SHM_NPROTOS];
+	uint64_t	proto_requests[SHM_NPROTOS];
+	/* HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM, by the
+	   flood that was stopped */
+	uint64_t	h2_reset_floods;	/* RST_STREAM or refused streams
+						   (rapid reset) */
+	uint64_t	h2_header_floods;	/* CONTINUATION, header block */
+	uint64_t	h2_control_floods;	/* SETTINGS, PING, PRIORITY,
+						   empty DATA */
 	/* Upgrade tunnels (101), counted when they open; their bytes as
 	   they pass, also counted in bytes_in and bytes_out above.  Open
 	   now: the held rows. */

@@ -1,12 +1,12 @@
 /*
- * Lays one snapshot out for people (aligned tables), for tools (JSON) and
- * for scrapers (the Prometheus text format).  Which figures there are and
- * how each is written comes from the tables of metrics.c, walked here in
- * the same order for every output, so the outputs never disagree.
+ * Lays one snapshot out for people: aligned tables for status, stats and
+ * top.  Which figures there are and how each cell is written comes from
+ * the tables of stats/metrics.c, walked in the same order as the JSON and
+ * Prometheus writers of stats/render.c walk them, so the outputs never
+ * disagree.
  */
 #include "ctl/render.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,12 +14,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "common/config.h"
 #include "common/shm.h"
-#include "ctl/format.h"
-#include "ctl/metrics.h"
+#include "stats/format.h"
+#include "stats/metrics.h"
 
 #define CELL_MAX	96
 /* A pool heading: the longest name, counts and the pool's state fit. */
@@ -452,137 +450,4 @@ render_top(FILE *out, const struct snapshot *snap,
 nomem:
 	fprintf(stderr, "weirctl: out of memory\n");
 	return -1;
-}
-
-/* Every object of <t>'s kind as a JSON array (new reference, or NULL). */
-static json_t *
-json_objects(const struct metric_table *t, const struct snapshot *snap)
-{
-	json_t		*arr;
-	uint32_t	 i, n = metrics_count(t, snap);
-
-	if ((arr = json_array()) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (json_array_append_new(arr, metrics_json(t, snap, i)) ==
-		    -1) {
-			json_decref(arr);
-			return NULL;
-		}
-	return arr;
-}
-
-/* The pools, each with its backends in a "backends" array. */
-static json_t *
-json_pools(const struct snapshot *snap)
-{
-	const struct metric_table *pt = &metrics_tables[METRIC_POOL];
-	const struct metric_table *bt = &metrics_tables[METRIC_BACKEND];
-	const struct shm_pool	*p;
-	json_t			*pools, *backends, *o;
-	uint32_t		 i, j;
-
-	if ((pools = json_array()) == NULL)
-		return NULL;
-	for (i = 0; i < snap->hdr->npools; i++) {
-		p = &snap->pools[i];
-		if ((o = metrics_json(pt, snap, i)) == NULL ||
-		    json_array_append_new(pools, o) == -1 ||
-		    (backends = json_array()) == NULL ||
-		    json_object_set_new(o, "backends", backends) == -1)
-			goto fail;
-		for (j = 0; j < p->nbackends; j++)
-			if (json_array_append_new(backends, metrics_json(bt,
-			    snap, p->first_backend + j)) == -1)
-				goto fail;
-	}
-	return pools;
-
-fail:
-	json_decref(pools);
-	return NULL;
-}
-
-/*
- * Prints one JSON object: "master", "services", "pools" with the keys
- * SPEC.md promises, and "workers".  Returns 0, or -1 when out of memory or
- * on a write error.
- */
-int
-render_stats_json(FILE *out, const struct snapshot *snap)
-{
-	json_t	*root;
-	int	 rv;
-
-	if ((root = json_object()) == NULL ||
-	    json_object_set_new(root, "master", metrics_json(
-	    &metrics_tables[METRIC_MASTER], snap, 0)) == -1 ||
-	    json_object_set_new(root, "services", json_objects(
-	    &metrics_tables[METRIC_SERVICE], snap)) == -1 ||
-	    json_object_set_new(root, "pools", json_pools(snap)) == -1 ||
-	    json_object_set_new(root, "workers", json_objects(
-	    &metrics_tables[METRIC_WORKER], snap)) == -1) {
-		json_decref(root);
-		fprintf(stderr, "weirctl: out of memory\n");
-		return -1;
-	}
-	rv = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-	json_decref(root);
-	if (rv == -1 || fputc('\n', out) == EOF) {
-		fprintf(stderr, "weirctl: writing JSON: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* <m>'s family: its HELP and TYPE, then a sample per object of <t>. */
-static void
-prom_family(FILE *out, const struct metric_table *t, const struct metric *m,
-    const struct snapshot *snap)
-{
-	uint32_t	i, n = metrics_count(t, snap);
-
-	metrics_prom_help(out, m);
-	for (i = 0; i < n; i++)
-		metrics_prom(out, t, m, snap, i);
-}
-
-/*
- * The families of <t> in table order, except that one with prom_after
- * comes right after the family it names.
- */
-static void
-prom_table(FILE *out, const struct metric_table *t,
-    const struct snapshot *snap)
-{
-	const struct metric	*m, *a;
-	size_t			 j, k;
-
-	for (j = 0; j < t->n; j++) {
-		m = &t->m[j];
-		if (m->prom == NULL || m->prom_after != NULL)
-			continue;
-		prom_family(out, t, m, snap);
-		for (k = 0; k < t->n; k++) {
-			a = &t->m[k];
-			if (a->prom != NULL && a->prom_after != NULL &&
-			    strcmp(a->prom_after, m->prom) == 0)
-				prom_family(out, t, a, snap);
-		}
-	}
-}
-
-/*
- * Prints the figures of <snap> in the Prometheus text exposition format
- * (version 0.0.4): master, worker, service and backend metrics, names
- * prefixed "weir_" and labelled by pool, backend, service, class.
- */
-int
-render_stats_prometheus(FILE *out, const struct snapshot *snap)
-{
-	int	o;
-
-	for (o = 0; o < METRIC_NOBJ; o++)
-		prom_table(out, &metrics_tables[o], snap);
-	return 0;
 }

@@ -1,16 +1,14 @@
 /*
- * weirctl output: the status report, the stats table, --json and
- * --prometheus, all from one snapshot.  Rendering only: no I/O besides
- * writing to <out>.
+ * weirctl's text output: the status report, the stats tables and top's
+ * frames, all from one snapshot (--json and --prometheus are
+ * stats/render.h's).  Rendering only: no I/O besides writing to <out>.
  */
 #ifndef WEIR_CTL_RENDER_H
 #define WEIR_CTL_RENDER_H
 
 #include <stdio.h>
 
-#include <jansson.h>
-
-#include "ctl/snapshot.h"
+#include "stats/snapshot.h"
 
 /* Each function returns 0, or -1 after printing why to stderr. */
 
@@ -26,11 +24,5 @@ int	render_stats_text(FILE *out, const struct snapshot *snap);
  */
 int	render_top(FILE *out, const struct snapshot *snap,
 	    const struct snapshot *prev);
-
-/* One JSON object with the keys SPEC.md promises, plus "workers". */
-int	render_stats_json(FILE *out, const struct snapshot *snap);
-
-/* The same figures in the Prometheus text exposition format. */
-int	render_stats_prometheus(FILE *out, const struct snapshot *snap);
 
 #endif

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
+#include "stats/snapshot.h"
 
 #define TOP_INTERVAL_MS	1000
 

@@ -23,8 +23,9 @@
 #include "common/shm_layout.h"
 #include "ctl/proc.h"
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
 #include "ctl/top.h"
+#include "stats/render.h"
+#include "stats/snapshot.h"
 /* For the protocol's names only: weirctl links nothing of the master. */
 #include "common/control_proto.h"
 
@@ -137,15 +138,18 @@ read_config(struct ctl *ctl)
 /*
  * Takes a snapshot of the running instance.  Exit-worthy failures (no
  * segment, a corrupt one, or one whose master is gone) are reported here,
- * in the form an operator can act on.
+ * in the form an operator can act on; errno stays snapshot_take()'s.
  */
 static int
 take(struct ctl *ctl, struct snapshot *snap)
 {
 	char	err[4352];
+	int	saved;
 
 	if (snapshot_take(snap, ctl->shm_path, err, sizeof(err)) == -1) {
+		saved = errno;
 		fprintf(stderr, "weirctl: %s\n", err);
+		errno = saved;
 		return -1;
 	}
 	return 0;
@@ -159,7 +163,7 @@ report_dead(const struct snapshot *snap)
 	    (long long)snap->hdr->master_pid);
 }
 
-/* take(), and refuse a segment whose master is gone. */
+/* take(), and refuse a segment whose master is gone (errno ESRCH). */
 static int
 take_live(struct ctl *ctl, struct snapshot *snap)
 {
@@ -168,6 +172,7 @@ take_live(struct ctl *ctl, struct snapshot *snap)
 	if (!snap->is_master_alive) {
 		report_dead(snap);
 		snapshot_free(snap);
+		errno = ESRCH;
 		return -1;
 	}
 	return 0;
@@ -227,11 +232,27 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 			return -1;
 		}
 	}
-	if (take_live(ctl, &snap) == -1)
+	if (take_live(ctl, &snap) == -1) {
+		/*
+		 * No running weir (no segment, or its master gone): a scraper
+		 * still reads "weir_up 0", and the exit status stays what
+		 * every command says then.  A corrupt segment gets nothing.
+		 */
+		if (format == FORMAT_PROMETHEUS && errno != EINVAL &&
+		    errno != ENOMEM) {
+			render_down_prometheus(stdout);
+			(void)finish_output();
+		}
 		return -1;
+	}
 	switch (format) {
 	case FORMAT_JSON:
-		rv = render_stats_json(stdout, &snap);
+		if ((rv = render_stats_json(stdout, &snap)) == -1 &&
+		    errno == ENOMEM)
+			fprintf(stderr, "weirctl: out of memory\n");
+		else if (rv == -1)
+			fprintf(stderr, "weirctl: writing JSON: %s\n",
+			    strerror(errno));
 		break;
 	case FORMAT_PROMETHEUS:
 		rv = render_stats_prometheus(stdout, &snap);
@@ -403,8 +424,8 @@ cmd_backend(struct ctl *ctl, int argc, char **argv)
 
 /*
  * reload: HUP the master, then watch the segment until the outcome shows:
- * a new generation (it took), or the old one recording a failed attempt
- * at or after our signal (the configuration errors are printed).
+ * a new generation (it took), or the old one counting one more failed
+ * attempt (its cause is printed).
  */
 static int
 cmd_reload(struct ctl *ctl, int argc, char **argv)
@@ -412,7 +433,8 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 	struct snapshot	 snap;
 	struct timespec	 pause = { 0, 50 * 1000 * 1000 };
 	uint64_t	 gen;
-	int64_t		 pid, sent;
+	uint32_t	 failures;
+	int64_t		 pid;
 	char		 why[4352];
 	int		 i;
 
@@ -423,6 +445,7 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 	if (take_live(ctl, &snap) == -1)
 		return -1;
 	gen = snap.hdr->generation;
+	failures = snap.hdr->reload_failures;
 	pid = snap.hdr->master_pid;
 	snapshot_free(&snap);
 	/* The workers write the segment too: check whom we signal. */
@@ -431,7 +454,6 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 		    "segment names: %s\n", why);
 		return -1;
 	}
-	sent = (int64_t)time(NULL);
 	if (kill((pid_t)pid, SIGHUP) == -1) {
 		fprintf(stderr, "weirctl: cannot signal master pid %lld: %s\n",
 		    (long long)pid, strerror(errno));
@@ -450,7 +472,7 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 			snapshot_free(&snap);
 			return finish_output();
 		}
-		if (snap.hdr->reload_at_unix >= sent && !snap.hdr->reload_ok) {
+		if (snap.hdr->reload_failures != failures) {
 			fprintf(stderr, "weirctl: reload failed; generation "
 			    "%llu keeps serving:\n%.*s\n",
 			    (unsigned long long)gen,

@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "master/account.h"
 #include "master/spawn.h"
 #include "master/state.h"
 #include "tls/tls.h"
@@ -41,6 +42,27 @@ close_pokes(struct generation *g)
 			close(g->pokes[i]);
 	free(g->pokes);
 	g->pokes = NULL;
+}
+
+int
+generation_load(const char *path, FILE *errs, struct config **cfg,
+    struct tls_set **tls, struct account *a)
+{
+	bool	is_bad;
+
+	*tls = NULL;
+	if ((*cfg = config_load(path, errs)) == NULL)
+		return -1;
+	is_bad = account_resolve(*cfg, a, errs) == -1;
+	if ((*tls = tls_set_load(*cfg, errs)) == NULL)
+		is_bad = true;
+	if (!is_bad)
+		return 0;
+	tls_set_free(*tls);
+	*tls = NULL;
+	config_free(*cfg);
+	*cfg = NULL;
+	return -1;
 }
 
 static bool

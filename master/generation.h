@@ -10,8 +10,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "master/state.h"
+
+struct account;
+
+/*
+ * Reads the configuration file <path> and what it names outside itself:
+ * its TLS certificates and keys, and the account of "user" and "group"
+ * into <*a>.  Returns 0 with <*cfg> and <*tls> the caller's, or -1 after
+ * writing every problem found to <errs> (all checks run, so that one
+ * pass reports them all); nothing is then left to free.
+ */
+int	generation_load(const char *path, FILE *errs, struct config **cfg,
+	    struct tls_set **tls, struct account *a);
 
 /*
  * A generation for <cfg>/<tls> serving <ls>: its segment at <shm_path>

@@ -1,7 +1,8 @@
 /*
- * weir's command line: -c FILE, -f, -t, -V, -h.  Exit status: 0 after a
- * clean stop (or a good -t), 1 for a bad configuration or usage, 2 when it
- * could not start (port in use, permission denied), with the cause said.
+ * weir's command line: -c FILE, -f, -t, -V, -h, and --import-perlbal FILE
+ * [-o OUT].  Exit status: 0 after a clean stop (or a good -t or import),
+ * 1 for a bad configuration or usage, 2 when it could not start (port in
+ * use, permission denied) or write, with the cause said.
  */
 #include "weir_build.h"
 
@@ -18,6 +19,9 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "import/perlbal_import.h"
+#include "master/account.h"
+#include "master/generation.h"
 #include "master/master.h"
 #include "tls/tls.h"
 
@@ -31,12 +35,17 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: weir [-c FILE] [-f] [-t] [-V] [-h]\n"
+	    "       weir --import-perlbal PERLBAL_CONF [-o FILE]\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -f       stay in the foreground; log to stderr unless the\n"
 	    "           configuration sets error_log\n"
 	    "  -t       check the configuration and exit (0 good, 1 bad)\n"
 	    "  -V       print the version and build options\n"
-	    "  -h       print this help\n", DEFAULT_CONFIG);
+	    "  -h       print this help\n"
+	    "  --import-perlbal PERLBAL_CONF\n"
+	    "           write the weir configuration equivalent to a Perlbal\n"
+	    "           1.80 one to standard output, or to FILE with -o\n",
+	    DEFAULT_CONFIG);
 }
 
 static void
@@ -53,15 +62,27 @@ version(void)
 int
 main(int argc, char **argv)
 {
-	const char	*path = DEFAULT_CONFIG;
+	static const struct option longopts[] = {
+		{ "import-perlbal", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*path = DEFAULT_CONFIG, *perlbal = NULL, *out = NULL;
 	char		 abspath[PATH_MAX];
 	struct config	*cfg;
 	struct tls_set	*tls = NULL;
+	struct account	 acct;
 	bool		 foreground = false, test_only = false;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "c:ftVh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:ftVho:", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 'P':
+			perlbal = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
 		case 'c':
 			path = optarg;
 			break;
@@ -88,16 +109,18 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	if (out != NULL && perlbal == NULL) {
+		fprintf(stderr, "weir: -o goes with --import-perlbal\n");
+		usage(stderr);
+		return 1;
+	}
+	if (perlbal != NULL)
+		return perlbal_import(perlbal, out, stderr);
 	/* Daemons chdir to /: keep the file findable for a later reload. */
 	if (realpath(path, abspath) != NULL)
 		path = abspath;
 
-	cfg = config_load(path, stderr);
-	if (cfg != NULL && (tls = tls_set_load(cfg, stderr)) == NULL) {
-		config_free(cfg);
-		cfg = NULL;
-	}
-	if (cfg == NULL) {
+	if (generation_load(path, stderr, &cfg, &tls, &acct) == -1) {
 		if (test_only)
 			fprintf(stderr, "weir: configuration %s has errors\n",
 			    path);
@@ -115,5 +138,5 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_copy_to_stderr(true);
-	return master_run(cfg, tls, foreground);
+	return master_run(cfg, tls, &acct, foreground);
 }

@@ -27,8 +27,11 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "master/account.h"
 #include "master/control.h"
+#include "master/fdlimit.h"
 #include "master/generation.h"
+#include "master/notify.h"
 #include "master/pidfile.h"
 #include "master/reload.h"
 #include "master/spawn.h"
@@ -285,6 +288,10 @@ static void
 stop(struct master *m, bool graceful)
 {
 	m->is_stopping = true;
+	/* After a binary upgrade, systemd's main pid is the new master. */
+	if (!m->is_upgraded)
+		notify_send("STOPPING=1", "%s", graceful ? "graceful stop: "
+		    "finishing requests in flight" : "stopping");
 	/* No new connections from here on. */
 	listen_close_all(m->listeners, m->nlisteners);
 	m->listeners = NULL;
@@ -449,8 +456,35 @@ tell_ready(struct master *m)
 	}
 }
 
+/*
+ * The workers' account, and what is fixed at start whatever a reload
+ * says: where the pid file, the segment and the control socket are.
+ */
 static int
-start(struct master *m, struct config *cfg, struct tls_set *tls)
+settle(struct master *m, const struct config *cfg, const struct account *a)
+{
+	m->drop_privileges = geteuid() == 0 && a->has_user;
+	m->uid = a->uid;
+	m->gid = a->gid;
+	if (geteuid() == 0 && !a->has_user)
+		log_warn("%s: no \"user\": the workers and the health checker "
+		    "run as root; set \"user\" to an unprivileged account "
+		    "(the Debian package creates \"weir\")", cfg->path);
+	m->state_dir = strdup(cfg->state_dir);
+	m->pidfile = strdup(cfg->pidfile);
+	if (asprintf(&m->shm_path, "%s/%s", cfg->state_dir,
+	    SHM_FILE_NAME) == -1)
+		m->shm_path = NULL;
+	if (m->state_dir == NULL || m->pidfile == NULL || m->shm_path == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start(struct master *m, struct config *cfg, struct tls_set *tls,
+    const struct account *a)
 {
 	char			*dir;
 	struct listen_sock	*have;
@@ -460,8 +494,8 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 	ssize_t			 n;
 	bool			 is_upgrade;
 
-	if (spawn_resolve_user(m, cfg) == -1)
-		return 1;
+	if (settle(m, cfg, a) == -1)
+		return 2;
 	/* The binary USR2 will run: this one's path, read while it exists. */
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
 		exe[n] = '\0';
@@ -476,12 +510,6 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 		return 2;
 	}
 	listen_close_unused(have, nhave, m->listeners, m->nlisteners);
-	if (asprintf(&m->shm_path, "%s/%s", cfg->state_dir,
-	    SHM_FILE_NAME) == -1) {
-		m->shm_path = NULL;
-		log_error("out of memory");
-		return 2;
-	}
 	/* Root's, not the workers': they open nothing there. */
 	if (statedir_prepare(cfg->state_dir, "state_dir") == -1)
 		return 2;
@@ -515,6 +543,7 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 	shm_detach(&old);
 	if (m->cur == NULL)
 		return 2;
+	(void)fdlimit_raise(cfg, m->nlisteners, m->cur->nworkers);
 	spawn_prepare_log_file(m, cfg->access_log);
 	spawn_prepare_log_file(m, cfg->error_log);
 	if (install_handlers() == -1) {
@@ -529,11 +558,14 @@ start(struct master *m, struct config *cfg, struct tls_set *tls)
 	    m->cur->nchildren > m->cur->nworkers ? " and a health checker" :
 	    "", m->nlisteners, cfg->path);
 	tell_ready(m);
+	notify_send("READY=1", "generation %llu serving %s",
+	    (unsigned long long)m->cur->number, cfg->path);
 	return 0;
 }
 
 int
-master_run(struct config *cfg, struct tls_set *tls, bool foreground)
+master_run(struct config *cfg, struct tls_set *tls, const struct account *a,
+    bool foreground)
 {
 	struct master		 m;
 	struct generation	*g;
@@ -550,7 +582,7 @@ master_run(struct config *cfg, struct tls_set *tls, bool foreground)
 		tls_set_free(tls);
 		return 2;
 	}
-	rv = start(&m, cfg, tls);
+	rv = start(&m, cfg, tls, a);
 	if (m.cur == NULL) {
 		/* The generation never formed: its parts are still ours. */
 		tls_set_free(tls);
@@ -561,7 +593,7 @@ master_run(struct config *cfg, struct tls_set *tls, bool foreground)
 		supervise(&m);
 		log_info("stopped");
 	}
-	state_dir = m.cur != NULL ? m.cur->cfg->state_dir : NULL;
+	state_dir = m.cur != NULL ? m.state_dir : NULL;
 	if (m.is_upgraded) {
 		/* The pid file, segment and socket are the new master's. */
 		if (m.control_fd != -1)
@@ -570,11 +602,10 @@ master_run(struct config *cfg, struct tls_set *tls, bool foreground)
 	} else {
 		if (m.control_fd != -1 && state_dir != NULL)
 			control_close(m.control_fd, state_dir);
-		if (m.cur != NULL && m.pidfile_fd != -1) {
+		if (m.cur != NULL && m.pidfile_fd != -1)
 			(void)unlink(m.shm_path);
-			pidfile_remove(m.cur->cfg->pidfile, m.pidfile_fd);
-		} else if (m.pidfile_fd != -1)
-			pidfile_remove(cfg->pidfile, m.pidfile_fd);
+		if (m.pidfile_fd != -1)
+			pidfile_remove(m.pidfile, m.pidfile_fd);
 	}
 	while ((g = m.retired) != NULL) {
 		m.retired = g->next;
@@ -583,6 +614,8 @@ master_run(struct config *cfg, struct tls_set *tls, bool foreground)
 	generation_free(m.cur);
 	listen_close_all(m.listeners, m.nlisteners);
 	free(m.shm_path);
+	free(m.state_dir);
+	free(m.pidfile);
 	free(m.config_path);
 	free(m.exe_path);
 	free(m.oldbin_path);

@@ -9,14 +9,17 @@
 
 #include <stdbool.h>
 
+struct account;
 struct config;
 struct tls_set;
 
 /*
  * Runs weir on <cfg> and its TLS contexts <tls> (both pass to the master)
- * until it is stopped.  Returns the exit status: 0 after a clean stop, 2
- * when it could not start (the cause is logged).
+ * until it is stopped; the children run as the account <a>, when weir
+ * runs as root.  Returns the exit status: 0 after a clean stop, 2 when it
+ * could not start (the cause is logged).
  */
-int	master_run(struct config *cfg, struct tls_set *tls, bool foreground);
+int	master_run(struct config *cfg, struct tls_set *tls,
+	    const struct account *a, bool foreground);
 
 #endif

@@ -12,16 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/config.h"
 #include "common/log.h"
+#include "master/account.h"
+#include "master/fdlimit.h"
 #include "master/generation.h"
+#include "master/notify.h"
 #include "master/spawn.h"
 #include "tls/tls.h"
 
-/* Logs each line of <text> and keeps the first ones for weirctl. */
+/*
+ * Logs each line of <text>, unless <is_logged> (already logged where it
+ * happened), and keeps the first ones for weirctl and systemd.
+ */
 static void
-report_failure(struct master *m, const char *text)
+report_failure(struct master *m, const char *text, bool is_logged)
 {
 	struct shm_header	*h = m->cur->shm.hdr;
 	const char		*p = text, *nl;
@@ -30,7 +37,7 @@ report_failure(struct master *m, const char *text)
 	while (*p != '\0') {
 		nl = strchr(p, '\n');
 		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		if (n > 0)
+		if (n > 0 && !is_logged)
 			log_error("reload: %.*s", (int)n, p);
 		if (used + n + 1 < sizeof(h->reload_error)) {
 			memcpy(h->reload_error + used, p, n);
@@ -42,35 +49,41 @@ report_failure(struct master *m, const char *text)
 	h->reload_error[used > 0 ? used - 1 : 0] = '\0';
 	log_error("reload failed: still serving generation %llu (%s)",
 	    (unsigned long long)m->cur->number, m->config_path);
+	notify_send("READY=1", "reload failed, generation %llu serving on: %s",
+	    (unsigned long long)m->cur->number, h->reload_error);
 	h->reload_ok = 0;
-	__atomic_store_n(&h->reload_at_unix, (int64_t)time(NULL),
-	    __ATOMIC_RELEASE);
+	h->reload_at_unix = (int64_t)time(NULL);
+	/* weirctl waits for this to move: a time in seconds would not
+	   tell two failures in the same second apart. */
+	__atomic_add_fetch(&h->reload_failures, 1, __ATOMIC_RELEASE);
 }
 
-/* Settings a running master cannot change: warn, and keep the old ones. */
+/*
+ * Settings a running master cannot change: warn, and keep the ones it
+ * runs with.  Compared with what is in effect, not with the previous
+ * file: the account by the ids it names, so that spelling out the user's
+ * own group says nothing, and a change reverted by a later reload says
+ * nothing either.
+ */
 static void
-warn_fixed(const struct config *old, const struct config *new)
+warn_fixed(const struct master *m, const struct config *new,
+    const struct account *a)
 {
-	static const struct {
-		const char	*key;
-		size_t		 off;
-	} keys[] = {
-		{ "user", offsetof(struct config, user) },
-		{ "group", offsetof(struct config, group) },
-		{ "state_dir", offsetof(struct config, state_dir) },
-		{ "pidfile", offsetof(struct config, pidfile) },
-	};
-	const char	*a, *b;
-	size_t		 i;
+	const char	*changed[4];
+	size_t		 n = 0, i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		a = *(char *const *)((const char *)old + keys[i].off);
-		b = *(char *const *)((const char *)new + keys[i].off);
-		if ((a == NULL) != (b == NULL) ||
-		    (a != NULL && strcmp(a, b) != 0))
-			log_warn("reload: \"%s\" changed; it takes effect at "
-			    "the next restart", keys[i].key);
-	}
+	if ((a->has_user && geteuid() == 0) != m->drop_privileges ||
+	    (m->drop_privileges && a->uid != m->uid))
+		changed[n++] = "user";
+	if (m->drop_privileges && a->has_user && a->gid != m->gid)
+		changed[n++] = "group";
+	if (strcmp(new->state_dir, m->state_dir) != 0)
+		changed[n++] = "state_dir";
+	if (strcmp(new->pidfile, m->pidfile) != 0)
+		changed[n++] = "pidfile";
+	for (i = 0; i < n; i++)
+		log_warn("reload: \"%s\" changed; it takes effect at the next "
+		    "restart", changed[i]);
 }
 
 int
@@ -80,28 +93,31 @@ reload_run(struct master *m)
 	struct listen_sock	*ls;
 	struct config		*cfg;
 	struct tls_set		*tls = NULL;
-	char			*errtext = NULL;
+	struct account		 acct;
+	char			*errtext = NULL, cause[sizeof(old->shm.hdr->
+				    reload_error)];
 	size_t			 errlen = 0, nls;
 	FILE			*errs;
+	int			 rv;
 
 	log_info("reload: reading %s", m->config_path);
+	notify_send("RELOADING=1", "reloading %s", m->config_path);
 	if ((errs = open_memstream(&errtext, &errlen)) == NULL) {
-		log_error("reload: out of memory");
+		report_failure(m, "out of memory", false);
 		return -1;
 	}
-	cfg = config_load(m->config_path, errs);
-	if (cfg != NULL && (tls = tls_set_load(cfg, errs)) == NULL) {
-		config_free(cfg);
-		cfg = NULL;
-	}
+	rv = generation_load(m->config_path, errs, &cfg, &tls, &acct);
 	fclose(errs);
-	if (cfg == NULL) {
-		report_failure(m, errtext != NULL ? errtext : "");
+	if (rv == -1) {
+		report_failure(m, errtext != NULL ? errtext : "", false);
 		free(errtext);
 		return -1;
 	}
 	free(errtext);
-	warn_fixed(old->cfg, cfg);
+	warn_fixed(m, cfg, &acct);
+	/* A valid file that cannot be put in place: what the functions
+	   below log as errors is the cause weirctl and systemd show. */
+	log_capture(cause, sizeof(cause));
 	if (listen_rebind(cfg, m->listeners, m->nlisteners, &ls, &nls) == -1)
 		goto fail;
 	g = generation_new(m->shm_path, cfg, tls, ls, nls, &old->shm);
@@ -109,6 +125,7 @@ reload_run(struct master *m)
 		listen_close_unused(ls, nls, m->listeners, m->nlisteners);
 		goto fail;
 	}
+	log_capture(NULL, 0);
 
 	/* Committed: from here on the new generation serves. */
 	tls_set_adopt_keys(tls, old->tls);
@@ -124,6 +141,7 @@ reload_run(struct master *m)
 	log_threshold = cfg->log_level;
 	spawn_prepare_log_file(m, cfg->error_log);
 	spawn_prepare_log_file(m, cfg->access_log);
+	(void)fdlimit_raise(cfg, nls, g->nworkers);
 	m->cur = g;
 	generation_start(m, g);
 	generation_retire(m, old);
@@ -131,10 +149,16 @@ reload_run(struct master *m)
 	    "listener(s)); generation %llu draining",
 	    (unsigned long long)g->number, g->nworkers, nls,
 	    (unsigned long long)old->number);
+	notify_send("READY=1", "generation %llu serving %s",
+	    (unsigned long long)g->number, m->config_path);
 	return 0;
 fail:
-	report_failure(m, "the new configuration is valid but could not be "
-	    "put in place (see the lines above)");
+	log_capture(NULL, 0);
+	if (cause[0] != '\0')
+		report_failure(m, cause, true);
+	else
+		report_failure(m, "the new configuration is valid but could not "
+		    "be put in place", false);
 	tls_set_free(tls);
 	config_free(cfg);
 	return -1;

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,36 +21,6 @@
 #include "health/health.h"
 #include "master/state.h"
 #include "worker/worker.h"
-
-int
-spawn_resolve_user(struct master *m, const struct config *cfg)
-{
-	struct passwd		*pw;
-	struct group		*gr;
-
-	m->drop_privileges = false;
-	if (geteuid() != 0 || cfg->user == NULL)
-		return 0;
-	pw = getpwnam(cfg->user);
-	if (pw == NULL) {
-		log_error("%s: user \"%s\" does not exist", cfg->path,
-		    cfg->user);
-		return -1;
-	}
-	m->uid = pw->pw_uid;
-	m->gid = pw->pw_gid;
-	if (cfg->group != NULL) {
-		gr = getgrnam(cfg->group);
-		if (gr == NULL) {
-			log_error("%s: group \"%s\" does not exist", cfg->path,
-			    cfg->group);
-			return -1;
-		}
-		m->gid = gr->gr_gid;
-	}
-	m->drop_privileges = true;
-	return 0;
-}
 
 static int
 drop_privileges(const struct master *m)

@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-struct config;
 struct generation;
 struct master;
 
@@ -24,12 +23,6 @@ struct child;
  */
 pid_t	spawn_child(struct master *m, struct generation *g,
 	    const struct child *ch);
-
-/*
- * Looks up the user and group of <cfg> (as root only) for <m>.  0, or -1 after
- * logging which name does not exist.
- */
-int	spawn_resolve_user(struct master *m, const struct config *cfg);
 
 /*
  * Creates the log file <path> (NULL or "syslog": nothing to do) as root,

@@ -65,6 +65,9 @@ struct master {
 	struct listen_sock	*listeners;	/* owned: the current set */
 	size_t			 nlisteners;
 	char			*shm_path;	/* owned */
+	char			*state_dir;	/* owned: as started; a reload
+						   does not move it */
+	char			*pidfile;	/* owned: likewise */
 	int			 pidfile_fd;
 	int			 ready_fd;	/* to the waiting parent, -1 */
 	int			 control_fd;	/* weirctl's socket, -1 */

@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "master/notify.h"
 #include "master/pidfile.h"
 
 #define INHERIT_ENV		"WEIR_INHERIT"
@@ -118,7 +119,7 @@ exec_new_master(struct master *m)
 void
 upgrade_start(struct master *m)
 {
-	const char	*pidfile = m->cur->cfg->pidfile;
+	const char	*pidfile = m->pidfile;
 	pid_t		 pid;
 
 	if (m->upgrade_pid != 0 || m->is_upgraded) {
@@ -160,9 +161,9 @@ upgrade_failed(struct master *m, const char *why)
 {
 	log_error("binary upgrade failed: %s; this master (pid %ld) goes on "
 	    "serving", why, (long)getpid());
-	if (rename(m->oldbin_path, m->cur->cfg->pidfile) == -1)
+	if (rename(m->oldbin_path, m->pidfile) == -1)
 		log_error("cannot move %s back to %s: %s", m->oldbin_path,
-		    m->cur->cfg->pidfile, strerror(errno));
+		    m->pidfile, strerror(errno));
 	m->upgrade_pid = 0;
 }
 
@@ -172,14 +173,15 @@ new_master_serves(const struct master *m)
 {
 	pid_t	pid;
 
-	return pidfile_read(m->cur->cfg->pidfile, &pid) == 0 &&
+	return pidfile_read(m->pidfile, &pid) == 0 &&
 	    pid == m->upgrade_pid;
 }
 
 bool
 upgrade_check(struct master *m, pid_t pid, int status)
 {
-	char	why[96];
+	char	why[96], state[32];
+	pid_t	newpid;
 
 	if (m->upgrade_pid == 0)
 		return false;
@@ -209,6 +211,13 @@ upgrade_check(struct master *m, pid_t pid, int status)
 ready:
 	log_info("binary upgrade: the new master serves; stopping this one "
 	    "(pid %ld) gracefully", (long)getpid());
+	/* systemd follows the main pid it is told of, from its main pid:
+	   the new master's own READY=1 came from a pid it did not know. */
+	if (pidfile_read(m->pidfile, &newpid) == 0) {
+		snprintf(state, sizeof(state), "MAINPID=%ld", (long)newpid);
+		notify_send(state, "binary upgrade: master pid %ld serves",
+		    (long)newpid);
+	}
 	m->is_upgraded = true;
 	m->upgrade_pid = 0;
 	return true;

@@ -2,12 +2,12 @@
 #
 # need_packages PKG...: installs the Debian packages that are not installed
 # yet (apt-get, as root) without letting their services start, then makes
-# sure the web servers among them (lighttpd, apache2, nginx, haproxy, which
-# would sit on port 80) are stopped and disabled: the tests and the demo run
+# sure the web servers among them (lighttpd, apache2, nginx, haproxy, perlbal,
+# which would sit on port 80) are stopped and disabled: the tests and the demo run
 # their own instances on other ports. Services that were installed before are
 # left alone.
 
-_deps_services="lighttpd apache2 nginx haproxy"
+_deps_services="lighttpd apache2 nginx haproxy perlbal"
 
 need_packages()
 {
@@ -55,8 +55,10 @@ need_packages()
 }
 
 # Everything needed to build weir and run make check.
-BUILD_PACKAGES="build-essential autoconf automake pkg-config libssl-dev libjansson-dev check"
+BUILD_PACKAGES="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libnghttp2-dev check"
 # Everything the integration tests run.
-TEST_PACKAGES="lighttpd apache2 curl python3 procps iproute2 coreutils wrk openssl testssl.sh python3-websockets"
+TEST_PACKAGES="lighttpd apache2 curl python3 procps iproute2 coreutils wrk openssl testssl.sh perlbal chromium nghttp2-client python3-websockets"
+# t/integration/78: the Debian package is built and checked.
+TEST_PACKAGES="$TEST_PACKAGES debhelper lintian"
 # make fuzz: libFuzzer and the sanitizers' runtimes come with clang.
 FUZZ_PACKAGES="clang libclang-rt-14-dev"

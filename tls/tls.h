@@ -1,7 +1,7 @@
 /*
  * TLS termination with OpenSSL 3: per-service server contexts built in the
  * master before forking (so a bad certificate stops the start, and `weir
- * -t` reports it), certificates chosen by SNI, ALPN http/1.1, and session
+ * -t` reports it), certificates chosen by SNI, ALPN h2 and http/1.1, and session
  * tickets whose keys live in memory every process shares, so a client
  * resumes whichever worker it reaches.  Connection-level calls wrap
  * SSL_read/SSL_write for the non-blocking event loop.  The master builds
@@ -79,6 +79,9 @@ SSL		*tls_client_new(SSL_CTX *ctx, int fd, const char *server_name,
 
 /* A new server-side SSL for accepted socket <fd>; NULL when out of memory. */
 SSL		*tls_conn_new(SSL_CTX *ctx, int fd);
+
+/* After the handshake: whether ALPN selected HTTP/2 ("h2"). */
+bool		 tls_conn_is_h2(SSL *ssl);
 
 /* Drives the handshake one step. */
 enum tls_io	 tls_conn_handshake(SSL *ssl);

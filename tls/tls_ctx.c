@@ -3,7 +3,7 @@
  * stops the start, and `weir -t` reports it): each service's server
  * contexts from its "tls" configuration (one SSL_CTX per distinct set of
  * certificate names, RSA and ECDSA side by side in one), chosen by SNI,
- * with ALPN http/1.1; and each TLS pool's client context.  Certificates,
+ * with ALPN h2 and http/1.1; and each TLS pool's client context.  Certificates,
  * keys and CA bundles are read whole through common/readfile.  Ticket
  * keys are tls_tickets.c's, stapling tls_ocsp.c's, connections tls_io.c's.
  */
@@ -149,24 +149,44 @@ found:
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* http/1.1 when offered; otherwise no ALPN at all (RFC 7301 3.2 allows
-   a server to ignore protocols it does not support). */
-static int
-alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-    const unsigned char *in, unsigned int inlen, void *arg)
+/* Whether the client's ALPN list <in> offers <proto>; *<out> points at it. */
+static bool
+alpn_offers(const unsigned char *in, unsigned int inlen, const char *proto,
+    const unsigned char **out)
 {
-	static const char	 h1[] = "http/1.1";
-	unsigned int		 i, n;
+	size_t		len = strlen(proto);
+	unsigned int	i, n;
 
 	for (i = 0; i < inlen; i += n) {
 		n = in[i++];
 		if (n > inlen - i)
 			break;
-		if (n == sizeof(h1) - 1 && memcmp(in + i, h1, n) == 0) {
+		if (n == len && memcmp(in + i, proto, n) == 0) {
 			*out = in + i;
-			*outlen = (unsigned char)n;
-			return SSL_TLSEXT_ERR_OK;
+			return true;
 		}
+	}
+	return false;
+}
+
+/*
+ * The server's preference decides (RFC 7301 3.2): h2 when the service
+ * offers HTTP/2, then http/1.1; otherwise no ALPN at all (a server may
+ * ignore protocols it does not support).
+ */
+static int
+alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	const struct tls_service	*svc = arg;
+
+	if (svc->has_h2 && alpn_offers(in, inlen, "h2", out)) {
+		*outlen = 2;
+		return SSL_TLSEXT_ERR_OK;
+	}
+	if (alpn_offers(in, inlen, "http/1.1", out)) {
+		*outlen = 8;
+		return SSL_TLSEXT_ERR_OK;
 	}
 	return SSL_TLSEXT_ERR_NOACK;
 }
@@ -508,7 +528,7 @@ ctx_new(struct tls_service *svc, const struct tls_conf *t,
 		    tls_tickets_cb);
 	SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
 	SSL_CTX_set_tlsext_servername_arg(ctx, svc);
-	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, svc);
 	SSL_CTX_set_tlsext_status_cb(ctx, tls_ocsp_staple_cb);
 	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase_cb);
 	return ctx;
@@ -629,6 +649,7 @@ load_service(struct tls_set *ts, struct tls_service *svc,
 
 	svc->set = ts;
 	svc->name = s->name;
+	svc->has_h2 = s->http2;
 	if ((svc->ctxs = calloc(t->ncertificates, sizeof(*svc->ctxs))) ==
 	    NULL) {
 		fprintf(errs, "services.%s.tls: %s\n", s->name,

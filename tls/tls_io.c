@@ -9,6 +9,7 @@
 #include "tls/tls.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -29,6 +30,16 @@ tls_conn_new(SSL_CTX *ctx, int fd)
 	}
 	SSL_set_accept_state(ssl);
 	return ssl;
+}
+
+bool
+tls_conn_is_h2(SSL *ssl)
+{
+	const unsigned char	*p;
+	unsigned int		 len;
+
+	SSL_get0_alpn_selected(ssl, &p, &len);
+	return len == 2 && memcmp(p, "h2", 2) == 0;
 }
 
 /* What SSL_get_error() says about a call that returned <rv>. */

@@ -42,6 +42,7 @@ struct tls_service {
 	size_t			 nctxs;
 	bool			 is_broken;	/* a context could not be
 						   made: do not retry */
+	bool			 has_h2;	/* ALPN offers h2 */
 };
 
 struct tls_set {

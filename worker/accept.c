@@ -49,7 +49,7 @@
 #include "common/shm.h"
 #include "worker/client.h"
 #include "worker/context.h"
-#include "worker/h1_server.h"
+#include "worker/front_pick.h"
 
 #define LISTEN_EVENTS	(EPOLLIN | EPOLLEXCLUSIVE | EPOLLET)
 /* Connections taken per wake-up of a listener, so one busy listener does
@@ -248,7 +248,7 @@ accept_some(struct worker *w, struct listener *l, enum accept_mode mode)
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd != -1) {
 			client_accept(w, fd, (struct sockaddr *)&peer, len,
-			    l->svc, &h1_session_ops);
+			    l->svc, front_pick);
 			taken++;
 			continue;
 		}

@@ -99,6 +99,23 @@ time_text(time_t now)
 	return text;
 }
 
+/*
+ * The request line's protocol: HTTP/2 as "HTTP/2.0", the way Apache and
+ * nginx log it, so that log readers expecting "HTTP/x.y" read it too.
+ */
+static const char *
+proto_text(int proto)
+{
+	switch (proto) {
+	case SHM_PROTO_HTTP10:
+		return "HTTP/1.0";
+	case SHM_PROTO_HTTP2:
+		return "HTTP/2.0";
+	default:
+		return "HTTP/1.1";
+	}
+}
+
 /* Copies <src> into <dst> (<cap> bytes) escaped for a quoted log field. */
 static void
 escape(char *dst, size_t cap, const char *src)
@@ -135,9 +152,10 @@ format_weir(char *out, size_t cap, const struct access_record *r,
 	if (r->t_backend_us != 0)
 		backend_ms = (double)(now_us - r->t_backend_us) / 1000.0;
 	return snprintf(out, cap,
-	    "%s [%s] \"%s %s HTTP/1.%d\" %d %" PRIu64 " service=%s "
+	    "%s [%s] \"%s %s %s\" %d %" PRIu64 " service=%s "
 	    "backend=%s total_ms=%.3f backend_ms=%.3f tries=%u%s%s%s\n",
-	    r->peer, time_text(now), r->method, path, r->minor, r->status,
+	    r->peer, time_text(now), r->method, path, proto_text(r->proto),
+	    r->status,
 	    r->resp_bytes, r->service, backend, total_ms, backend_ms,
 	    r->ntried, r->error != NULL ? " error=\"" : "",
 	    r->error != NULL ? r->error : "", r->error != NULL ? "\"" : "");
@@ -156,8 +174,9 @@ format_combined(char *out, size_t cap, const struct access_record *r,
 	if (r->resp_bytes != 0)
 		snprintf(bytes, sizeof(bytes), "%" PRIu64, r->resp_bytes);
 	return snprintf(out, cap,
-	    "%s - - [%s] \"%s %s HTTP/1.%d\" %d %s \"%s\" \"%s\"\n",
-	    r->peer, time_text(now), r->method, path, r->minor, r->status,
+	    "%s - - [%s] \"%s %s %s\" %d %s \"%s\" \"%s\"\n",
+	    r->peer, time_text(now), r->method, path, proto_text(r->proto),
+	    r->status,
 	    bytes, referer, agent);
 }
 

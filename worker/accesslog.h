@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "common/shm_layout.h"
+
 #define ACCESSLOG_BUF_BYTES	32768
 
 struct addr;
@@ -26,7 +28,7 @@ struct access_record {
 	char		 path[256];	/* the target as received */
 	char		 referer[128];	/* for "combined" */
 	char		 agent[128];
-	int		 minor;		/* HTTP/1.<minor> */
+	int		 proto;		/* enum shm_proto: HTTP/1.0, 1.1, 2 */
 	int		 status;	/* what the client was told */
 	uint64_t	 resp_bytes;	/* body bytes to the client */
 	const char	*service;	/* borrowed from the config */

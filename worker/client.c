@@ -303,6 +303,7 @@ step_linger(struct client *c)
 static void
 open_session(struct client *c)
 {
+	c->fe = c->pick(c);
 	c->fe->on_open(c);
 }
 
@@ -381,8 +382,7 @@ on_timer(struct timer *t)
 
 void
 client_accept(struct worker *w, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, const struct service_conf *svc,
-    const struct front_session_ops *fe)
+    socklen_t peerlen, const struct service_conf *svc, front_pick_fn pick)
 {
 	struct client	*c = w->nactive < w->nclients ? slot_get(w) : NULL;
 	SSL_CTX		*ctx;
@@ -406,7 +406,7 @@ client_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	c->w = w;
 	c->s.fd = fd;
 	c->svc = svc;
-	c->fe = fe;
+	c->pick = pick;
 	loop_io_init(&c->io);
 	timer_init(&c->timer, on_timer);
 	if (peerlen > sizeof(c->peer))

@@ -4,7 +4,8 @@
  * worker's pools only while they hold bytes), one deadline, the linger
  * after a final response and the close.  What the bytes mean is the front
  * end's business (HTTP/1 today): the session hands it readiness and
- * deadlines through struct front_session_ops.
+ * deadlines through struct front_session_ops, of the front end chosen when
+ * the session opens (after TLS, by its ALPN result).
  *
  *   TLS -> OPEN -> LINGER -> CLOSED   (TLS only on a TLS service; CLOSED
  *                                      from any state)
@@ -25,6 +26,7 @@
 #include "common/loop.h"
 #include "common/timer.h"
 #include "worker/end.h"
+#include "worker/front.h"
 #include "worker/h1_state.h"
 #include "worker/io.h"
 
@@ -57,6 +59,7 @@ union client_addr {
 };
 
 struct front_session_ops;
+struct h2_conn;
 
 struct client {
 	struct loop_io		 io;
@@ -74,19 +77,23 @@ struct client {
 	uint64_t		 deadline_ms;
 	struct buf		 in;		/* bytes from the client */
 	struct buf		 out;		/* bytes to the client */
-	const struct front_session_ops *fe;	/* the protocol on top */
+	const struct front_session_ops *fe;	/* the protocol on top, chosen
+						   when the session opens */
+	front_pick_fn		 pick;		/* chooses it */
 	struct h1_front		 h1;		/* the HTTP/1 front end's state */
+	struct h2_conn		*h2;		/* the HTTP/2 one's (owned by
+						   worker/h2_server.c) */
 	enum end_reason		 end;
 };
 
 /*
- * Takes over accepted socket <fd> from <peer> for service <svc>, spoken
- * to through front end <fe>.  When no slot is free it answers 503 and
- * closes <fd>.
+ * Takes over accepted socket <fd> from <peer> for service <svc>; <pick>
+ * chooses the front end that speaks to it once it is open.  When no slot
+ * is free it answers 503 and closes <fd>.
  */
 void	client_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	    socklen_t peerlen, const struct service_conf *svc,
-	    const struct front_session_ops *fe);
+	    front_pick_fn pick);
 
 /* Sets up <n> session slots (touched only when used).  0 or -1. */
 int	client_pool_init(struct worker *w, size_t n);

@@ -33,6 +33,7 @@ struct balance_pool;
 struct service_conf;
 struct backend_conf;
 struct pool_conf;
+struct h2_worker;
 
 /* Body bytes buffered per direction; heads may use up to max_header_bytes. */
 #define WORKER_BODY_BYTES	16384
@@ -128,6 +129,9 @@ struct worker {
 	char			*path_scratch;	/* owned: a normalized path */
 	size_t			 path_scratch_len;
 
+	struct h2_worker	*h2;		/* owned: what HTTP/2 connections
+						   share (h2_server.c); NULL
+						   until the first one */
 	struct accesslog	 access;
 	struct loop_task	 log_flush_task;
 	uint32_t		 rand_state;

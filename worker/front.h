@@ -1,6 +1,6 @@
 /*
- * The seam between a client session's protocol (a front end: HTTP/1 today,
- * HTTP/2 later) and the request it carries.  A front end parses requests
+ * The seam between a client session's protocol (a front end: HTTP/1 or
+ * HTTP/2) and the request it carries.  A front end parses requests
  * off its connection and starts a struct request for each; the request
  * (routing, a web_server reply, weir's own answers, the proxy exchange)
  * answers only through the front end's operations below and never touches
@@ -104,5 +104,12 @@ struct front_session_ops {
 	/* The session is closing: end whatever request it carries. */
 	void	(*on_close)(struct client *c);
 };
+
+/*
+ * Chooses the front end of session <c> once it is open (accepted, and TLS
+ * done with its ALPN result): the session itself knows no protocol.
+ */
+typedef const struct front_session_ops *(*front_pick_fn)(
+		    const struct client *c);
 
 #endif

@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/addr.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -322,6 +323,7 @@ h1_finish(struct request *r)
 {
 	struct client	*c = client_of(r);
 
+	request_account(r, false);
 	c->h1.is_finishing = true;
 	loop_defer(&c->w->loop, &c->h1.next_task);
 }
@@ -532,6 +534,9 @@ start_request(struct client *c, struct h1_msg *m, enum h1_result res)
 		return;
 	}
 	f->is_10 = m->version_minor == 0;
+	if (f->nrequests == 1)
+		shm_add(&w->shm->services[c->svc->index].proto_conns[f->is_10 ?
+		    SHM_PROTO_HTTP10 : SHM_PROTO_HTTP11], 1);
 	f->is_keep = c->svc->persist_client && !w->is_draining &&
 	    (f->is_10 ? m->has_connection_keepalive :
 	    !m->has_connection_close);
@@ -539,6 +544,16 @@ start_request(struct client *c, struct h1_msg *m, enum h1_result res)
 	h1_body_init(&f->reqb, m->framing, m->content_length);
 	f->req_scan_done = m->framing == H1_FRAME_NONE ||
 	    (m->framing == H1_FRAME_LENGTH && m->content_length == 0);
+	if (m->host == NULL) {
+		/* HTTP/1.0 without Host: the target's authority is the
+		   address the client reached (RFC 9112 3.3). */
+		union client_addr	 local;
+		socklen_t		 len = sizeof(local);
+
+		if (getsockname(c->s.fd, &local.sa, &len) == 0)
+			addr_format_sa(&local.sa, r->local_authority,
+			    sizeof(r->local_authority));
+	}
 	/*
 	 * The head's bytes are consumed before the request sees them: it
 	 * uses their slices during request_start() only, and nothing reads

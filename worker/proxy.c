@@ -700,10 +700,11 @@ read_backend(struct proxy *px, bool *progress)
 static void
 count_response(struct proxy *px)
 {
-	int	k;
+	uint64_t	us = clock_us() - px->q.rec->t_backend_us;
+	int		k;
 
-	shm_add(&backend_stats(px)->latency[shm_latency_bucket(clock_us() -
-	    px->q.rec->t_backend_us)], 1);
+	shm_add(&backend_stats(px)->latency[shm_latency_bucket(us)], 1);
+	shm_add(&backend_stats(px)->latency_sum_us, us);
 	passive_success(px);
 	k = shm_class(px->status);
 	if (k != -1)

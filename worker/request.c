@@ -28,6 +28,7 @@
 #include "worker/rewrite.h"
 #include "worker/route.h"
 #include "worker/static.h"
+#include "worker/stats_service.h"
 
 /* A web_server file goes out in pieces of at most this much. */
 #define STATIC_PIECE	(1 << 20)
@@ -99,7 +100,15 @@ request_new(struct worker *w, const struct front_ops *fe, void *fe_ctx,
 	else if (w->nrequests_used < w->nrequests)
 		r = &w->requests[w->nrequests_used++];
 	else {
-		log_error("no request slot left (%zu in use)", w->nrequests);
+		static uint64_t	last_warned;
+
+		/* An HTTP/2 connection can ask for many at once: one line
+		   per 10 s, not one per refused stream. */
+		if (last_warned == 0 || clock_now_ms() - last_warned > 10000) {
+			last_warned = clock_now_ms();
+			log_warn("service %s: all %zu request slots in use; "
+			    "raise max_connections", svc->name, w->nrequests);
+		}
 		return NULL;
 	}
 	memset(r, 0, sizeof(*r));
@@ -115,7 +124,7 @@ request_new(struct worker *w, const struct front_ops *fe, void *fe_ctx,
 	addr_format_host(peer, r->rec.peer, sizeof(r->rec.peer));
 	strcpy(r->rec.method, "-");
 	strcpy(r->rec.path, "-");
-	r->rec.minor = 1;
+	r->rec.proto = SHM_PROTO_HTTP11;
 	r->rec.service = svc->name;
 	r->rec.t_start_us = t_start_us;
 	return r;
@@ -266,24 +275,18 @@ on_static_timer(struct timer *t)
 	r->fe->abort(r);
 }
 
-/* A request for a web_server service: the head now, the file after. */
+/*
+ * Sends the head in w->resp, then <length> bytes of <fd> (owned; -1 for
+ * none) from <offset>: a web_server file or a stats body.
+ */
 static void
-serve_static(struct request *r, const struct h1_msg *m,
-    const struct service_conf *ws)
+send_with_file(struct request *r, int fd, off_t offset, uint64_t length)
 {
-	struct static_reply	sr;
-	struct resp_head	*h = &r->w->resp;
-	int			rv;
-
 	r->kind = REQ_STATIC;
-	if (static_reply(ws, m, r->svc->via, h, &sr) == -1) {
-		local(r, 500, false);
-		return;
-	}
-	r->sfd = sr.fd;
-	r->soff = sr.offset;
-	r->sleft = sr.fd == -1 ? 0 : sr.length;
-	if ((rv = r->fe->send_head(r, h)) == -1) {
+	r->sfd = fd;
+	r->soff = offset;
+	r->sleft = fd == -1 ? 0 : length;
+	if (r->fe->send_head(r, &r->w->resp) == -1) {
 		if (r->sfd != -1) {
 			close(r->sfd);
 			r->sfd = -1;
@@ -294,6 +297,21 @@ serve_static(struct request *r, const struct h1_msg *m,
 	(void)loop_timer_arm_in(&r->w->loop, &r->timer,
 	    r->svc->client_idle_timeout_ms);
 	pump_static(r);
+}
+
+/* A request for a web_server service: the head now, the file after. */
+static void
+serve_static(struct request *r, const struct h1_msg *m,
+    const struct service_conf *ws)
+{
+	struct static_reply	sr;
+
+	r->kind = REQ_STATIC;
+	if (static_reply(ws, m, r->svc->via, &r->w->resp, &sr) == -1) {
+		local(r, 500, false);
+		return;
+	}
+	send_with_file(r, sr.fd, sr.offset, sr.length);
 }
 
 /* ---- routing ---- */
@@ -336,6 +354,27 @@ normalize_path(struct request *r, const struct h1_msg *m, size_t *len)
 	return w->path_scratch;
 }
 
+/* A request for a stats service: weir's own figures, from a memfd. */
+static void
+serve_stats(struct request *r, const struct h1_msg *m)
+{
+	struct stats_reply	sr;
+	const char		*npath;
+	size_t			 nlen;
+
+	r->kind = REQ_STATIC;
+	if ((npath = normalize_path(r, m, &nlen)) == NULL) {
+		local(r, 400, false);
+		return;
+	}
+	if (stats_service_reply(r->svc, r->w->shm, r->peer, m, npath,
+	    &r->w->resp, &sr) == -1) {
+		local(r, 500, false);
+		return;
+	}
+	send_with_file(r, sr.fd, 0, sr.length);
+}
+
 static void
 start_proxy(struct request *r, const struct h1_msg *m,
     const struct pool_conf *pool, uint64_t uri_key)
@@ -356,6 +395,8 @@ start_proxy(struct request *r, const struct h1_msg *m,
 	rr.is_tls = r->is_tls;
 	rr.keep_backend = pool->persist;
 	rr.upgrade = rewrite_upgrade_offer(m, r->svc);
+	rr.local_authority = r->local_authority[0] != '\0' ?
+	    r->local_authority : NULL;
 	if (rewrite_request(&r->px.hdr, &rr) == -1) {
 		r->end = END_BAD_REQUEST;
 		local(r, 431, false);
@@ -407,7 +448,10 @@ request_start(struct request *r, const struct h1_msg *m)
 		copy_text(r->rec.agent, sizeof(r->rec.agent), f != NULL ?
 		    f->value : "", f != NULL ? f->value_len : 0);
 	}
-	r->rec.minor = m->version_minor;
+	/* An HTTP/2 front end has set the protocol already. */
+	if (r->rec.proto != SHM_PROTO_HTTP2)
+		r->rec.proto = m->version_minor == 0 ? SHM_PROTO_HTTP10 :
+		    SHM_PROTO_HTTP11;
 	r->is_head = method_is(m, "HEAD");
 
 	if (method_is(m, "CONNECT")) {
@@ -431,6 +475,10 @@ request_start(struct request *r, const struct h1_msg *m)
 	}
 	if (svc->role == ROLE_WEB_SERVER) {
 		serve_static(r, m, svc);
+		return;
+	}
+	if (svc->role == ROLE_STATS) {
+		serve_stats(r, m);
 		return;
 	}
 	pool = svc->pool;
@@ -505,11 +553,34 @@ flush_log(struct loop_task *t)
 }
 
 void
-request_end(struct request *r, bool is_cut)
+request_account(struct request *r, bool is_cut)
 {
 	struct worker		*w = r->w;
 	struct shm_service	*ss = &w->shm->services[r->svc->index];
 	int			 k = shm_class(r->rec.status);
+
+	if (r->is_accounted)
+		return;
+	r->is_accounted = true;
+	/* The exchange ended before its end: the log says why. */
+	r->rec.error = is_cut ? end_reason_str(r->end) : NULL;
+	shm_add(&ss->requests, 1);
+	if ((unsigned)r->rec.proto < SHM_NPROTOS)
+		shm_add(&ss->proto_requests[r->rec.proto], 1);
+	shm_add(&w->shm->workers[w->id].requests, 1);
+	if (k != -1)
+		shm_add(&ss->responses[k], 1);
+	if (r->is_upgraded)
+		return;
+	accesslog_add(&w->access, &r->rec, clock_us(), time(NULL));
+	w->log_flush_task.run = flush_log;
+	loop_at_end(&w->loop, &w->log_flush_task);
+}
+
+void
+request_end(struct request *r, bool is_cut)
+{
+	struct worker		*w = r->w;
 
 	if (r->is_ended)
 		return;
@@ -523,17 +594,7 @@ request_end(struct request *r, bool is_cut)
 		close(r->sfd);
 		r->sfd = -1;
 	}
-	/* The exchange ended before its end: the log says why. */
-	r->rec.error = is_cut ? end_reason_str(r->end) : NULL;
-	shm_add(&ss->requests, 1);
-	shm_add(&w->shm->workers[w->id].requests, 1);
-	if (k != -1)
-		shm_add(&ss->responses[k], 1);
-	if (!r->is_upgraded) {
-		accesslog_add(&w->access, &r->rec, clock_us(), time(NULL));
-		w->log_flush_task.run = flush_log;
-		loop_at_end(&w->loop, &w->log_flush_task);
-	}
+	request_account(r, is_cut);
 	/* Freed at the end of the turn: code still on the stack may look. */
 	r->next = w->ended;
 	w->ended = r;

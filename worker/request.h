@@ -30,7 +30,8 @@ struct route_conf;
 
 enum request_kind {
 	REQ_LOCAL = 0,		/* weir answers itself */
-	REQ_STATIC,		/* a web_server service answers from files */
+	REQ_STATIC,		/* a web_server service answers from files,
+				   a stats service from a memfd */
 	REQ_PROXY,		/* a backend answers */
 };
 
@@ -46,8 +47,12 @@ struct request {
 	bool			 is_head;	/* method HEAD */
 	bool			 is_ended;	/* request_end() ran */
 	bool			 is_upgraded;	/* a tunnel writes its log line */
+	bool			 is_accounted;	/* counted and logged */
 	bool			 resp_dechunk;	/* set by the front end */
 	int			 status_hint;	/* a bad body: 400 or 413 */
+	char			 local_authority[64];	/* set by the front end
+					   for a request without a host: the
+					   address the client reached */
 	enum end_reason		 end;
 	struct access_record	 rec;		/* the log line */
 
@@ -93,6 +98,13 @@ void	request_reject(struct request *r, int status, const char *why);
  * held, or read more of the body).
  */
 void	request_client_io(struct request *r);
+
+/*
+ * Counts the request in the segment and writes its log line, once: when
+ * its response is all in the front end's hands (so the counters move
+ * before the client can read the last byte), or when it ends cut short.
+ */
+void	request_account(struct request *r, bool is_cut);
 
 /*
  * The request is over: its response complete (<is_cut> false) or not.

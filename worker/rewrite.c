@@ -406,6 +406,16 @@ rewrite_request(struct buf *outb, const struct rewrite_req *r)
 		put_field(&o, "Host", 4, auth, alen);
 	else if (m->host != NULL)
 		put_field(&o, "Host", 4, m->host, m->host_len);
+	else if (r->local_authority != NULL)
+		/*
+		 * An HTTP/1.0 request may name no host.  RFC 9112 3.3 makes
+		 * the target URI's authority then the server's address, the
+		 * one the client reached: the backend gets that, as nginx
+		 * sends its upstream's, rather than an empty Host a server
+		 * such as Apache refuses.
+		 */
+		put_field(&o, "Host", 4, r->local_authority,
+		    strlen(r->local_authority));
 	else
 		/* RFC 9112 3.2: no authority to send, so an empty Host. */
 		puts_(&o, "Host: \r\n");

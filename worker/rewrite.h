@@ -35,6 +35,9 @@ struct rewrite_req {
 	bool				 is_tls;
 	bool				 keep_backend;	/* ask for keep-alive */
 	uint32_t			 upgrade;	/* rewrite_upgrade_offer() */
+	const char			*local_authority;	/* the address
+					   the client reached, for a request
+					   that names no host; NULL */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "worker/balance.h"
 #include "worker/client.h"
 #include "worker/context.h"
+#include "worker/h2_server.h"
 #include "worker/proxy.h"
 #include "worker/request.h"
 #include "worker/static.h"
@@ -145,6 +146,7 @@ teardown(struct worker *w)
 	request_pool_free(w);
 	client_pool_free(w);
 	tunnel_pool_free(w);
+	h2_worker_free(w);
 	proxy_free(w);
 	static_flush_cache();
 	balance_free(w);

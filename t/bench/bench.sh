@@ -20,9 +20,22 @@
 # BENCH_TLS_PATH (tls section's keep-alive path, default /1k.bin),
 # BENCH_TLS_CLIENTS (tls section's parallel openssl s_time clients, default
 # 8), BENCH_IDLE_CONNECTIONS (memory section, default 10000),
-# BENCH_IDLE_TLS_CONNECTIONS (default 2000), BENCH_WS_CONNECTIONS,
-# BENCH_WS_MIB, BENCH_WS_IDLE (websocket section), BENCH_PORT (first of 14
-# ports, default 30080), BENCH_NO_INSTALL=1 to skip apt-get.
+# BENCH_IDLE_TLS_CONNECTIONS (default 2000), BENCH_METRICS_BACKENDS (metrics
+# section, default 100), BENCH_METRICS_CONNECTIONS (its wrk connections,
+# default 4), BENCH_WS_CONNECTIONS, BENCH_WS_MIB, BENCH_WS_IDLE (websocket
+# section), BENCH_PORT (first of 20 ports, default 30080),
+# BENCH_NO_INSTALL=1 to skip apt-get.
+#
+# Metrics (not in the default sections): the cost of a Prometheus scrape,
+# weir's stats role (/metrics, latency as histograms) against HAProxy's
+# prometheus-exporter service, each with one pool of BENCH_METRICS_BACKENDS
+# backends, under the same wrk load; and each answer's size.
+#
+# HTTP/2: weir, HAProxy and nginx (one worker/thread each) terminating TLS
+# with ALPN h2 (the tls section's certificate) in front of the same
+# lighttpd backends, loaded by h2load (BENCH_H2_CLIENTS connections,
+# default 16, BENCH_H2_STREAMS concurrent streams each, default 10, on
+# BENCH_H2_PATH, default /1k.bin): req/s, weir's ratio and CPU per request.
 #
 # Every wrk run also reads the server's CPU time (utime + stime of its
 # processes, from /proc) and prints it per request: on a shared machine it
@@ -52,7 +65,10 @@ DUR=${BENCH_SECONDS:-${BENCH_DURATION:-10}}
 CONNS=${BENCH_CONNECTIONS:-64}
 PATHS=${BENCH_PATHS:-/1k.bin /small.txt}
 STATIC_PATHS=${BENCH_STATIC_PATHS:-/1k.bin /1m.bin}
-SECTIONS=${BENCH_SECTIONS:-proxy static tls memory websocket}
+SECTIONS=${BENCH_SECTIONS:-proxy static tls h2 memory websocket}
+H2_CLIENTS=${BENCH_H2_CLIENTS:-16}
+H2_STREAMS=${BENCH_H2_STREAMS:-10}
+H2_PATH=${BENCH_H2_PATH:-/1k.bin}
 IDLE_CONNS=${BENCH_IDLE_CONNECTIONS:-10000}
 IDLE_TLS_CONNS=${BENCH_IDLE_TLS_CONNECTIONS:-2000}
 MEMORY=
@@ -63,12 +79,15 @@ B1=$BASE
 B2=$((BASE + 1))
 declare -A PORT=([weir]=$((BASE + 2)) [haproxy]=$((BASE + 3)) [nginx]=$((BASE + 4))
     [tls_weir]=$((BASE + 5)) [ws_weir]=$((BASE + 6)) [ws_nginx]=$((BASE + 7))
-    [ws_lighttpd]=$((BASE + 8)) [tls_haproxy]=$((BASE + 9)))
+    [ws_lighttpd]=$((BASE + 8)) [tls_haproxy]=$((BASE + 9))
+    [mx_weir]=$((BASE + 10)) [mx_haproxy]=$((BASE + 11)) [mx_proxy]=$((BASE + 12))
+    [h2_weir]=$((BASE + 13)) [h2_haproxy]=$((BASE + 14)) [h2_nginx]=$((BASE + 15)))
+MX_BACKENDS=${BENCH_METRICS_BACKENDS:-100}
 # The websocket section's backend and proxies.
-PORT[wst_backend]=$((BASE + 10))
-PORT[wst_weir]=$((BASE + 11))
-PORT[wst_haproxy]=$((BASE + 12))
-PORT[wst_nginx]=$((BASE + 13))
+PORT[wst_backend]=$((BASE + 16))
+PORT[wst_weir]=$((BASE + 17))
+PORT[wst_haproxy]=$((BASE + 18))
+PORT[wst_nginx]=$((BASE + 19))
 WS_CONNS=${BENCH_WS_CONNECTIONS:-4}
 WS_MIB=${BENCH_WS_MIB:-256}
 WS_IDLE=${BENCH_WS_IDLE:-2000}
@@ -76,6 +95,8 @@ WS_IDLE=${BENCH_WS_IDLE:-2000}
 PROXIES=
 STATICS=
 TLSS=
+MXS=
+H2S=
 DO_PROXY=
 DO_TLS=
 WSTS=
@@ -84,6 +105,8 @@ for sec in $SECTIONS; do
 	proxy) PROXIES="weir haproxy nginx"; DO_PROXY=1 ;;
 	static) STATICS="ws_weir ws_nginx ws_lighttpd" ;;
 	tls) TLSS="tls_weir tls_haproxy"; DO_TLS=1 ;;
+	metrics) MXS="mx_weir mx_haproxy" ;;
+	h2) H2S="h2_weir h2_haproxy h2_nginx" ;;
 	memory)
 		MEMORY=1
 		PROXIES="weir haproxy nginx"
@@ -96,7 +119,8 @@ done
 
 if [ "${BENCH_NO_INSTALL:-0}" != 1 ]; then
 	. "$top_srcdir/t/deps.sh"
-	need_packages wrk haproxy nginx lighttpd curl iproute2 procps openssl
+	need_packages wrk haproxy nginx lighttpd curl iproute2 procps openssl \
+	    nghttp2-client
 fi
 
 D=$(mktemp -d /tmp/weir-bench.XXXXXX)
@@ -174,6 +198,18 @@ EOF
 	done
 }
 
+# run_weir NAME: weir with $D/NAME/weir.json, in the background.
+run_weir()
+{
+	if [ ! -x "$WEIR" ]; then
+		STATUS[$1]="not built ($WEIR missing)"
+		return 1
+	fi
+	"$WEIR" -c "$D/$1/weir.json" -f >"$D/$1/log" 2>&1 &
+	PROXY_PID[$1]=$!
+	pids+=($!)
+}
+
 # weir_proxy NAME [SERVICE_JSON]: weir as NAME, proxying to the backends,
 # with SERVICE_JSON (e.g. "tls") added to its service.
 weir_proxy()
@@ -188,17 +224,12 @@ weir_proxy()
   "pidfile": "$D/$px/run/weir.pid",
   "log_level": "warn",
   "pools": {"web": {"balance": "roundrobin", "health": false, "persist": true,
+                    "max_idle": 128,
                     "backends": ["127.0.0.1:$B1", "127.0.0.1:$B2"]}},
   "services": {"bench": {"listen": "127.0.0.1:${PORT[$px]}", "pool": "web"$extra}}
 }
 EOF
-	if [ ! -x "$WEIR" ]; then
-		STATUS[$px]="not built ($WEIR missing)"
-		return 1
-	fi
-	"$WEIR" -c "$D/$px/weir.json" -f >"$D/$px/log" 2>&1 &
-	PROXY_PID[$px]=$!
-	pids+=($!)
+	run_weir "$px"
 }
 
 start_weir()
@@ -272,6 +303,58 @@ start_tls_haproxy()
 	haproxy_proxy tls_haproxy "ssl crt $TLS_DIR/combined.pem ssl-min-ver TLSv1.2"
 }
 
+# HTTP/2 section: the tls section's certificate, ALPN h2 then http/1.1.
+start_h2_weir()
+{
+	weir_proxy h2_weir "\"tls\": {\"certificates\": [{\"cert\": \"$TLS_DIR/cert.pem\", \"key\": \"$TLS_DIR/key.pem\"}]}"
+}
+
+start_h2_haproxy()
+{
+	haproxy_proxy h2_haproxy "ssl crt $TLS_DIR/combined.pem ssl-min-ver TLSv1.2 alpn h2,http/1.1"
+}
+
+start_h2_nginx()
+{
+	mkdir -p "$D/h2_nginx/logs"
+	cat >"$D/h2_nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $D/h2_nginx/nginx.pid;
+error_log $D/h2_nginx/logs/error.log warn;
+events {
+	worker_connections 4096;
+}
+http {
+	access_log off;
+	http2_max_requests 1000000;
+	keepalive_requests 1000000;
+	# h2load keeps up to 160 requests in flight: room for them all to
+	# stay connected, as weir's max_idle 128 per backend gives.
+	upstream web {
+		server 127.0.0.1:$B1;
+		server 127.0.0.1:$B2;
+		keepalive 256;
+	}
+	server {
+		listen 127.0.0.1:${PORT[h2_nginx]} ssl http2;
+		ssl_certificate $TLS_DIR/cert.pem;
+		ssl_certificate_key $TLS_DIR/key.pem;
+		location / {
+			proxy_pass http://web;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+		}
+	}
+}
+EOF
+	nginx -p "$D/h2_nginx/" -c "$D/h2_nginx/nginx.conf" \
+	    -e "$D/h2_nginx/logs/error.log" >"$D/h2_nginx/log" 2>&1 &
+	PROXY_PID[h2_nginx]=$!
+	pids+=($!)
+}
+
 start_nginx()
 {
 	mkdir -p "$D/nginx/logs"
@@ -308,6 +391,61 @@ EOF
 	pids+=($!)
 }
 
+# The metrics section: one pool of MX_BACKENDS backends that nothing
+# connects to (no health checks, no traffic), and what scrapes it.
+# mx_backends: their addresses, one a line.
+mx_backends()
+{
+	local i
+	for ((i = 0; i < MX_BACKENDS; i++)); do
+		echo "10.9.$((i / 250)).$((i % 250 + 1)):80"
+	done
+}
+
+start_mx_weir()
+{
+	mkdir -p "$D/mx_weir/run"
+	cat >"$D/mx_weir/weir.json" <<EOF
+{
+  "workers": 1,
+  "state_dir": "$D/mx_weir/run",
+  "pidfile": "$D/mx_weir/run/weir.pid",
+  "log_level": "warn",
+  "pools": {"web": {"health": false,
+                    "backends": [$(mx_backends | sed 's/.*/"&"/' | paste -sd,)]}},
+  "services": {"bench": {"listen": "127.0.0.1:${PORT[mx_proxy]}", "pool": "web"},
+               "status": {"role": "stats", "listen": "127.0.0.1:${PORT[mx_weir]}"}}
+}
+EOF
+	run_weir mx_weir
+}
+
+start_mx_haproxy()
+{
+	mkdir -p "$D/mx_haproxy"
+	cat >"$D/mx_haproxy/haproxy.cfg" <<EOF
+global
+	nbthread 1
+
+defaults
+	mode http
+	timeout connect 3s
+	timeout client 30s
+	timeout server 30s
+
+frontend stats
+	bind 127.0.0.1:${PORT[mx_haproxy]}
+	http-request use-service prometheus-exporter if { path /metrics }
+
+backend web
+	balance roundrobin
+$(mx_backends | awk '{ printf "\tserver s%d %s\n", NR, $0 }')
+EOF
+	haproxy -db -f "$D/mx_haproxy/haproxy.cfg" >"$D/mx_haproxy/log" 2>&1 &
+	PROXY_PID[mx_haproxy]=$!
+	pids+=($!)
+}
+
 # The static section's docroot, shared by its three servers.
 WS_ROOT=$D/static/htdocs
 make_static_root()
@@ -332,13 +470,7 @@ start_ws_weir()
                          "docroot": "$WS_ROOT"}}
 }
 EOF
-	if [ ! -x "$WEIR" ]; then
-		STATUS[ws_weir]="not built ($WEIR missing)"
-		return 1
-	fi
-	"$WEIR" -c "$D/ws_weir/weir.json" -f >"$D/ws_weir/log" 2>&1 &
-	PROXY_PID[ws_weir]=$!
-	pids+=($!)
+	run_weir ws_weir
 }
 
 start_ws_nginx()
@@ -552,7 +684,7 @@ $(ws_ratio "${MEMPER[wst_weir]:--}" "${MEMPER[$px]:--}")")"
 url()
 {
 	case $1 in
-	tls_*) echo "https://127.0.0.1:${PORT[$1]}" ;;
+	tls_* | h2_*) echo "https://127.0.0.1:${PORT[$1]}" ;;
 	*) echo "http://127.0.0.1:${PORT[$1]}" ;;
 	esac
 }
@@ -568,12 +700,24 @@ check_answer()
 		got=$(timeout 20 python3 "$here/ws_tunnel.py" stream "${PORT[$px]}" 1 1 2>&1)
 		[ "${got%% *}" = ok ] || echo "no tunnel: ${got:0:80}"
 		;;
+	mx_*)
+		# weir labels a backend by its address, HAProxy by its name.
+		got=$(curl -s --max-time 5 "$u/metrics" |
+		    grep -Ec 'backend="10\.9\.0\.1:80"|server="s1"' || true)
+		[ "$got" -gt 0 ] || echo "no figures for the first backend on /metrics"
+		;;
 	ws_*)
 		got=$(curl -s --max-time 5 "$u/1m.bin" | md5sum | cut -d' ' -f1)
 		want=$(md5sum <"$WS_ROOT/1m.bin" | cut -d' ' -f1)
 		[ "$got" = "$want" ] || { echo "wrong bytes for /1m.bin"; return; }
 		got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code} %{size_download}' "$u/1k.bin")
 		[ "$got" = "200 1024" ] || echo "wrong answer for /1k.bin: '$got'"
+		;;
+	h2_*)
+		body=$(curl -s --http2 --max-time 5 --cacert "$TLS_DIR/cert.pem" \
+		    -w ' %{http_version}' "$u/small.txt" || true)
+		[ "$body" = "hello from weir's bench
+ 2" ] || echo "wrong answer to a test request over HTTP/2: '${body:0:80}'"
 		;;
 	*)
 		# Over TLS, curl checks that the bench's certificate is served.
@@ -584,11 +728,11 @@ check_answer()
 	esac
 }
 
-[ -z "$PROXIES$TLSS" ] || start_backends
+[ -z "$PROXIES$TLSS$H2S" ] || start_backends
 [ -z "$STATICS" ] || make_static_root
-[ -z "$TLSS" ] || make_tls_cert
+[ -z "$TLSS$H2S" ] || make_tls_cert
 [ -z "$WSTS" ] || start_wst_backend
-for px in $PROXIES $STATICS $TLSS $WSTS; do
+for px in $PROXIES $STATICS $TLSS $MXS $H2S $WSTS; do
 	STATUS[$px]=ok
 	"start_$px" || continue
 	if ! wait_port "${PORT[$px]}" "${PROXY_PID[$px]}"; then
@@ -612,7 +756,7 @@ to_ms()
 	}'
 }
 
-declare -A RPS P50 P99 ERRS CPUREQ
+declare -A RPS P50 P99 ERRS CPUREQ MXBYTES
 
 # measure "SERVERS" "PATHS": one wrk run per server and path.
 measure()
@@ -834,6 +978,67 @@ ratio()
 	fi
 }
 
+declare -A H2RPS H2CPU H2ERR
+
+# h2_measure SERVER: one h2load run of DUR seconds after a second of
+# warm-up, with the server's CPU time over both.
+h2_measure()
+{
+	local px=$1 out c0 c1 t0 t1 done
+	H2RPS[$px]=-
+	[ "${STATUS[$px]}" = ok ] || return 0
+	c0=$(cpu_ticks "${PROXY_PID[$px]}")
+	t0=$EPOCHREALTIME
+	out=$(timeout $((DUR + 30)) h2load -c "$H2_CLIENTS" -m "$H2_STREAMS" \
+	    --warm-up-time=1 -D "$DUR" "$(url "$px")$H2_PATH" 2>&1) || {
+		STATUS[$px]="h2load failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+		return 0
+	}
+	t1=$EPOCHREALTIME
+	c1=$(cpu_ticks "${PROXY_PID[$px]}")
+	if ! grep -q '^Application protocol: h2' <<<"$out"; then
+		STATUS[$px]="h2 was not negotiated"
+		return 0
+	fi
+	H2RPS[$px]=$(awk '/^finished in/ {gsub(",", ""); printf "%.0f", $4}' <<<"$out")
+	done=$(awk '/^requests:/ {print $6}' <<<"$out")
+	H2ERR[$px]=$(awk '/^requests:/ {print $10 + $12 + $14}' <<<"$out")
+	# Requests over the whole time the CPU was read, warm-up included.
+	H2CPU[$px]=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v r="${H2RPS[$px]}" -v a="$t0" -v b="$t1" \
+	    'BEGIN {n = r * (b - a); if (n > 0) printf "%.1f", c / hz * 1e6 / n; else print "-"}')
+	[ "${done:-0}" -gt 0 ] || STATUS[$px]="h2load: no request done"
+	if ! kill -0 "${PROXY_PID[$px]}" 2>/dev/null; then
+		STATUS[$px]="died during the run: $(tail -n 3 "$D/$px/log" | tr '\n' ' ')"
+	fi
+}
+
+# report_h2: req/s, errors, CPU per request, and weir's ratios.
+report_h2()
+{
+	local px w fmt='%-9s %12s %8s %11s\n'
+	echo
+	echo "h2: h2load -c $H2_CLIENTS -m $H2_STREAMS -D ${DUR}s, GET $H2_PATH over TLS, ALPN h2"
+	# shellcheck disable=SC2059
+	printf "$fmt" server req/s errors "cpu us/req"
+	for px in $H2S; do
+		if [ "${H2RPS[$px]:--}" = - ]; then
+			printf '%-9s %12s   FAILED: %s\n' "${px#h2_}" - "${STATUS[$px]}"
+			continue
+		fi
+		# shellcheck disable=SC2059
+		printf "$fmt" "${px#h2_}" "${H2RPS[$px]}" "${H2ERR[$px]}" "${H2CPU[$px]}"
+	done
+	w=${H2RPS[h2_weir]:--}
+	for px in $H2S; do
+		[ "$px" != h2_weir ] || continue
+		printf 'weir/%-8s h2 req/s ratio: %s, cpu per request ratio: %s\n' "${px#h2_}" \
+		    "$(awk -v a="$w" -v b="${H2RPS[$px]:--}" \
+		    'BEGIN {if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "n/a"}')" \
+		    "$(awk -v a="${H2CPU[h2_weir]:--}" -v b="${H2CPU[$px]:--}" \
+		    'BEGIN {if (a != "-" && b != "-" && a > 0 && b > 0) printf "%.2f", a / b; else print "n/a"}')"
+	done
+}
+
 # rss_kb PID: the resident memory of PID and its descendants, in KiB.
 rss_kb()
 {
@@ -944,6 +1149,21 @@ if [ -n "$DO_TLS" ]; then
 		tls_keepalive "$px"
 	done
 fi
+if [ -n "$MXS" ]; then
+	echo "bench: metrics section: weir's stats role and HAProxy's prometheus-exporter, $MX_BACKENDS backends"
+	# A few scrapers at once, not a crowd of clients.
+	CONNS=${BENCH_METRICS_CONNECTIONS:-4} measure "$MXS" /metrics
+	for px in $MXS; do
+		[ "${STATUS[$px]}" != ok ] ||
+		    MXBYTES[$px]=$(curl -s --max-time 10 "$(url "$px")/metrics" | wc -c)
+	done
+fi
+if [ -n "$H2S" ]; then
+	echo "bench: h2 section: weir, haproxy, nginx terminating TLS with ALPN h2 in front of lighttpd 127.0.0.1:$B1 and :$B2"
+	for px in $H2S; do
+		h2_measure "$px"
+	done
+fi
 if [ -n "$MEMORY" ]; then
 	echo "bench: memory section: $IDLE_CONNS idle keep-alive connections (plain), $IDLE_TLS_CONNS over TLS"
 	for px in weir haproxy nginx; do
@@ -964,17 +1184,34 @@ fi
 [ -z "$DO_PROXY" ] || report proxy "$PROXIES" "$PATHS" weir "haproxy nginx"
 [ -z "$STATICS" ] || report static "$STATICS" "$STATIC_PATHS" ws_weir "ws_nginx ws_lighttpd"
 [ -z "$DO_TLS" ] || report_tls
+[ -z "$H2S" ] || report_h2
 [ -z "$MEMORY" ] || report_memory
+if [ -n "$MXS" ]; then
+	report metrics "$MXS" /metrics mx_weir mx_haproxy
+	for px in $MXS; do
+		echo "${px#mx_}: ${MXBYTES[$px]:--} bytes per /metrics answer"
+	done
+fi
+
 [ -z "$WSTS" ] || report_ws
 
 echo
 failed=0
-for px in $PROXIES $STATICS $TLSS $WSTS; do
+for px in $PROXIES $STATICS $TLSS $MXS $H2S $WSTS; do
 	label=${px#ws_}
 	paths=$PATHS
 	case $px in
 	ws_*) label="$label (static)"; paths=$STATIC_PATHS ;;
 	wst_*) label="${px#wst_} (websocket)"; paths= ;;
+	mx_*) label="${px#mx_} (metrics)"; paths=/metrics ;;
+	h2_*)
+		label="${px#h2_} (h2)"
+		paths=
+		if [ "${H2ERR[$px]:-0}" != 0 ]; then
+			echo "bench: $label had ${H2ERR[$px]} failed requests (its figures are not comparable)"
+			failed=1
+		fi
+		;;
 	tls_*)
 		label="${px#tls_} (tls)"
 		paths=$TLS_PATH

@@ -16,7 +16,8 @@
 #include "common/config.h"
 #include "common/shm.h"
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
+#include "stats/render.h"
+#include "stats/snapshot.h"
 #include "t/fuzz/fuzz.h"
 
 /* Where messages and renders go: nowhere, but counted. */
@@ -104,6 +105,7 @@ check_segment(const struct config *cfg)
 	    render_stats_text(sink, &snap) == 0 &&
 	    render_stats_json(sink, &snap) == 0 &&
 	    render_stats_prometheus(sink, &snap) == 0 &&
+	    render_stats_metrics(sink, &snap) == 0 &&
 	    render_top(sink, &snap, &snap) == 0, "a render failed");
 	snapshot_free(&snap);
 	shm_detach(&s);

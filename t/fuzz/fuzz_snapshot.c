@@ -3,8 +3,9 @@
  * weir.shm would be.  Not a streaming parser, so invariants are checked
  * instead of a split: validation either refuses it with a "corrupt
  * segment" (or "not a segment") reason, or accepts it, and then every
- * view weirctl has (status, stats text, JSON, Prometheus, a top frame)
- * renders it without a sanitizer report and without failing.
+ * view weirctl has (status, stats text, JSON, Prometheus, a top frame),
+ * and the stats role's /metrics, renders it without a sanitizer report
+ * and without failing.
  *
  * The header's size field is set to the input's length before validation
  * (unless the input is shorter than a header): mutations that add or drop
@@ -18,7 +19,8 @@
 
 #include "common/shm.h"
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
+#include "stats/render.h"
+#include "stats/snapshot.h"
 #include "t/fuzz/fuzz.h"
 
 static FILE	*sink;
@@ -76,6 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(render_stats_json(sink, &snap) == 0, "--json failed");
 	FUZZ_CHECK(render_stats_prometheus(sink, &snap) == 0,
 	    "--prometheus failed");
+	FUZZ_CHECK(render_stats_metrics(sink, &snap) == 0, "/metrics failed");
 	/* A frame with rates: the same figures a second earlier. */
 	prev = snap;
 	prev.mono_ms -= 1000;

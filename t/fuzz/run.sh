@@ -38,8 +38,7 @@ config fuzz_config.c
 snapshot fuzz_snapshot.c
 "
 # What the harnesses link: the modules they fuzz and what those use.
-LIB_SOURCES=$(cd "$top_srcdir" && ls common/*.c ctl/snapshot.c ctl/render.c ctl/metrics.c \
-    ctl/format.c)
+LIB_SOURCES=$(cd "$top_srcdir" && ls common/*.c stats/*.c ctl/render.c)
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE $SAN \
@@ -59,13 +58,13 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 # The modules, instrumented for coverage, in one archive, rebuilt when a
-# source or header under common/ or ctl/ is newer than it.
+# source or header under common/, stats/ or ctl/ is newer than it.
 build_lib()
 {
 	local f o objs=() pids=() rc=0
 	mkdir -p "$out/obj"
 	if [ -f "$out/libfuzz.a" ] && [ -z "$(find "$top_srcdir/common" \
-	    "$top_srcdir/ctl" -newer "$out/libfuzz.a" -name '*.[ch]' | head -n 1)" ]; then
+	    "$top_srcdir/stats" "$top_srcdir/ctl" -newer "$out/libfuzz.a" -name '*.[ch]' | head -n 1)" ]; then
 		return 0
 	fi
 	echo "==> fuzz: building the modules with $cc"

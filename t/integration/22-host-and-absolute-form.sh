@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Host reaches the backend as the client sent it, and an absolute-form target's authority replaces Host while the backend gets origin-form.
+# Host reaches the backend as the client sent it, and an absolute-form target's authority replaces Host while the backend gets origin-form; an HTTP/1.0 request that names no host reaches the backend with the address the client reached (RFC 9112 3.3), not an empty Host the backend would refuse.
 . "$(dirname "$0")/lib.sh"
 
 P=$(port 0)
@@ -22,4 +22,10 @@ out=$(get "http://127.0.0.1:$P/" --request-target 'http://other.example/echo.cgi
 note "$out"
 assert_eq "$(field "$out" HTTP_HOST)" "other.example" "Host from an absolute-form target"
 assert_eq "$(field "$out" uri)" "/echo.cgi?q=2" "absolute-form target forwarded in origin-form"
+
+out=$(printf 'GET /echo.cgi?q=3 HTTP/1.0\r\n\r\n' | rawhttp "$P" --parse --timeout 5)
+note "$out"
+assert_match "$out" '^STATUS 200' "HTTP/1.0 without Host is served"
+assert_contains "$out" "HTTP_HOST=127.0.0.1:$P" \
+    "Host at the backend for HTTP/1.0 without Host"
 pass

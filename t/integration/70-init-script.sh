@@ -80,7 +80,9 @@ for MODE in /lib/lsb/init-functions none; do
 	note "=== init functions: $MODE"
 	if [ "$MODE" = none ]; then
 		# PIDFILE left out: the script reads "pidfile" from the config.
-		printf 'DAEMON=%s\nCONFIG=%s\n' "$WEIR" "$T/weir.json" >"$T/default"
+		# reload goes through weirctl here; the other mode leaves
+		# WEIRCTL at /usr/bin/weirctl, absent on a build machine: HUP.
+		printf 'DAEMON=%s\nWEIRCTL=%s\nCONFIG=%s\n' "$WEIR" "$WEIRCTL" "$T/weir.json" >"$T/default"
 	else
 		printf 'DAEMON=%s\nCONFIG=%s\nPIDFILE=%s\n' "$WEIR" "$T/weir.json" \
 		    "$PIDFILE" >"$T/default"

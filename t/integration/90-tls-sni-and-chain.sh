@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TLS termination picks the certificate by SNI (the first one for an unknown or absent name), sends its chain, speaks TLS 1.2 and 1.3 only, negotiates ALPN http/1.1, and the backend sees X-Forwarded-Proto: https.
+# TLS termination picks the certificate by SNI (the first one for an unknown or absent name), sends its chain, speaks TLS 1.2 and 1.3 only, negotiates ALPN h2 then http/1.1 (http/1.1 only with "http2": false), and the backend sees X-Forwarded-Proto: https.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tls-certs.sh"
 
@@ -11,7 +11,10 @@ cat >"$T/weir.json" <<EOF2
 $(conf_globals 1)
   "pools": {"web": {"health": false, "backends": ["127.0.0.1:$(port 1)"]}},
   "services": {"www": {"listen": "127.0.0.1:$P", "pool": "web",
-                       "tls": {"certificates": $(tls_cert_json a b)}}}
+                       "tls": {"certificates": $(tls_cert_json a b)}},
+               "h1only": {"listen": "127.0.0.1:$(port 2)", "pool": "web",
+                          "http2": false,
+                          "tls": {"certificates": $(tls_cert_json a b)}}}
 }
 EOF2
 start_weir "$T/weir.json"
@@ -51,12 +54,25 @@ for v in 1.2 1.3; do
 	assert_contains "$out" "status=200" "curl over TLS $v"
 done
 
-assert_contains "$(sclient "$P" -servername a.test -alpn h2,http/1.1 </dev/null)" \
-    "ALPN protocol: http/1.1" "ALPN for h2,http/1.1"
-assert_contains "$(sclient "$P" -servername a.test -alpn h2 </dev/null)" \
-    "No ALPN negotiated" "ALPN for h2 only"
-# curl offers h2 first; it must settle on HTTP/1.1.
+# The server's preference decides: h2 first, whatever the client's order.
+for alpn in h2,http/1.1 http/1.1,h2 h2; do
+	assert_contains "$(sclient "$P" -servername a.test -alpn "$alpn" </dev/null)" \
+	    "ALPN protocol: h2" "ALPN for $alpn"
+done
+assert_contains "$(sclient "$P" -servername a.test -alpn http/1.1 </dev/null)" \
+    "ALPN protocol: http/1.1" "ALPN for http/1.1"
 out=$(get "https://a.test:$P/" --cacert "$PKI/root.pem" \
     --resolve "a.test:$P:127.0.0.1" -w 'version=%{http_version}\n')
-assert_contains "$out" "version=1.1" "curl's HTTP version"
+assert_contains "$out" "version=2" "curl's HTTP version"
+
+# "http2": false: http/1.1 only.
+P2=$(port 2)
+assert_contains "$(sclient "$P2" -servername a.test -alpn h2,http/1.1 </dev/null)" \
+    "ALPN protocol: http/1.1" "http2 false: ALPN for h2,http/1.1"
+assert_contains "$(sclient "$P2" -servername a.test -alpn h2 </dev/null)" \
+    "No ALPN negotiated" "http2 false: ALPN for h2 only"
+# curl offers h2 first; it must settle on HTTP/1.1.
+out=$(get "https://a.test:$P2/" --cacert "$PKI/root.pem" \
+    --resolve "a.test:$P2:127.0.0.1" -w 'version=%{http_version}\n')
+assert_contains "$out" "version=1.1" "http2 false: curl's HTTP version"
 pass

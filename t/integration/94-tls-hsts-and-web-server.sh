@@ -27,10 +27,15 @@ tls_get()	# tls_get PORT PATH [curl args]
 	shift 2
 	get "https://a.test:$p$path" --cacert "$PKI/root.pem" --resolve "a.test:$p:127.0.0.1" "$@"
 }
-hdrs=$(tls_get "$P" /name -D - -o /dev/null | tr -d '\r')
+hdrs=$(tls_get "$P" /name --http1.1 -D - -o /dev/null | tr -d '\r')
 assert_match "$hdrs" '^Strict-Transport-Security: max-age=31536000$' "HSTS on a proxied response"
-hdrs=$(tls_get "$PS" /blob.bin -D - -o /dev/null | tr -d '\r')
+hdrs=$(tls_get "$PS" /blob.bin --http1.1 -D - -o /dev/null | tr -d '\r')
 assert_match "$hdrs" '^Content-Length: 3000000$' "web_server over TLS: length"
+# The same over HTTP/2, where field names are lower case (RFC 9113 8.2.1).
+hdrs=$(tls_get "$P" /name --http2 -D - -o /dev/null | tr -d '\r')
+assert_match "$hdrs" '^strict-transport-security: max-age=31536000$' "HSTS on a proxied response over HTTP/2"
+hdrs=$(tls_get "$PS" /blob.bin --http2 -D - -o /dev/null | tr -d '\r')
+assert_match "$hdrs" '^content-length: 3000000$' "web_server over HTTP/2: length"
 assert_eq "$(tls_get "$PS" /blob.bin | md5sum)" "$(md5sum <"$T/files/blob.bin")" \
     "web_server over TLS: bytes"
 assert_eq "$(tls_get "$PS" /blob.bin -r 1000-1999 | md5sum)" \

@@ -5,7 +5,8 @@
 #
 # Usage: run.sh [PATTERN...]   only tests whose name contains a PATTERN
 # Environment: top_builddir, top_srcdir (make check sets both; default to this
-# tree), WEIR_TEST_TIMEOUT (seconds per test, default 120).
+# tree), WEIR_TEST_TIMEOUT (seconds per test, default 120; a test that
+# needs more says so in a line "# timeout: SECONDS").
 
 set -uo pipefail
 
@@ -41,14 +42,16 @@ for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	log=$logdir/$name.log
 	start=$(date +%s)
-	timeout -k 10 "$timeout_s" bash "$t" >"$log" 2>&1 </dev/null
+	limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$t")
+	[ -n "$limit" ] && [ "$limit" -gt "$timeout_s" ] || limit=$timeout_s
+	timeout -k 10 "$limit" bash "$t" >"$log" 2>&1 </dev/null
 	rc=$?
 	secs=$(($(date +%s) - start))
 	if [ "$rc" -eq 0 ]; then
 		echo "PASS $name (${secs}s)"
 		passed=$((passed + 1))
 	else
-		[ "$rc" -eq 124 ] && echo "# timed out after ${timeout_s}s" >>"$log"
+		[ "$rc" -eq 124 ] && echo "# timed out after ${limit}s" >>"$log"
 		echo "FAIL $name (exit $rc, ${secs}s; log: $log)"
 		tail -n 40 "$log" | sed 's/^/    | /'
 		failed=$((failed + 1))

@@ -25,7 +25,7 @@ setup(void)
 	strcpy(rec.peer, "127.0.0.1");
 	strcpy(rec.method, "GET");
 	strcpy(rec.path, "/index.html?q=1");
-	rec.minor = 1;
+	rec.proto = SHM_PROTO_HTTP11;
 	rec.status = 200;
 	rec.resp_bytes = 10;
 	rec.service = "www";
@@ -60,7 +60,7 @@ START_TEST(weir_format_with_backend_and_error)
 	ck_assert_int_eq(addr_parse("127.0.0.1:38081", &a, NULL), 0);
 	rec.backend = &a;
 	rec.error = "backend closed early";
-	rec.minor = 0;
+	rec.proto = SHM_PROTO_HTTP10;
 	ck_assert_str_eq(line(false, 1000124),
 	    "127.0.0.1 [25/Nov/2026:02:05:30 +0000] \"GET /index.html?q=1 "
 	    "HTTP/1.0\" 200 10 service=www backend=127.0.0.1:38081 "

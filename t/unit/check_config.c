@@ -4,6 +4,7 @@
  * the position on the offending value (or key), all problems in one pass.
  * Also the JSON position locator it relies on (common/json_pos.c).
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -247,6 +248,11 @@ static const struct bad_case {
 	    SVC_OPEN "\"pool\": \"p\"}}}",
 	    "t.json:3:19: services.s.listen: missing; expected \"host:port\" "
 	    "or an array of them" },
+	{ "rejects_web_server_without_listen_that_no_route_reaches",
+	    SVC_OPEN WEB "\"dirindex\": true}}}",
+	    "t.json:3:19: services.s.listen: missing; expected \"host:port\" "
+	    "or an array of them, or a route of another service that sends "
+	    "here" },
 	{ "rejects_bad_listen_address_in_array",
 	    SVC_OPEN "\"listen\": [\"127.0.0.1:80\", \"127.0.0.1:0\"], "
 	    "\"pool\": \"p\"}}}",
@@ -273,7 +279,7 @@ static const struct bad_case {
 	{ "rejects_bad_role",
 	    SVC_OPEN "\"role\": \"cache\"" PL,
 	    "t.json:4:9: services.s.role: expected one of: reverse_proxy, "
-	    "web_server" },
+	    "web_server, stats" },
 	{ "rejects_docroot_on_reverse_proxy",
 	    SVC_OPEN "\"docroot\": \"/srv\"" PL,
 	    "t.json:4:1: services.s.docroot: not allowed for role "
@@ -282,6 +288,22 @@ static const struct bad_case {
 	    SVC_OPEN WEB "\"pool\": \"p\"" LS,
 	    "t.json:4:42: services.s.pool: not allowed for role web_server; "
 	    "expected one of: role, listen, persist_client, " },
+	{ "rejects_pool_on_stats",
+	    SVC_OPEN "\"role\": \"stats\", \"pool\": \"p\"" LS,
+	    "t.json:4:18: services.s.pool: not allowed for role stats; "
+	    "expected one of: role, listen, persist_client, " },
+	{ "rejects_allow_on_reverse_proxy",
+	    SVC_OPEN "\"allow\": [\"10.0.0.0/8\"]" PL,
+	    "t.json:4:1: services.s.allow: not allowed for role "
+	    "reverse_proxy; " },
+	{ "rejects_an_empty_allow",
+	    SVC_OPEN "\"role\": \"stats\", \"allow\": []" LS,
+	    "t.json:4:27: services.s.allow: expected a non-empty array of "
+	    "CIDR blocks (\"0.0.0.0/0\" and \"::/0\" allow every peer)" },
+	{ "rejects_a_bad_block_in_allow",
+	    SVC_OPEN "\"role\": \"stats\", \"allow\": [\"::1/129\"]" LS,
+	    "t.json:4:28: services.s.allow[0]: \"::1/129\" is not a valid "
+	    "CIDR block: " },
 	{ "rejects_web_server_without_docroot",
 	    SVC_OPEN "\"role\": \"web_server\"" LS,
 	    "t.json:3:19: services.s.docroot: missing; expected the "
@@ -530,11 +552,16 @@ static const char *const good_cases[] = {
 	SVC_OPEN "\"tls\": {\"certificates\": [{\"cert\": \"/c\", "
 	    "\"key\": \"/k\", \"ocsp\": \"/o\"}]}" PL,
 	SVC_OPEN "\"routes\": [{\"host\": \"*\", \"pool\": \"p\"}]" LS,
+	/* A web_server that only a route reaches needs no listen. */
+	SVC_OPEN "\"listen\": \"127.0.0.1:80\", \"routes\": [{\"host\": "
+	    "\"*\", \"service\": \"w\"}]}, "
+	    "\"w\": {" WEB "\"dirindex\": true}}}",
 	SVC_OPEN "\"via\": \"a.b-c_d~1\"" PL,
 	SVC_OPEN "\"upgrade\": [\"websocket\", \"web.socket\"]" PL,
 	SVC_OPEN "\"upgrade\": [\"HTTP/2.0\"]" PL,
 	SVC_OPEN "\"upgrade\": []" PL,
 	SVC_OPEN "\"tunnel_idle_timeout_ms\": 1" PL,
+	SVC_OPEN "\"role\": \"stats\", \"allow\": [\"::1\"]" LS,
 	SVC_OPEN "\"client_body_timeout_ms\": 3600000, "
 	    "\"client_body_min_rate\": 0" PL,
 	POOL_OPEN "\"backends\": [\"127.0.0.1:8080\", \"[::1]:8080\"]}}}",
@@ -830,6 +857,60 @@ START_TEST(takes_explicit_values_over_defaults)
 }
 END_TEST
 
+/* A stats service takes no pool, and answers the loopback unless told. */
+START_TEST(loads_a_stats_service)
+{
+	static const char *const loopback[] = { "127.0.0.1", "127.9.9.9",
+	    "::1" };
+	static const char *const others[] = { "10.0.0.1", "::2", "128.0.0.1" };
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	struct sockaddr		*sa;
+	struct config		*cfg;
+	struct service_conf	*s;
+	char			*errtext = NULL;
+	size_t			 i, j;
+	bool			 in;
+
+	cfg = load("{\"pools\": {\"p\": {\"backends\": [\"127.0.0.1:8080\"]}},"
+	    "\"services\": {\"s\": {\"role\": \"stats\", \"listen\": "
+	    "\"127.0.0.1:8404\"}, \"t\": {\"role\": \"stats\", \"listen\": "
+	    "\"*:8405\", \"allow\": [\"10.0.0.0/8\"], \"tls\": {" CERT
+	    "}}}}", &errtext);
+	ck_assert_msg(cfg != NULL, "%s", errtext);
+	s = &cfg->services[0];
+	ck_assert_int_eq(s->role, ROLE_STATS);
+	ck_assert_ptr_null(s->pool);
+	ck_assert_uint_eq(s->nallow, 2);
+	for (i = 0; i < NELEM(loopback) + NELEM(others); i++) {
+		const char *a = i < NELEM(loopback) ? loopback[i] :
+		    others[i - NELEM(loopback)];
+
+		memset(&sin, 0, sizeof(sin));
+		memset(&sin6, 0, sizeof(sin6));
+		sin.sin_family = AF_INET;
+		sin6.sin6_family = AF_INET6;
+		if (inet_pton(AF_INET, a, &sin.sin_addr) == 1)
+			sa = (struct sockaddr *)&sin;
+		else {
+			ck_assert_int_eq(inet_pton(AF_INET6, a,
+			    &sin6.sin6_addr), 1);
+			sa = (struct sockaddr *)&sin6;
+		}
+		for (j = 0, in = false; j < s->nallow; j++)
+			in |= cidr_match(&s->allow[j], sa);
+		ck_assert_msg(in == (i < NELEM(loopback)), "%s %s", a,
+		    in ? "allowed" : "refused");
+	}
+	s = &cfg->services[1];
+	ck_assert_uint_eq(s->nallow, 1);
+	ck_assert_uint_eq(s->allow[0].prefix, 8);
+	ck_assert_ptr_nonnull(s->tls);
+	config_free(cfg);
+	free(errtext);
+}
+END_TEST
+
 START_TEST(reports_every_error_in_file_order)
 {
 	struct config	*cfg;
@@ -924,8 +1005,9 @@ START_TEST(loads_from_a_file_and_names_it)
 }
 END_TEST
 
-/* etc/weir.json is installed as the default: it must stay valid. */
-START_TEST(loads_the_installed_example_config)
+/* Loads <file> of the source tree, which must be valid. */
+static struct config *
+load_tree_file(const char *file)
 {
 	struct config	*cfg;
 	const char	*top = getenv("top_srcdir");
@@ -933,17 +1015,43 @@ START_TEST(loads_the_installed_example_config)
 	size_t		 len;
 	FILE		*errs;
 
-	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/etc/weir.json",
-	    top != NULL ? top : "."), (int)sizeof(path));
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s",
+	    top != NULL ? top : ".", file), (int)sizeof(path));
 	errs = open_memstream(&errtext, &len);
 	cfg = config_load(path, errs);
 	fclose(errs);
 	ck_assert_msg(cfg != NULL, "%s", errtext);
+	free(errtext);
+	return cfg;
+}
+
+/* etc/weir.json is installed as the default: it must stay valid. */
+START_TEST(loads_the_installed_example_config)
+{
+	struct config	*cfg = load_tree_file("etc/weir.json");
+
 	ck_assert_int_ne(config_find_pool(cfg, "apache"), -1);
 	ck_assert_int_ne(config_find_pool(cfg, "lighttpd"), -1);
 	ck_assert_str_eq(cfg->services[0].routes[0].host, "static.example.com");
+	/* The Debian package creates this account for the workers. */
+	ck_assert_str_eq(cfg->user, "weir");
+	ck_assert_str_eq(cfg->group, "weir");
 	config_free(cfg);
-	free(errtext);
+}
+END_TEST
+
+/* The examples the package installs in /usr/share/doc/weir/examples. */
+static const char *const shipped_examples[] = {
+	"doc/examples/vhosts.json", "doc/examples/random-verify.json",
+	"doc/examples/static-and-proxy.json",
+};
+
+START_TEST(loads_the_shipped_examples)
+{
+	struct config	*cfg = load_tree_file(shipped_examples[_i]);
+
+	ck_assert_str_eq(cfg->user, "weir");
+	config_free(cfg);
 }
 END_TEST
 
@@ -1309,8 +1417,11 @@ config_suite(void)
 	tcase_add_test(tc, loads_spec_example_with_its_values);
 	tcase_add_test(tc, applies_defaults_to_a_minimal_config);
 	tcase_add_test(tc, takes_explicit_values_over_defaults);
+	tcase_add_test(tc, loads_a_stats_service);
 	tcase_add_test(tc, loads_from_a_file_and_names_it);
 	tcase_add_test(tc, loads_the_installed_example_config);
+	tcase_add_loop_test(tc, loads_the_shipped_examples, 0,
+	    sizeof(shipped_examples) / sizeof(shipped_examples[0]));
 	tcase_add_test(tc, reports_a_file_it_cannot_open);
 	tcase_add_test(tc, names_every_balance_method);
 	tcase_add_test(tc, frees_null);

@@ -85,8 +85,10 @@ read_man(void)
 			roles = CONFIG_ROLE_PROXY;
 		else if (is_keys_for && strcmp(line, ".B web_server") == 0)
 			roles = CONFIG_ROLE_WEB;
+		else if (is_keys_for && strcmp(line, ".B stats") == 0)
+			roles = CONFIG_ROLE_STATS;
 		else if (is_tp && strncmp(line, ".BR ", 4) == 0 &&
-		    (n = strspn(line + 4, "abcdefghijklmnopqrstuvwxyz_")) > 0 &&
+		    (n = strspn(line + 4, "abcdefghijklmnopqrstuvwxyz_0123456789")) > 0 &&
 		    strncmp(line + 4 + n, " \" (", 4) == 0) {
 			if (nman == cap) {
 				cap = cap == 0 ? 64 : cap * 2;

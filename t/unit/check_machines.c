@@ -1,8 +1,8 @@
 /*
  * The worker's state machines, each declared as one table: the backend
  * connection (worker/upstream.c), the client session (worker/client.c),
- * the HTTP/1 front end (worker/h1_server.c) and the Upgrade tunnel
- * (worker/tunnel.c).
+ * the HTTP/1 front end (worker/h1_server.c), the HTTP/2 connection
+ * (worker/h2_server.c) and the Upgrade tunnel (worker/tunnel.c).
  *
  * First the tables themselves: every state can reach the end, every state
  * can be reached, the end is final.  Then the machines at work: a worker
@@ -40,7 +40,9 @@
 #include "common/shm.h"
 #include "worker/client.h"
 #include "worker/context.h"
+#include "worker/front_pick.h"
 #include "worker/h1_server.h"
+#include "worker/h2_server.h"
 #include "tls/tls.h"
 #include "worker/tunnel.h"
 #include "worker/upstream.h"
@@ -52,6 +54,7 @@ static unsigned	seen_b[BCONN_STATE_COUNT][BCONN_EV_COUNT];
 static unsigned	seen_c[CLIENT_STATE_COUNT][CLIENT_EV_COUNT];
 static unsigned	seen_h[H1_FRONT_STATE_COUNT][H1_EV_COUNT];
 static unsigned	seen_t[TUNNEL_STATE_COUNT][TUNNEL_EV_COUNT];
+static unsigned	seen_h2[H2_CONN_STATE_COUNT][H2_EV_COUNT];
 static unsigned	refused;
 
 static void
@@ -89,6 +92,16 @@ trace_t(enum tunnel_state from, enum tunnel_event ev, enum tunnel_state to)
 		refused++;
 	else
 		seen_t[from][ev]++;
+}
+
+static void
+trace_h2(enum h2_conn_state from, enum h2_conn_event ev,
+    enum h2_conn_state to)
+{
+	if (to == H2_CONN_STATE_COUNT)
+		refused++;
+	else
+		seen_h2[from][ev]++;
 }
 
 /* ---- the tables ---- */
@@ -162,6 +175,12 @@ next_t(int s, int ev)
 	return (int)tunnel_next((enum tunnel_state)s, (enum tunnel_event)ev);
 }
 
+static int
+next_h2(int s, int ev)
+{
+	return (int)h2_next((enum h2_conn_state)s, (enum h2_conn_event)ev);
+}
+
 START_TEST(tables_reach_every_state_and_end)
 {
 	/* A connection starts in CONNECT; a session in TLS or OPEN. */
@@ -173,6 +192,8 @@ START_TEST(tables_reach_every_state_and_end)
 	    H1_FRONT_IDLE, H1_FRONT_DONE, next_h);
 	check_table("tunnel", TUNNEL_STATE_COUNT, TUNNEL_EV_COUNT,
 	    TUNNEL_JOINING, TUNNEL_CLOSED, next_t);
+	check_table("HTTP/2 connection", H2_CONN_STATE_COUNT, H2_EV_COUNT,
+	    H2_CONN_OPEN, H2_CONN_DONE, next_h2);
 	/* Out of range is refused, not read past the table. */
 	ck_assert_int_eq(upstream_next(BCONN_STATE_COUNT, 0),
 	    BCONN_STATE_COUNT);
@@ -180,6 +201,7 @@ START_TEST(tables_reach_every_state_and_end)
 	ck_assert_int_eq(h1_next(H1_FRONT_STATE_COUNT, 0),
 	    H1_FRONT_STATE_COUNT);
 	ck_assert_int_eq(tunnel_next(0, TUNNEL_EV_COUNT), TUNNEL_STATE_COUNT);
+	ck_assert_int_eq(h2_next(0, H2_EV_COUNT), H2_CONN_STATE_COUNT);
 }
 END_TEST
 
@@ -277,7 +299,9 @@ setup(void)
 	memset(seen_c, 0, sizeof(seen_c));
 	memset(seen_h, 0, sizeof(seen_h));
 	memset(seen_t, 0, sizeof(seen_t));
+	memset(seen_h2, 0, sizeof(seen_h2));
 	refused = 0;
+	h2_trace = trace_h2;
 	upstream_trace = trace_b;
 	client_trace = trace_c;
 	h1_trace = trace_h;
@@ -308,15 +332,18 @@ setup(void)
 	    " \"refused\": {\"health\": false,"
 	    "  \"backends\": [\"127.0.0.1:%u\"]}},"
 	    " \"services\": {"
-	    " \"ws\": {\"listen\": \"127.0.0.1:3\", \"pool\": \"plain\","
+	    " \"ws\": {\"listen\": \"127.0.0.1:4\", \"pool\": \"plain\","
 	    "  \"tunnel_idle_timeout_ms\": 300},"
 	    " \"files\": {\"role\": \"web_server\", \"listen\": \"127.0.0.1:1\","
 	    "  \"docroot\": \"%s/www\"},"
 	    " \"tlsfiles\": {\"role\": \"web_server\","
 	    "  \"listen\": \"127.0.0.1:2\", \"docroot\": \"%s/www\","
 	    "  \"tls\": {\"certificates\": [{\"cert\": \"%s/cert.pem\","
-	    "  \"key\": \"%s/key.pem\"}]}}}}",
-	    bport, bport, bport, bport, closed_port, dir, dir, dir, dir);
+	    "  \"key\": \"%s/key.pem\"}]}},"
+	    " \"h2files\": {\"role\": \"web_server\", \"h2c\": true,"
+	    "  \"listen\": \"127.0.0.1:3\", \"docroot\": \"%s/www\","
+	    "  \"client_idle_timeout_ms\": 200}}}",
+	    bport, bport, bport, bport, closed_port, dir, dir, dir, dir, dir);
 	cfg = config_load_string(json, "machines.json", stderr);
 	ck_assert_ptr_nonnull(cfg);
 	snprintf(path, sizeof(path), "%s/weir.shm", dir);
@@ -345,6 +372,7 @@ teardown(void)
 	client_trace = NULL;
 	h1_trace = NULL;
 	tunnel_trace = NULL;
+	h2_trace = NULL;
 }
 
 /* Runs the worker's loop until <cond>(<arg>) or 3 s pass (a failure). */
@@ -645,7 +673,7 @@ new_client(const char *svc, int *cfd)
 	len = sizeof(a);
 	ck_assert_int_ne(fd = accept4(client_l, (struct sockaddr *)&a, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC), -1);
-	client_accept(w, fd, (struct sockaddr *)&a, len, sc, &h1_session_ops);
+	client_accept(w, fd, (struct sockaddr *)&a, len, sc, front_pick);
 }
 
 static void
@@ -935,6 +963,141 @@ START_TEST(tunnel_walks_every_transition)
 }
 END_TEST
 
+/* ---- an HTTP/2 client, frame by frame ---- */
+
+static void
+h2_frame(int fd, int type, int flags, int stream, const char *p, size_t n)
+{
+	unsigned char	hd[9] = { (unsigned char)(n >> 16),
+			    (unsigned char)(n >> 8), (unsigned char)n,
+			    (unsigned char)type, (unsigned char)flags,
+			    (unsigned char)(stream >> 24),
+			    (unsigned char)(stream >> 16),
+			    (unsigned char)(stream >> 8), (unsigned char)stream };
+
+	ck_assert_int_eq(write(fd, hd, 9), 9);
+	if (n > 0)
+		ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
+}
+
+/* A literal field without indexing (RFC 7541 6.2.2), short strings. */
+static size_t
+h2_literal(char *out, const char *name, const char *value)
+{
+	size_t	nl = strlen(name), vl = strlen(value);
+
+	out[0] = 0;
+	out[1] = (char)nl;
+	memcpy(out + 2, name, nl);
+	out[2 + nl] = (char)vl;
+	memcpy(out + 3 + nl, value, vl);
+	return 3 + nl + vl;
+}
+
+/* The preface, SETTINGS, and a GET /a.txt on stream 1. */
+static void
+h2_get(int fd)
+{
+	static const char	preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+	char			block[256];
+	size_t			n = 0;
+
+	ck_assert_int_eq(write(fd, preface, sizeof(preface) - 1),
+	    (ssize_t)sizeof(preface) - 1);
+	h2_frame(fd, 4, 0, 0, NULL, 0);
+	n += h2_literal(block + n, ":method", "GET");
+	n += h2_literal(block + n, ":scheme", "http");
+	n += h2_literal(block + n, ":authority", "t");
+	n += h2_literal(block + n, ":path", "/a.txt");
+	h2_frame(fd, 1, 0x5, 1, block, n);
+}
+
+/*
+ * Reads what came and answers its PINGs (ACK), as a client does.  True
+ * when a GOAWAY was among it.
+ */
+static bool
+h2_read(int fd)
+{
+	static unsigned char	buf[65536];
+	static size_t		len;
+	size_t			 flen;
+	ssize_t			 r;
+	bool			 goaway = false;
+
+	while ((r = recv(fd, buf + len, sizeof(buf) - len, MSG_DONTWAIT)) >
+	    0)
+		len += (size_t)r;
+	while (len >= 9 && len >= 9 + (flen = (size_t)buf[0] << 16 |
+	    (size_t)buf[1] << 8 | buf[2])) {
+		if (buf[3] == 6 && !(buf[4] & 1))
+			h2_frame(fd, 6, 1, 0, (const char *)buf + 9, flen);
+		goaway |= buf[3] == 7;
+		memmove(buf, buf + 9 + flen, len - 9 - flen);
+		len -= 9 + flen;
+	}
+	if (r == 0)
+		len = 0;
+	return goaway;
+}
+
+static bool
+h2_goaway_came(void *arg)
+{
+	return h2_read(*(int *)arg);
+}
+
+START_TEST(http2_connection_walks_every_transition)
+{
+	int	cfd, s, ev, b;
+
+	/* OPEN -> GOAWAY -> DONE: idle past client_idle_timeout_ms. */
+	new_client("h2files", &cfd);
+	h2_get(cfd);
+	spin(h2_goaway_came, &cfd, "the idle connection's GOAWAY");
+	spin(no_session, NULL, "the idle HTTP/2 connection closed");
+	close(cfd);
+
+	/* OPEN -> NOTICE -> GOAWAY -> DONE: the worker drains; the client
+	   answers the PING, the final GOAWAY follows, the connection ends
+	   with no stream in flight. */
+	new_client("h2files", &cfd);
+	h2_get(cfd);
+	turns(5);
+	(void)h2_read(cfd);
+	client_drain_all(w);
+	spin(h2_goaway_came, &cfd, "the shutdown notice");
+	spin(no_session, NULL, "the drained HTTP/2 connection closed");
+	close(cfd);
+
+	/* NOTICE -> DONE: the client leaves before it answers. */
+	new_client("h2files", &cfd);
+	h2_get(cfd);
+	turns(5);
+	client_drain_all(w);
+	turns(2);
+	close(cfd);
+	spin(no_session, NULL, "a draining HTTP/2 connection closed");
+
+	/* OPEN -> DONE: the client leaves. */
+	new_client("h2files", &cfd);
+	h2_get(cfd);
+	turns(5);
+	close(cfd);
+	spin(no_session, NULL, "an HTTP/2 connection closed by its client");
+
+	turns(3);
+	ck_assert_uint_eq(refused, 0);
+	for (s = 0; s < H2_CONN_STATE_COUNT; s++)
+		for (ev = 0; ev < H2_EV_COUNT; ev++) {
+			b = h2_next(s, ev) != H2_CONN_STATE_COUNT;
+			ck_assert_msg(!b || seen_h2[s][ev] > 0, "HTTP/2 "
+			    "connection: declared but never walked: %s on %d",
+			    h2_state_name(s), ev);
+		}
+}
+END_TEST
+
 static Suite *
 machines_suite(void)
 {
@@ -950,6 +1113,7 @@ machines_suite(void)
 	tcase_add_test(tc, backend_connection_walks_every_transition);
 	tcase_add_test(tc, client_session_and_front_end_walk_every_transition);
 	tcase_add_test(tc, tunnel_walks_every_transition);
+	tcase_add_test(tc, http2_connection_walks_every_transition);
 	suite_add_tcase(s, tc);
 	return s;
 }

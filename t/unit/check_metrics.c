@@ -22,9 +22,10 @@
 
 #include "common/config.h"
 #include "common/shm.h"
-#include "ctl/metrics.h"
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
+#include "stats/metrics.h"
+#include "stats/render.h"
+#include "stats/snapshot.h"
 
 /* What every test looks at: the snapshot and its outputs. */
 static struct {

@@ -19,7 +19,8 @@
 #include "common/config.h"
 #include "common/shm.h"
 #include "ctl/render.h"
-#include "ctl/snapshot.h"
+#include "stats/render.h"
+#include "stats/snapshot.h"
 
 static char	dir[64];
 static char	path[96];
@@ -262,7 +263,7 @@ crafted_reload_error(struct seg *s)
 }
 
 /* The messages below name the layout's version and sizes. */
-_Static_assert(SHM_LAYOUT_VERSION == 4 && sizeof(struct shm_worker) == 48,
+_Static_assert(SHM_LAYOUT_VERSION == 7 && sizeof(struct shm_worker) == 48,
     "the layout changed: update the expected messages of crafted[]");
 
 static const struct crafted {
@@ -272,8 +273,8 @@ static const struct crafted {
 } crafted[] = {
 	{ "too small", crafted_too_small, "too small" },
 	{ "magic", crafted_magic, "not a weir stats segment (bad magic)" },
-	{ "version", crafted_version, "segment layout version 5, this "
-	    "program reads version 4" },
+	{ "version", crafted_version, "segment layout version 8, this "
+	    "program reads version 7" },
 	{ "size", crafted_size, "segment says" },
 	{ "held outside", crafted_held_outside,
 	    "corrupt segment: held section (2 workers at offset" },

@@ -37,6 +37,8 @@
 static char		 dir[64];
 static struct config	*cfg;
 static struct tls_set	*ts;
+/* Keys for service "s" besides its listen, pool and tls (", key": v). */
+static const char	*service_extra = "";
 static char		*errs;		/* what tls_set_load() wrote */
 
 /* Certificates */
@@ -257,8 +259,8 @@ load(const char *certs, const char *extra)
 	    "[\"127.0.0.1:8080\"], \"health\": false}},\n"
 	    "\"services\": {\"plain\": {\"listen\": \"127.0.0.1:8080\", "
 	    "\"pool\": \"p\"},\n\"s\": {\"listen\": \"127.0.0.1:8443\", "
-	    "\"pool\": \"p\", \"tls\": {\"certificates\": [%s]%s}}}}\n",
-	    certs, extra != NULL ? extra : "");
+	    "\"pool\": \"p\"%s, \"tls\": {\"certificates\": [%s]%s}}}}\n",
+	    service_extra, certs, extra != NULL ? extra : "");
 	ck_assert_msg((cfg = config_load_string(json, "t.json", stderr)) !=
 	    NULL, "config: %s", json);
 	free(errs);
@@ -649,36 +651,52 @@ START_TEST(serves_rsa_and_ecdsa_for_one_name)
 }
 END_TEST
 
-START_TEST(selects_http11_by_alpn)
+/* "http2" (default true) has ALPN prefer h2; false offers http/1.1 only. */
+START_TEST(selects_h2_then_http11_by_alpn)
 {
 	static const struct {
 		const char	*wire;
 		size_t		 len;
 		const char	*want;
+		const char	*want_no_h2;
 	} cases[] = {
-		{ "\x02h2\x08http/1.1", 12, "http/1.1" },
-		{ "\x08http/1.1", 9, "http/1.1" },
-		{ "\x02h2", 3, "" },
-		{ NULL, 0, "" },
+		{ "\x02h2\x08http/1.1", 12, "h2", "http/1.1" },
+		{ "\x08http/1.1\x02h2", 12, "h2", "http/1.1" },
+		{ "\x08http/1.1", 9, "http/1.1", "http/1.1" },
+		{ "\x02h2", 3, "h2", "" },
+		{ NULL, 0, "", "" },
 	};
 	struct client		 cl = { .sni = "b.test" };
 	struct pair		 p;
 	const unsigned char	*sel;
 	unsigned int		 len;
-	size_t			 i;
+	const char		*want;
+	size_t			 i, k;
 
-	load_usual(NULL);
-	for (i = 0; i < NELEM(cases); i++) {
-		cl.alpn = cases[i].wire;
-		cl.alpn_len = cases[i].len;
-		pair_open(&p, &cl);
-		ck_assert_int_eq(handshake(&p), TLS_IO_OK);
-		SSL_get0_alpn_selected(p.cli, &sel, &len);
-		ck_assert_msg(len == strlen(cases[i].want) &&
-		    (len == 0 || memcmp(sel, cases[i].want, len) == 0),
-		    "case %zu: got %.*s", i, (int)len,
-		    len > 0 ? (const char *)sel : "");
-		pair_close(&p);
+	for (k = 0; k < 2; k++) {
+		service_extra = k == 0 ? "" : ", \"http2\": false";
+		load_usual(NULL);
+		service_extra = "";
+		for (i = 0; i < NELEM(cases); i++) {
+			want = k == 0 ? cases[i].want : cases[i].want_no_h2;
+			cl.alpn = cases[i].wire;
+			cl.alpn_len = cases[i].len;
+			pair_open(&p, &cl);
+			ck_assert_int_eq(handshake(&p), TLS_IO_OK);
+			ck_assert(tls_conn_is_h2(p.srv) == (strcmp(want, "h2")
+			    == 0));
+			SSL_get0_alpn_selected(p.cli, &sel, &len);
+			ck_assert_msg(len == strlen(want) &&
+			    (len == 0 || memcmp(sel, want, len) == 0),
+			    "http2 %s, case %zu: got %.*s", k == 0 ? "on" :
+			    "off", i, (int)len,
+			    len > 0 ? (const char *)sel : "");
+			pair_close(&p);
+		}
+		tls_set_free(ts);
+		ts = NULL;
+		config_free(cfg);
+		cfg = NULL;
 	}
 }
 END_TEST
@@ -980,7 +998,7 @@ tls_suite(void)
 	tcase_add_loop_test(tc, picks_certificate_by_sni, 0,
 	    NELEM(sni_cases));
 	tcase_add_test(tc, serves_rsa_and_ecdsa_for_one_name);
-	tcase_add_test(tc, selects_http11_by_alpn);
+	tcase_add_test(tc, selects_h2_then_http11_by_alpn);
 	tcase_add_test(tc, refuses_tls_1_1_and_1_0);
 	tcase_add_test(tc, honours_protocols_key);
 	tcase_add_test(tc, staples_ocsp_response);

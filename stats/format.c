@@ -2,7 +2,7 @@
  * Short human forms for table cells and headings.  Pure functions of their
  * arguments: what a figure means and where it comes from is metrics.c's.
  */
-#include "ctl/format.h"
+#include "stats/format.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,19 +1,20 @@
 /*
- * The figures weirctl shows, one table per kind of object, and how each
- * kind of figure is written in a text cell, in JSON and as Prometheus
- * samples.  Which objects are shown, in what order and under what
- * headings is render.c's.  Every read goes through a snapshot that
- * snapshot_validate() accepted: indices into other sections (a backend's
- * pool, the held rows) are the ones it checked.
+ * The figures weirctl and the stats role show, one table per kind of
+ * object, and how each kind of figure is written in a text cell, in JSON
+ * and as Prometheus samples.  Which objects are shown, in what order and
+ * under what headings is the renderers' (stats/render.c, ctl/render.c).
+ * Every read goes through a snapshot that snapshot_validate() accepted:
+ * indices into other sections (a backend's pool, the held rows) are the
+ * ones it checked.
  */
-#include "ctl/metrics.h"
+#include "stats/metrics.h"
 
 #include <inttypes.h>
 #include <limits.h>
 #include <string.h>
 
 #include "common/shm.h"
-#include "ctl/format.h"
+#include "stats/format.h"
 
 /* A check detail longer than this is cut, so the table stays readable. */
 #define CHECK_CELL_MAX	40
@@ -301,6 +302,21 @@ static const struct metric	worker_metrics[] = {
 	  .kind = METRIC_U64, .off = offsetof(struct shm_worker, requests) },
 };
 
+/*
+ * A service's connections or requests by protocol (enum shm_proto): in
+ * JSON one object keyed by protocol, in --prometheus one family each.
+ */
+#define PROTO_ROW(fld, idx, grp, key, fam, what) \
+	{ .json = key, .group = "by_protocol_" grp, \
+	  .prom = "weir_service_" fam "_" grp "_total", \
+	  .type = METRIC_COUNTER, .help = what " over " key ".", \
+	  .kind = METRIC_U64, \
+	  .off = offsetof(struct shm_service, proto_##fld[idx]) }
+#define PROTO_ROWS(fld, grp, what) \
+	PROTO_ROW(fld, SHM_PROTO_HTTP10, grp, "HTTP/1.0", "http10", what), \
+	PROTO_ROW(fld, SHM_PROTO_HTTP11, grp, "HTTP/1.1", "http11", what), \
+	PROTO_ROW(fld, SHM_PROTO_HTTP2, grp, "HTTP/2", "http2", what)
+
 static const struct metric	service_metrics[] = {
 	{ .json = "name", .label = "service",
 	  .head = "SERVICE", .cell = METRIC_CELL_LEFT,
@@ -339,6 +355,29 @@ static const struct metric	service_metrics[] = {
 	  .help = "Request bodies cut off as too slow.",
 	  .kind = METRIC_U64,
 	  .off = offsetof(struct shm_service, body_timeouts) },
+	PROTO_ROWS(conns, "connections", "Client connections begun"),
+	PROTO_ROWS(requests, "requests", "Requests received"),
+	{ .json = "rapid_reset", .group = "h2_calm",
+	  .prom = "weir_service_h2_calm_rapid_reset_total",
+	  .type = METRIC_COUNTER,
+	  .help = "HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM: "
+	  "too many streams reset or refused (rapid reset).",
+	  .kind = METRIC_U64,
+	  .off = offsetof(struct shm_service, h2_reset_floods) },
+	{ .json = "header_flood", .group = "h2_calm",
+	  .prom = "weir_service_h2_calm_header_flood_total",
+	  .type = METRIC_COUNTER,
+	  .help = "HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM: "
+	  "a header block too long or in too many CONTINUATION frames.",
+	  .kind = METRIC_U64,
+	  .off = offsetof(struct shm_service, h2_header_floods) },
+	{ .json = "control_flood", .group = "h2_calm",
+	  .prom = "weir_service_h2_calm_control_flood_total",
+	  .type = METRIC_COUNTER,
+	  .help = "HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM: "
+	  "too many SETTINGS, PING, PRIORITY or empty DATA frames.",
+	  .kind = METRIC_U64,
+	  .off = offsetof(struct shm_service, h2_control_floods) },
 	{ .json = "open", .group = "tunnels",
 	  .prom = "weir_service_tunnels_open", .type = METRIC_GAUGE,
 	  .help = "Upgrade tunnels (WebSocket) open now.",
@@ -431,16 +470,17 @@ static const struct metric	backend_metrics[] = {
 	  .head = "OUT", .cell = METRIC_CELL_BYTES,
 	  .kind = METRIC_U64, .off = offsetof(struct shm_backend, bytes_out) },
 	/*
-	 * No _sum: the histogram does not know it, and an estimate would
-	 * make rate(_sum)/rate(_count) lie.  Quantiles are exact to ~19%,
-	 * the width of a bucket.
+	 * Quantiles are exact to ~19%, the width of a bucket.  The summary
+	 * weirctl writes has no _sum, as it always had none; the histogram
+	 * of /metrics has the sum the workers keep.
 	 */
 	{ .json = "latency_ms",
 	  .prom = "weir_backend_latency_seconds", .type = METRIC_SUMMARY,
 	  .help = "Time from sending the request to the response head.",
 	  .head = "LAT P50/P99", .cell = METRIC_CELL_RIGHT,
 	  .kind = METRIC_LATENCY,
-	  .off = offsetof(struct shm_backend, latency) },
+	  .off = offsetof(struct shm_backend, latency),
+	  .sum_off = offsetof(struct shm_backend, latency_sum_us) },
 	{ .head = "CHECK", .cell = METRIC_CELL_LEFT, .text = backend_check_text,
 	  .kind = METRIC_TEXT },
 	/* All zeros ("at_unix": 0) while health checks are off. */
@@ -560,8 +600,12 @@ metrics_read(const struct metric_table *t, const struct metric *m,
 		v->s = base + m->off;
 		break;
 	case METRIC_CLASSES:
+		v->arr = (const uint64_t *)(base + m->off);
+		break;
 	case METRIC_LATENCY:
 		v->arr = (const uint64_t *)(base + m->off);
+		if (m->sum_off != 0)
+			v->u = *(const uint64_t *)(base + m->sum_off);
 		break;
 	case METRIC_LIST:
 	case METRIC_TEXT:
@@ -800,67 +844,126 @@ metrics_type_name(enum metric_type type)
 		return "gauge";
 	case METRIC_SUMMARY:
 		return "summary";
+	case METRIC_HISTOGRAM:
+		return "histogram";
 	default:
 		return "untyped";
 	}
 }
 
 void
-metrics_prom_help(FILE *out, const struct metric *m)
+metrics_prom_help(FILE *out, const struct metric *m,
+    enum metric_prom_form form)
 {
+	enum metric_type	type = m->type;
+
+	if (m->kind == METRIC_LATENCY && form == METRIC_PROM_HISTOGRAM)
+		type = METRIC_HISTOGRAM;
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", m->prom, m->help,
-	    m->prom, metrics_type_name(m->type));
+	    m->prom, metrics_type_name(type));
 }
 
-/* Writes <s> (at most <len> bytes) as a Prometheus label value. */
-static void
-prom_escape(FILE *out, const char *s, size_t len)
+/* Room for the labels of one object: two escaped names, with their keys. */
+#define PROM_LABELS_MAX	(4 * (2 * SHM_NAME_MAX + 16))
+
+/*
+ * Appends <s> (at most <len> bytes) to <buf> (<n> bytes used of <cap>) as
+ * a Prometheus label value; returns the new length (cut at <cap> - 1).
+ */
+static size_t
+prom_escape(char *buf, size_t n, size_t cap, const char *s, size_t len)
 {
 	size_t	i;
 
-	for (i = 0; i < len && s[i] != '\0'; i++) {
-		if (s[i] == '\\' || s[i] == '"')
-			fputc('\\', out);
-		if (s[i] == '\n')
-			fputs("\\n", out);
-		else
-			fputc(s[i], out);
+	for (i = 0; i < len && s[i] != '\0' && n + 2 < cap; i++) {
+		if (s[i] == '\\' || s[i] == '"' || s[i] == '\n')
+			buf[n++] = '\\';
+		buf[n++] = s[i] == '\n' ? 'n' : s[i];
 	}
+	buf[n] = '\0';
+	return n;
 }
 
 /*
- * Writes "<name>{<labels of object i>,<key>="<val>"} ", the braces left
- * out when there is no label at all; <key> may be NULL.
+ * The labels of object <i> of <t>, 'pool="web",backend="10.0.0.1:80"', in
+ * <buf> (PROM_LABELS_MAX bytes); "" for an object without labels.  Built
+ * once per object and family, not per line.
  */
 static void
-prom_start(FILE *out, const struct metric_table *t, const char *name,
-    const struct snapshot *snap, uint32_t i, const char *key,
-    const char *val)
+prom_labels(char *buf, const struct metric_table *t,
+    const struct snapshot *snap, uint32_t i)
 {
 	struct metric_value	 v;
-	const char		*sep = "{";
-	size_t			 j;
+	char			 num[24];
+	size_t			 j, len, n = 0;
 
-	fputs(name, out);
+	buf[0] = '\0';
 	for (j = 0; j < t->n; j++) {
 		const struct metric	*m = &t->m[j];
 
 		if (m->label == NULL)
 			continue;
+		len = strlen(m->label);
+		if (n + len + 5 >= PROM_LABELS_MAX)
+			break;
 		metrics_read(t, m, snap, i, &v);
-		fprintf(out, "%s%s=\"", sep, m->label);
-		if (m->kind == METRIC_WORD)
-			prom_escape(out, v.s, SHM_NAME_MAX);
-		else
-			fprintf(out, "%" PRIu64, v.u);
-		fputc('"', out);
-		sep = ",";
+		if (m->kind != METRIC_WORD) {
+			snprintf(num, sizeof(num), "%" PRIu64, v.u);
+			v.s = num;
+		}
+		/* Copies, not a format: this runs for every family of
+		   every backend. */
+		if (n > 0)
+			buf[n++] = ',';
+		memcpy(buf + n, m->label, len);
+		memcpy(buf + n + len, "=\"", 2);
+		n = prom_escape(buf, n + len + 2, PROM_LABELS_MAX - 1, v.s,
+		    SHM_NAME_MAX);
+		buf[n++] = '"';
+		buf[n] = '\0';
 	}
+}
+
+/*
+ * Writes "<name>{<labels>,<key>="<val>"} ", the braces left out when there
+ * is no label at all; <key> may be NULL.
+ */
+static void
+prom_start(FILE *out, const char *name, const char *labels, const char *key,
+    const char *val)
+{
+	bool	has_labels = labels[0] != '\0';
+
+	/* Pieces, not a format: /metrics writes this some 40 times a
+	   backend, and parsing a format was most of its cost. */
+	fputs(name, out);
+	if (has_labels || key != NULL)
+		fputc('{', out);
+	fputs(labels, out);
 	if (key != NULL) {
-		fprintf(out, "%s%s=\"%s\"", sep, key, val);
-		sep = ",";
+		if (has_labels)
+			fputc(',', out);
+		fputs(key, out);
+		fputs("=\"", out);
+		fputs(val, out);
+		fputc('"', out);
 	}
-	fputs(sep[0] == ',' ? "} " : " ", out);
+	fputs(has_labels || key != NULL ? "} " : " ", out);
+}
+
+/* <n> and a newline. */
+static void
+prom_u64(FILE *out, uint64_t n)
+{
+	char	buf[24], *p = buf + sizeof(buf);
+
+	*--p = '\0';
+	*--p = '\n';
+	do {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	fputs(p, out);
 }
 
 /* A real; "NaN" for none, as the format has it for an empty summary. */
@@ -873,57 +976,127 @@ prom_real(FILE *out, double v, bool is_known)
 		fputs("NaN\n", out);
 }
 
+/*
+ * <us> microseconds as seconds in decimal, exactly and without trailing
+ * zeros ("0.00005", "1.5", "3"): bucket bounds read as they are meant.
+ */
+static void
+prom_seconds(char *buf, size_t len, uint64_t us)
+{
+	size_t	n;
+
+	n = (size_t)snprintf(buf, len, "%" PRIu64 ".%06" PRIu64,
+	    us / 1000000, us % 1000000);
+	if (n >= len)
+		n = len - 1;
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+/*
+ * Every PROM_LE_STEP-th bound of the segment's buckets is a histogram
+ * bound: 50 us doubling up to 52.4 s, then +Inf.  Each bucket is a time
+ * series to a scraper, and 84 a backend would weigh on it more than the
+ * finer steps help; a subset of the bounds keeps every count exact.
+ */
+#define PROM_LE_STEP	4
+
+/*
+ * <hist> as a Prometheus histogram of family <name> for the object whose
+ * labels are <labels>: cumulative _bucket lines (the last, +Inf, holds
+ * every longer time too), then _sum (<sum_us>) and _count.
+ */
+static void
+prom_histogram(FILE *out, const char *name, const char *labels,
+    const uint64_t *hist, uint64_t sum_us)
+{
+	/* The bounds as text, written once per process. */
+	static char	bounds[SHM_LAT_BUCKETS][24];
+	char		series[160], le[32];
+	uint64_t	n = 0;
+	unsigned	k;
+
+	if (bounds[0][0] == '\0') {
+		for (k = 0; k + 1 < SHM_LAT_BUCKETS; k++)
+			prom_seconds(bounds[k], sizeof(bounds[k]),
+			    shm_latency_bound_us(k));
+		snprintf(bounds[k], sizeof(bounds[k]), "+Inf");
+	}
+	snprintf(series, sizeof(series), "%s_bucket", name);
+	for (k = 0; k < SHM_LAT_BUCKETS; k++) {
+		n += hist[k];
+		if (k % PROM_LE_STEP != 0 && k + 1 != SHM_LAT_BUCKETS)
+			continue;
+		prom_start(out, series, labels, "le", bounds[k]);
+		prom_u64(out, n);
+	}
+	snprintf(series, sizeof(series), "%s_sum", name);
+	prom_start(out, series, labels, NULL, NULL);
+	prom_seconds(le, sizeof(le), sum_us);
+	fprintf(out, "%s\n", le);
+	snprintf(series, sizeof(series), "%s_count", name);
+	prom_start(out, series, labels, NULL, NULL);
+	prom_u64(out, n);
+}
+
 void
 metrics_prom(FILE *out, const struct metric_table *t, const struct metric *m,
-    const struct snapshot *snap, uint32_t i)
+    const struct snapshot *snap, uint32_t i, enum metric_prom_form form)
 {
 	struct metric_value	 v;
-	char			 count[160];
+	char			 count[160], labels[PROM_LABELS_MAX];
 	uint64_t		 n;
 	size_t			 k;
 
 	if (m->prom_has != NULL && !m->prom_has(snap, i))
 		return;
 	metrics_read(t, m, snap, i, &v);
+	prom_labels(labels, t, snap, i);
 	switch (m->kind) {
 	case METRIC_WORD:
 		for (k = 0; m->words != NULL && m->words[k] != NULL; k++) {
-			prom_start(out, t, m->prom, snap, i, m->word_label,
+			prom_start(out, m->prom, labels, m->word_label,
 			    m->words[k]);
 			fprintf(out, "%d\n", strcmp(v.s, m->words[k]) == 0);
 		}
 		break;
 	case METRIC_CLASSES:
 		for (k = 0; k < SHM_NCLASSES; k++) {
-			prom_start(out, t, m->prom, snap, i, "class",
+			prom_start(out, m->prom, labels, "class",
 			    class_names[k]);
-			fprintf(out, "%" PRIu64 "\n", v.arr[k]);
+			prom_u64(out, v.arr[k]);
 		}
 		break;
 	case METRIC_LATENCY:
+		if (form == METRIC_PROM_HISTOGRAM) {
+			prom_histogram(out, m->prom, labels, v.arr, v.u);
+			break;
+		}
 		n = latency_count(v.arr);
 		for (k = 0; k < NQUANTILES; k++) {
-			prom_start(out, t, m->prom, snap, i, "quantile",
+			prom_start(out, m->prom, labels, "quantile",
 			    quantiles[k].prom);
 			prom_real(out, shm_latency_percentile_ms(v.arr,
 			    quantiles[k].pct) / 1000.0, n > 0);
 		}
 		snprintf(count, sizeof(count), "%s_count", m->prom);
-		prom_start(out, t, count, snap, i, NULL, NULL);
-		fprintf(out, "%" PRIu64 "\n", n);
+		prom_start(out, count, labels, NULL, NULL);
+		prom_u64(out, n);
 		break;
 	case METRIC_I64:
 		/* Unix times and uptimes: never before 1970 in weir's own
 		   segment, and written unsigned as they always were. */
-		prom_start(out, t, m->prom, snap, i, NULL, NULL);
-		fprintf(out, "%" PRIu64 "\n", (uint64_t)v.i);
+		prom_start(out, m->prom, labels, NULL, NULL);
+		prom_u64(out, (uint64_t)v.i);
 		break;
 	default:
-		prom_start(out, t, m->prom, snap, i, NULL, NULL);
+		prom_start(out, m->prom, labels, NULL, NULL);
 		if (m->prom_div != 0)
 			prom_real(out, (double)v.u / (double)m->prom_div, true);
 		else
-			fprintf(out, "%" PRIu64 "\n", v.u);
+			prom_u64(out, v.u);
 		break;
 	}
 }

@@ -1,14 +1,15 @@
 /*
- * Copies the shared segment into private memory so weirctl reads it once
- * and never holds the workers' cache lines while formatting.  Counters are
- * independent atomics, so a plain copy is as consistent as any reader can
- * get; only a generation change mid-copy is worth retrying.  A backend's
- * last health check is several fields the checker rewrites together, so
- * they are copied again under its seqlock.  The copy is validated whole
- * before anything reads through it: any process that can write the
- * segment or its directory could have crafted it.
+ * Copies the shared segment into private memory so weirctl (or a stats
+ * request) reads it once and never holds the workers' cache lines while
+ * formatting.  Counters are independent atomics, so a plain copy is as
+ * consistent as any reader can get; only a generation change mid-copy is
+ * worth retrying.  A backend's last health check is several fields the
+ * checker rewrites together, so they are copied again under its seqlock.
+ * The copy is validated whole before anything reads through it: any
+ * process that can write the segment or its directory could have crafted
+ * it.
  */
-#include "ctl/snapshot.h"
+#include "stats/snapshot.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -281,19 +282,17 @@ snapshot_adopt(struct snapshot *snap, void *copy, size_t size,
 }
 
 /*
- * Maps the segment at <path>, copies it into <snap> (which the caller frees
- * with snapshot_free()), validates the copy and unmaps.  Returns 0, or -1
- * with a message in <err> (<errlen> bytes) for "weirctl: " to precede.  A
- * dead master is not an error here: <snap>->is_master_alive says so and
- * the caller decides.
+ * Copies the mapped segment <s> into <snap> (which the caller frees with
+ * snapshot_free()), validates the copy, then copies each backend's last
+ * check again under its seqlock.  <path> names the segment in messages.
+ * Returns 0, or -1 with errno ENOMEM, or EINVAL and "<path>: <why>" in
+ * <err> (<errlen> bytes) when the copy is refused.
  */
 int
-snapshot_take(struct snapshot *snap, const char *path, char *err,
-    size_t errlen)
+snapshot_copy(struct snapshot *snap, const struct shm *s, const char *path,
+    char *err, size_t errlen)
 {
-	struct shm	 s;
 	struct shm_backend *b;
-	char		 why[4352];
 	void		*copy;
 	uint64_t	 before, after;
 	uint32_t	 i;
@@ -301,40 +300,67 @@ snapshot_take(struct snapshot *snap, const char *path, char *err,
 
 	memset(snap, 0, sizeof(*snap));
 	snprintf(snap->path, sizeof(snap->path), "%s", path);
-	if (shm_attach(&s, path, why, sizeof(why)) == -1) {
-		/* No file is no running weir; a file that is no segment, or
-		   a corrupt one, is worth its own words. */
-		snprintf(err, errlen, "%s%s", errno == EINVAL ? "" :
-		    "no running weir: ", why);
-		return -1;
-	}
-	if ((copy = malloc(s.size)) == NULL) {
+	if ((copy = malloc(s->size)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		shm_detach(&s);
+		errno = ENOMEM;
 		return -1;
 	}
 	for (tries = 0; tries < SNAPSHOT_TRIES; tries++) {
-		before = shm_load(&s.hdr->generation);
-		memcpy(copy, s.base, s.size);
-		after = shm_load(&s.hdr->generation);
+		before = shm_load(&s->hdr->generation);
+		memcpy(copy, s->base, s->size);
+		after = shm_load(&s->hdr->generation);
 		if (before == after)
 			break;
 	}
 	/* The copy, not the mapping, is checked: a writer of the mapping
 	   may change it after attach, never the copy. */
-	if (snapshot_adopt(snap, copy, s.size, path, err, errlen) == -1) {
+	if (snapshot_adopt(snap, copy, s->size, path, err, errlen) == -1) {
 		free(copy);
-		shm_detach(&s);
+		errno = EINVAL;
 		return -1;
 	}
 	for (i = 0; i < snap->hdr->nbackends; i++) {
 		b = (struct shm_backend *)((char *)snap->copy +
 		    snap->hdr->backends_off) + i;
-		copy_check(b, (const struct shm_backend *)((const char *)s.base +
-		    snap->hdr->backends_off) + i);
+		copy_check(b, (const struct shm_backend *)((const char *)s->base
+		    + snap->hdr->backends_off) + i);
 	}
-	shm_detach(&s);
 	return 0;
+}
+
+/*
+ * Maps the segment at <path>, copies it into <snap> (which the caller frees
+ * with snapshot_free()), validates the copy and unmaps.  Returns 0, or -1
+ * with a message in <err> (<errlen> bytes) for "weirctl: " to precede and
+ * errno EINVAL (no segment of this layout, or a corrupt one), ENOMEM, or
+ * what open(2) said (no file to read: no running weir).  A dead master is
+ * not an error here: <snap>->is_master_alive says so and the caller
+ * decides.
+ */
+int
+snapshot_take(struct snapshot *snap, const char *path, char *err,
+    size_t errlen)
+{
+	struct shm	 s;
+	char		 why[4352];
+	int		 rv, saved;
+
+	memset(snap, 0, sizeof(*snap));
+	snprintf(snap->path, sizeof(snap->path), "%s", path);
+	if (shm_attach(&s, path, why, sizeof(why)) == -1) {
+		/* No file is no running weir; a file that is no segment, or
+		   a corrupt one, is worth its own words. */
+		saved = errno;
+		snprintf(err, errlen, "%s%s", saved == EINVAL ? "" :
+		    "no running weir: ", why);
+		errno = saved;
+		return -1;
+	}
+	rv = snapshot_copy(snap, &s, path, err, errlen);
+	saved = errno;
+	shm_detach(&s);
+	errno = saved;
+	return rv;
 }
 
 /* Frees the copy held by <snap>.  Harmless twice. */

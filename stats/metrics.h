@@ -1,12 +1,13 @@
 /*
- * Every figure weirctl shows, declared once: one table per kind of object
- * (master, worker, service, pool, backend), one entry per figure, saying
- * where it appears in --json, in --prometheus and in the text tables, and
- * how to read it from a snapshot.  render.c walks these tables for each
- * output, so a figure added here appears everywhere its entry says.
+ * Every figure weirctl and the stats role show, declared once: one table
+ * per kind of object (master, worker, service, pool, backend), one entry
+ * per figure, saying where it appears in JSON, in Prometheus and in
+ * weirctl's text tables, and how to read it from a snapshot.
+ * stats/render.c and ctl/render.c walk these tables for each output, so a
+ * figure added here appears everywhere its entry says.
  */
-#ifndef WEIR_CTL_METRICS_H
-#define WEIR_CTL_METRICS_H
+#ifndef WEIR_STATS_METRICS_H
+#define WEIR_STATS_METRICS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +17,7 @@
 #include <jansson.h>
 
 #include "common/shm_layout.h"
-#include "ctl/snapshot.h"
+#include "stats/snapshot.h"
 
 enum metric_obj {
 	METRIC_MASTER = 0,	/* struct shm_header, one */
@@ -45,6 +46,18 @@ enum metric_type {
 	METRIC_COUNTER,
 	METRIC_GAUGE,
 	METRIC_SUMMARY,
+	METRIC_HISTOGRAM,	/* no entry's: SUMMARY as /metrics has it */
+};
+
+/*
+ * How a LATENCY figure, typed SUMMARY in its table, is written in the
+ * Prometheus format: as weirctl stats --prometheus has always written it
+ * (weirctl(8) documents the quantiles), or as the real histogram the stats
+ * role serves on /metrics, which a scraper can aggregate and rate.
+ */
+enum metric_prom_form {
+	METRIC_PROM_SUMMARY = 0,	/* quantiles 0.5 and 0.99, _count */
+	METRIC_PROM_HISTOGRAM,		/* _bucket per bound, _sum, _count */
 };
 
 /* A text column: none, or how its cells align and are written. */
@@ -57,7 +70,8 @@ enum metric_cell {
 
 /* A figure as read: which fields are set depends on the entry's kind. */
 struct metric_value {
-	uint64_t	 u;		/* U64, U32, BOOL (0 or 1) */
+	uint64_t	 u;		/* U64, U32, BOOL (0 or 1); LATENCY:
+					   the sum (microseconds) */
 	int64_t		 i;		/* I64 */
 	const char	*s;		/* WORD: into the snapshot, a literal
 					   or buf */
@@ -106,6 +120,8 @@ struct metric {
 	 */
 	enum metric_kind kind;
 	size_t		 off;
+	size_t		 sum_off;	/* LATENCY: not 0, the uint64_t sum of
+					   what the histogram counted */
 	void		(*get)(const struct snapshot *, uint32_t,
 			    struct metric_value *);
 };
@@ -152,18 +168,20 @@ void		 metrics_cell(const struct metric_table *t,
 json_t		*metrics_json(const struct metric_table *t,
 		    const struct snapshot *snap, uint32_t i);
 
-/* "# HELP" and "# TYPE" of <m>'s family. */
-void		 metrics_prom_help(FILE *out, const struct metric *m);
+/* "# HELP" and "# TYPE" of <m>'s family, a LATENCY one in <form>. */
+void		 metrics_prom_help(FILE *out, const struct metric *m,
+		    enum metric_prom_form form);
 
 /*
  * <m>'s samples for object <i>, labelled by <t>'s label entries: one line,
- * or one per class, word or quantile; none when <m>->prom_has says so.
+ * or one per class, word, quantile or bucket (<form> says which a LATENCY
+ * figure has); none when <m>->prom_has says so.
  */
 void		 metrics_prom(FILE *out, const struct metric_table *t,
 		    const struct metric *m, const struct snapshot *snap,
-		    uint32_t i);
+		    uint32_t i, enum metric_prom_form form);
 
-/* "counter", "gauge" or "summary". */
+/* "counter", "gauge", "summary" or "histogram". */
 const char	*metrics_type_name(enum metric_type type);
 
 #endif

@@ -1,16 +1,19 @@
 /*
- * A private copy of the shared segment, taken once per weirctl command so
- * every figure printed comes from the same moment, plus the few derived
- * facts (is the master alive, a backend's state word) all renderers share.
+ * A private copy of the shared segment, taken once per weirctl command or
+ * stats request so every figure shown comes from the same moment, plus the
+ * few derived facts (is the master alive, a backend's state word) all
+ * renderers share.
  */
-#ifndef WEIR_CTL_SNAPSHOT_H
-#define WEIR_CTL_SNAPSHOT_H
+#ifndef WEIR_STATS_SNAPSHOT_H
+#define WEIR_STATS_SNAPSHOT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/shm_layout.h"
+
+struct shm;
 
 struct snapshot {
 	void			*copy;		/* owned: the segment's bytes */
@@ -31,12 +34,20 @@ struct snapshot {
 /*
  * Copies the segment at <path> into <snap> and validates the copy with
  * snapshot_validate().  0, or -1 with a message in <err> for "weirctl: " to
- * precede: "no running weir: <path>: ..." when there is no file to read,
- * "<path>: ..." when it is not a segment of this layout or is corrupt.  A
- * dead master is not an error: see ->is_master_alive.
+ * precede: "no running weir: <path>: ..." when there is no file to read
+ * (errno as open(2) left it), "<path>: ..." when it is not a segment of
+ * this layout or is corrupt (EINVAL) or memory ran out (ENOMEM).  A dead
+ * master is not an error: see ->is_master_alive.
  */
 int		 snapshot_take(struct snapshot *snap, const char *path,
 		    char *err, size_t errlen);
+
+/*
+ * snapshot_take() from a segment already mapped, <s> (a worker's own):
+ * 0, or -1 with errno EINVAL or ENOMEM and the message in <err>.
+ */
+int		 snapshot_copy(struct snapshot *snap, const struct shm *s,
+		    const char *path, char *err, size_t errlen);
 
 /*
  * Validates the segment bytes <copy> (<size> bytes, from malloc) and makes

@@ -3,8 +3,8 @@
  * tables and headings.  Each writes a NUL-terminated string into <buf>
  * (<len> bytes), cut if it does not fit.
  */
-#ifndef WEIR_CTL_FORMAT_H
-#define WEIR_CTL_FORMAT_H
+#ifndef WEIR_STATS_FORMAT_H
+#define WEIR_STATS_FORMAT_H
 
 #include <stddef.h>
 #include <stdint.h>
