@@ -807,6 +807,17 @@ take_response_head(struct proxy *px, const struct h1_msg *m)
 		memset(&px->resume, 0, sizeof(px->resume));
 		return true;
 	}
+	if (px->q.must_switch && m->status < 300) {
+		/* RFC 8441 5: a 2xx would tell the client its tunnel is
+		   open. */
+		log_warn("backend %s (pool %s): %d, not 101, to an upgrade "
+		    "asked over HTTP/2", backend_name(px), px->q.pool->name,
+		    m->status);
+		shm_add(&backend_stats(px)->errors, 1);
+		*px->q.end = END_BACKEND_BAD;
+		answer(px, 502, false);
+		return false;
+	}
 	px->status = m->status;
 	px->is_b_keep = px->q.pool->persist && m->version_minor == 1 &&
 	    !m->has_connection_close && m->framing != H1_FRAME_CLOSE;

@@ -63,6 +63,9 @@ struct proxy_req {
 	bool				 is_idempotent;	/* GET, HEAD, OPTIONS */
 	bool				 has_expect;	/* 100-continue */
 	bool				 is_tls;	/* the client's side */
+	bool				 must_switch;	/* a 2xx is no
+							   answer: the
+							   request's */
 	uint32_t			 upgrade;	/* protocols offered
 							   (rewrite_upgrade_
 							   offer()), 0: none */

@@ -415,6 +415,7 @@ start_proxy(struct request *r, const struct h1_msg *m,
 	    method_is(m, "OPTIONS");
 	q.has_expect = m->has_expect_continue;
 	q.upgrade = rr.upgrade;
+	q.must_switch = r->must_switch;
 	q.is_tls = r->is_tls;
 	q.peer_text = r->rec.peer;
 	q.rec = &r->rec;

@@ -49,6 +49,9 @@ struct request {
 	bool			 is_upgraded;	/* a tunnel writes its log line */
 	bool			 is_accounted;	/* counted and logged */
 	bool			 resp_dechunk;	/* set by the front end */
+	bool			 must_switch;	/* set by the front end: only
+						   a 101 gives the client what
+						   it asked for (RFC 8441) */
 	int			 status_hint;	/* a bad body: 400 or 413 */
 	char			 local_authority[64];	/* set by the front end
 					   for a request without a host: the

@@ -275,21 +275,13 @@ tunnel_take_backend(struct tunnel *t, struct sock *s, struct buf *in,
 		t->end = END_BACKEND_RESET;
 }
 
-void
-tunnel_start_socket(struct tunnel *t, struct sock *s, struct buf *in,
-    struct buf *out, struct bufpool *pool, const struct access_record *rec)
+/* Both ends are in: the tunnel is counted and runs. */
+static void
+start(struct tunnel *t)
 {
 	struct worker		*w = t->w;
 	struct shm_service	*ss = &w->shm->services[t->svc->index];
 
-	t->rec = *rec;
-	t->rec.resp_bytes = 0;
-	t->has_rec = true;
-	t->client.counts_conn = true;
-	t->client.out = *out;
-	memset(out, 0, sizeof(*out));
-	if (!take_socket(&t->client, s, in, pool) && t->end == END_NONE)
-		t->end = END_CLIENT_RESET;
 	if (t->end != END_NONE || !transition(t, TUNNEL_EV_START)) {
 		end_tunnel(t, TUNNEL_EV_CLOSE, t->end != END_NONE ? t->end :
 		    END_SHUTDOWN, true);
@@ -302,6 +294,39 @@ tunnel_start_socket(struct tunnel *t, struct sock *s, struct buf *in,
 	log_debug("tunnel (service %s): client %s, backend %s", t->svc->name,
 	    t->rec.peer, w->backends[t->backend_index].conf->address);
 	pump(t);
+}
+
+/* The request's log record, whose line the tunnel writes when it ends. */
+static void
+take_rec(struct tunnel *t, const struct access_record *rec)
+{
+	t->rec = *rec;
+	t->rec.resp_bytes = 0;
+	t->has_rec = true;
+}
+
+void
+tunnel_start_socket(struct tunnel *t, struct sock *s, struct buf *in,
+    struct buf *out, struct bufpool *pool, const struct access_record *rec)
+{
+	take_rec(t, rec);
+	t->client.counts_conn = true;
+	t->client.out = *out;
+	memset(out, 0, sizeof(*out));
+	if (!take_socket(&t->client, s, in, pool) && t->end == END_NONE)
+		t->end = END_CLIENT_RESET;
+	start(t);
+}
+
+struct tunnel_end *
+tunnel_start_end(struct tunnel *t, const struct tunnel_end_ops *ops,
+    void *ctx, const struct access_record *rec)
+{
+	take_rec(t, rec);
+	t->client.ops = ops;
+	t->client.ctx = ctx;
+	start(t);
+	return &t->client;
 }
 
 void
@@ -320,7 +345,9 @@ count_read(struct tunnel *t, struct tunnel_end *e, size_t n)
 
 	e->bytes += n;
 	if (e == &t->client) {
-		shm_add(&shm->services[t->svc->index].bytes_in, (uint64_t)n);
+		if (e->ops == &sock_end_ops)
+			shm_add(&shm->services[t->svc->index].bytes_in,
+			    (uint64_t)n);
 		shm_add(&shm->services[t->svc->index].tunnel_bytes_in,
 		    (uint64_t)n);
 	} else
@@ -334,7 +361,10 @@ count_written(struct tunnel *t, struct tunnel_end *to, size_t n,
 	struct shm	*shm = t->w->shm;
 
 	if (to == &t->client) {
-		shm_add(&shm->services[t->svc->index].bytes_out, (uint64_t)n);
+		/* Another kind of end counts its connection's bytes itself. */
+		if (to->ops == &sock_end_ops)
+			shm_add(&shm->services[t->svc->index].bytes_out,
+			    (uint64_t)n);
 		if (is_payload) {
 			shm_add(&shm->services[t->svc->index].tunnel_bytes_out,
 			    (uint64_t)n);
@@ -462,6 +492,15 @@ pump(struct tunnel *t)
 	if (has_moved)
 		t->deadline_ms = clock_now_ms() +
 		    t->svc->tunnel_idle_timeout_ms;
+}
+
+void
+tunnel_end_lost(struct tunnel_end *e)
+{
+	struct tunnel	*t = e->t;
+
+	if (t->state == TUNNEL_OPEN || t->state == TUNNEL_HALF)
+		end_tunnel(t, TUNNEL_EV_CLOSE, failed(t, e), true);
 }
 
 void

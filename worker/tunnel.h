@@ -11,10 +11,10 @@
  * creates it for a 101 and hands it the backend's socket (taken from its
  * READY connection by upstream_hand_over()) with what the backend sent
  * after the 101; the front end hands it the client's side and starts it.
- * Today that side is a socket too (an HTTP/1 session's, taken by
+ * That side is a socket too (an HTTP/1 session's, taken by
  * client_hand_over(), with the bytes the session held: the 101 not yet
- * sent, the client's bytes not yet read); an HTTP/2 stream (RFC 8441)
- * would be a second kind of end with tunnel_end_ops of its own.
+ * sent, the client's bytes not yet read), or an HTTP/2 stream (RFC 8441
+ * extended CONNECT), an end with tunnel_end_ops of its front end's.
  *
  *   JOINING -> OPEN -> HALF -> CLOSED   (CLOSED from any state)
  *
@@ -85,6 +85,8 @@ struct tunnel_end {
 	struct tunnel			*t;
 	const struct tunnel_end_ops	*ops;	/* NULL until given */
 	struct sock			 s;	/* a socket end's: owned */
+	void				*ctx;	/* another end's: its owner's
+						   (an HTTP/2 stream) */
 	struct loop_io			 io;
 	struct buf			 in;	/* read from this end */
 	struct bufpool			*in_pool;	/* where in's block
@@ -144,6 +146,24 @@ void	tunnel_take_backend(struct tunnel *t, struct sock *s, struct buf *in,
 void	tunnel_start_socket(struct tunnel *t, struct sock *s, struct buf *in,
 	    struct buf *out, struct bufpool *pool,
 	    const struct access_record *rec);
+
+/*
+ * The client's side, an end its front end keeps (an HTTP/2 stream):
+ * <ops> on <ctx>, which the front end calls tunnel_end_io() for when it
+ * may read or write again, and tunnel_end_lost() when it is gone.  The
+ * end's bytes are counted by its front end's connection, not here.
+ * <rec> as for tunnel_start_socket().  Then the tunnel starts; the end
+ * is returned (it is the tunnel's until ops->close).
+ */
+struct tunnel_end	*tunnel_start_end(struct tunnel *t,
+			    const struct tunnel_end_ops *ops, void *ctx,
+			    const struct access_record *rec);
+
+/*
+ * End <e> is gone without a word (its stream reset, its connection
+ * closed): the tunnel ends, the other side cut.  e->ops->close follows.
+ */
+void	tunnel_end_lost(struct tunnel_end *e);
 
 /*
  * A tunnel that will not start (the client left before it could): what
