@@ -9,6 +9,7 @@ PH2C=$(port 4)		# cleartext h2c
 PIDLE=$(port 5)		# tunnel_idle_timeout_ms 1000
 PNO=$(port 6)		# "upgrade": []
 PAPACHE=$(port 7)	# Apache, which answers 200, not 101
+PSTATS=$(port 8)	# the stats role
 make_tls_certs
 start_wsecho "$(port 1)" --name plain
 start_apache apache "$(port 3)"
@@ -28,7 +29,8 @@ $(conf_globals 1)
                "noup": {"listen": "127.0.0.1:$PNO", "pool": "echo", "upgrade": [],
                         "tls": {"certificates": $(tls_cert_json a)}},
                "toapache": {"listen": "127.0.0.1:$PAPACHE", "pool": "apache",
-                            "tls": {"certificates": $(tls_cert_json a)}}}
+                            "tls": {"certificates": $(tls_cert_json a)}},
+               "status": {"role": "stats", "listen": "127.0.0.1:$PSTATS"}}
 }
 EOF
 start_weir "$T/weir.json"
@@ -160,6 +162,17 @@ print([s for s in d["services"] if s["name"] == "h2ws"][0]["tunnels"]["open"])')
 	sleep 0.1
 done
 assert_eq "$n" 1 "weirctl: the HTTP/2 tunnel open"
+# The stats role's /metrics, from the same table: the tunnels so far (the
+# bytes once, the connection's, in bytes_in/out).
+metrics=$(curl -sS "http://127.0.0.1:$PSTATS/metrics") || fail "GET /metrics"
+assert_match "$metrics" '^weir_service_tunnels_open\{service="h2ws"\} 1$' "/metrics: the HTTP/2 tunnel open"
+assert_match "$metrics" '^weir_service_tunnels_total\{service="h2ws"\} 6$' "/metrics: the HTTP/2 tunnels opened"
+tout=$(sed -n 's/^weir_service_tunnel_bytes_out_total{service="h2ws"} //p' <<<"$metrics")
+bout=$(sed -n 's/^weir_service_bytes_out_total{service="h2ws"} //p' <<<"$metrics")
+note "h2ws: tunnel bytes out $tout, connection bytes out $bout"
+[ "${tout:-0}" -gt 8388608 ] && [ "${bout:-0}" -gt "$tout" ] &&
+    [ "$bout" -lt $((tout + 4 * 1048576)) ] ||
+	fail "/metrics: tunnel bytes out $tout, service bytes out $bout (8 MiB once each)"
 out=$("$WEIRCTL" -s "$T/run" reload) || fail "weirctl reload: $out"
 sleep 1.5
 touch "$T/stop"
