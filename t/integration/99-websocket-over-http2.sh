@@ -110,8 +110,13 @@ assert_match "$out" '^get 426 [0-9]+$' "a plain request beside the tunnel"
 assert_contains "$out" "closed by client 1000" "a clean close by the client"
 after=$(peak_kb)
 note "worker peak RSS: $before kB before, $after kB after 8 MiB there and back over HTTP/2"
-[ $((after - before)) -lt 4096 ] ||
+# Over TLS: AddressSanitizer's quarantine and valgrind's keep the record
+# buffers OpenSSL frees (SSL_MODE_RELEASE_BUFFERS), as in test 28.
+if [ -n "${WEIR_WRAPPER:-}" ] || "$WEIR" -V | grep -q 'sanitizers=yes'; then
+	note "sanitizer build or wrapper: the peak over TLS is not weir's"
+elif [ $((after - before)) -ge 4096 ]; then
 	fail "the worker's peak memory grew from $before to $after kB carrying 8 MiB"
+fi
 
 # The server closes: its close frame, then END_STREAM.
 out=$(run "server close" "127.0.0.1:$PTLS" "${H2[@]}" --path /bye echo close-server)
