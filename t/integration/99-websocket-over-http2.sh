@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# WebSocket over HTTP/2 (RFC 8441): a TLS service offers SETTINGS_ENABLE_CONNECT_PROTOCOL, an extended CONNECT with :protocol websocket reaches the real echo server of test 28 as an HTTP/1.1 Upgrade (with a Sec-WebSocket-Key weir made) and is answered 200 after its 101; messages (an 8 MiB one too) cross both ways in DATA frames within flow control while the worker's memory stays flat, a second tunnel and a plain GET share the connection, either side closes cleanly (END_STREAM), a client RST_STREAM cuts the backend, cleartext h2c works the same, the idle timeout ends the stream, a service that tunnels nothing does not offer it, a backend's 200 instead of 101 gets 502, a reload lets an HTTP/2 tunnel run on, and the tunnels are counted and logged.
+# WebSocket over HTTP/2 (RFC 8441): a TLS service offers SETTINGS_ENABLE_CONNECT_PROTOCOL, an extended CONNECT with :protocol websocket reaches the real echo server of test 28 as an HTTP/1.1 Upgrade (with a Sec-WebSocket-Key weir made) and is answered 200 after its 101; messages (an 8 MiB one too) cross both ways in DATA frames within flow control while the worker's memory stays flat, a second tunnel and a plain GET share the connection, either side closes cleanly (END_STREAM), a client RST_STREAM cuts the backend, cleartext h2c works the same, the idle timeout ends the stream, a service that tunnels nothing does not offer it, a backend's 200 instead of 101 gets 502, a reload lets an HTTP/2 tunnel run on (and a draining worker ends one still open just before shutdown_timeout_ms), and the tunnels are counted and logged.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tls-certs.sh"
@@ -16,7 +16,7 @@ start_apache apache "$(port 3)"
 cat >"$T/weir.json" <<EOF
 {
 $(conf_globals 1)
-  "shutdown_timeout_ms": 20000,
+  "shutdown_timeout_ms": 4000,
   "access_log": "$T/access.log",
   "pools": {"echo": {"health": false, "backends": ["127.0.0.1:$(port 1)"]},
             "apache": {"health": false, "backends": ["127.0.0.1:$(port 3)"]}},
@@ -186,6 +186,25 @@ n=$(sed -n 's/^hold ok \([0-9]*\) after GOAWAY$/\1/p' "$T/held.out")
 [ "${n:-0}" -ge 10 ] || fail "the HTTP/2 tunnel across the reload (GOAWAY, then echoes): $(cat "$T/held.out")"
 assert_contains "$(cat "$T/held.out")" "closed by client 1000" "the tunnel across the reload closed cleanly"
 
+# One still open when shutdown_timeout_ms (4 s) nearly ran out is ended by
+# its draining worker, 3.5 s after the reload, its stream ended (not cut).
+h2ws "127.0.0.1:$PTLS" "${H2[@]}" --path /drained echo idle >"$T/drained.out" 2>&1 &
+drained=$!
+for _ in $(seq 100); do
+	grep -q '^echo ok' "$T/drained.out" && break
+	sleep 0.1
+done
+out=$("$WEIRCTL" -s "$T/run" reload) || fail "weirctl reload: $out"
+# weirctl returns once the new generation serves and the old one drains.
+t0=$(date +%s.%N)
+wait "$drained" || fail "the tunnel of a draining worker: $(cat "$T/drained.out")"
+secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+note "$(tail -1 "$T/drained.out"), $secs s after the reload"
+assert_match "$(cat "$T/drained.out")" '^idle ended after [0-9.]+ (ended|reset 0)$' \
+    "the tunnel of a draining worker: END_STREAM, or RST_STREAM NO_ERROR"
+awk -v s="$secs" 'BEGIN { exit !(s >= 3 && s < 5) }' ||
+	fail "a tunnel of a draining worker ended $secs s after the reload, expected 3.5 (shutdown_timeout_ms 4000 less 0.5 s)"
+
 # One access log line per tunnel, as HTTP/2 with the 200 the client saw.
 for _ in $(seq 50); do
 	grep -q '"GET /held HTTP/2' "$T/access.log" && break
@@ -202,5 +221,7 @@ assert_match "$log" '"GET /reset HTTP/2(\.0)?" 200 .*error="client reset"' \
 assert_match "$log" '"GET /quiet HTTP/2(\.0)?" 200 .*error="idle timeout"' \
     "access log: the idle tunnel"
 assert_match "$log" '"GET /held HTTP/2(\.0)?" 200 ' "access log: the tunnel across the reload"
+assert_match "$log" '"GET /drained HTTP/2(\.0)?" 200 .*error="shutdown"' \
+    "access log: the tunnel its draining worker closed"
 assert_no_match "$(grep -v 'no "user"' "$WEIR_LOG")" ' error ' "errors in weir's log"
 pass
