@@ -7,6 +7,8 @@
  */
 #include "common/config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 
 #include "common/config_ctx.h"
 #include "common/config_keys.h"
+#include "common/config_source.h"
 #include "common/config_walk.h"
 #include "common/readfile.h"
 
@@ -53,66 +56,27 @@ parse_top(struct config_ctx *x, json_t *root, struct config *cfg)
 }
 
 /*
- * Line and byte column of the token jansson choked on.  Its position counts
- * the bytes read up to the end of that token, and its message quotes the
- * token ("... near '\"b\"'"), so the token starts that many bytes earlier.
+ * Loads <text> (<len> bytes, malloc'ed: taken over) as the file <name>,
+ * with the files it includes.
  */
-static void
-syntax_position(const char *text, size_t len, const json_error_t *je,
-    unsigned *line, unsigned *col)
-{
-	const char	*near;
-	size_t		 i, at, toklen = 1, linestart = 0;
-
-	if (je->position <= 0) {
-		*line = je->line > 0 ? (unsigned)je->line : 1;
-		*col = je->column > 0 ? (unsigned)je->column : 1;
-		return;
-	}
-	at = (size_t)je->position;
-	if ((near = strstr(je->text, " near '")) != NULL &&
-	    strlen(near) > strlen(" near ''") &&
-	    near[strlen(near) - 1] == '\'')
-		toklen = strlen(near) - strlen(" near ''");
-	at = toklen <= at ? at - toklen : 0;
-	if (at > len)
-		at = len;
-	*line = 1;
-	for (i = 0; i < at; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			linestart = i + 1;
-		}
-	}
-	*col = (unsigned)(at - linestart + 1);
-}
-
 static struct config *
-load_text(const char *text, size_t len, const char *name, FILE *errs)
+load_text(char *text, size_t len, const char *name, FILE *errs)
 {
 	struct config_ctx	 x;
 	struct config		*cfg;
-	json_error_t		 je;
 	json_t			*root;
-	unsigned		 line, col;
 
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		syntax_position(text, len, &je, &line, &col);
-		fprintf(errs, "%s:%u:%u: JSON syntax: %s\n", name, line, col,
-		    je.text);
-		return NULL;
-	}
 	cfg = calloc(1, sizeof(*cfg));
-	ctx_init(&x, name, text, len, cfg);
+	ctx_init(&x, cfg);
+	root = config_source_load(&x, name, text, len, CONFIG_MAX_BYTES);
 	if (cfg == NULL)
 		x.is_nomem = true;
-	else {
+	else if (root != NULL) {
 		cfg->path = ctx_strdup(&x, name);
 		parse_top(&x, root, cfg);
 	}
 	json_decref(root);
-	if (ctx_finish(&x, errs)) {
+	if (ctx_finish(&x, errs) || root == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -127,7 +91,13 @@ load_text(const char *text, size_t len, const char *name, FILE *errs)
 struct config *
 config_load_string(const char *text, const char *name, FILE *errs)
 {
-	return load_text(text, strlen(text), name, errs);
+	char	*copy;
+
+	if ((copy = strdup(text)) == NULL) {
+		fprintf(errs, "%s: out of memory while loading\n", name);
+		return NULL;
+	}
+	return load_text(copy, strlen(copy), name, errs);
 }
 
 /*
@@ -148,9 +118,69 @@ config_load(const char *path, FILE *errs)
 		fprintf(errs, "%s: cannot open: %s\n", path, err);
 		return NULL;
 	}
+	/* The text is the load's now. */
 	cfg = load_text(f.data, f.len, path, errs);
-	readfile_free(&f);
 	return cfg;
+}
+
+/*
+ * Reads <path> with its comments and includes as config_load() does and
+ * returns the merged JSON without checking it against the key tables (a
+ * new reference), or NULL after writing what was wrong to <errs>.
+ */
+json_t *
+config_load_json(const char *path, FILE *errs)
+{
+	struct config_ctx	 x;
+	struct readfile		 f;
+	char			 err[READFILE_ERR_MAX];
+	json_t			*root;
+
+	if (readfile_load(path, CONFIG_MAX_BYTES, &f, err, sizeof(err)) ==
+	    -1) {
+		fprintf(errs, "%s: cannot open: %s\n", path, err);
+		return NULL;
+	}
+	ctx_init(&x, NULL);
+	root = config_source_load(&x, path, f.data, f.len, CONFIG_MAX_BYTES);
+	if (ctx_finish(&x, errs)) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+void
+config_report_key(const char *path, const char *key, FILE *errs,
+    const char *fmt, ...)
+{
+	struct config_ctx	 x;
+	struct readfile		 f;
+	char			 err[READFILE_ERR_MAX], msg[512];
+	json_t			*root;
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (readfile_load(path, CONFIG_MAX_BYTES, &f, err, sizeof(err)) == 0) {
+		ctx_init(&x, NULL);
+		root = config_source_load(&x, path, f.data, f.len,
+		    CONFIG_MAX_BYTES);
+		if (root != NULL && !x.is_nomem && x.nerr == 0) {
+			ctx_push_key(&x, key);
+			ctx_report(&x, "%s", msg);
+			ctx_leave(&x);
+			(void)ctx_finish(&x, errs);
+			json_decref(root);
+			return;
+		}
+		/* The file changed since the load: its errors are not
+		   this message's. */
+		(void)ctx_finish(&x, NULL);
+		json_decref(root);
+	}
+	fprintf(errs, "%s: %s: %s\n", path, key, msg);
 }
 
 static void
@@ -218,6 +248,7 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->user);
 	free(cfg->group);
+	free(cfg->control_group);
 	free(cfg->state_dir);
 	free(cfg->pidfile);
 	free(cfg->error_log);

@@ -89,6 +89,9 @@ struct pool_conf {
 						   backend's address */
 	struct health_conf	 health;
 	enum when_all_down	 when_all_down;	/* default fail */
+	unsigned		 spare_backends;	/* slots for backends
+						   added at runtime,
+						   default 16 */
 };
 
 struct service_conf;
@@ -176,6 +179,8 @@ struct config {
 	char			*path;		/* owned: the file it came from */
 	char			*user;		/* owned; NULL = stay as started */
 	char			*group;		/* owned; NULL = user's group */
+	char			*control_group;	/* owned; NULL = the control
+						   socket is root's alone */
 	unsigned		 workers;	/* 0 = one per online CPU */
 	unsigned		 max_connections;	/* per worker, default 4096 */
 	unsigned		 shutdown_timeout_ms;	/* default 30000 */
@@ -202,6 +207,27 @@ struct config	*config_load(const char *path, FILE *errs);
 /* Same, from a string; <name> stands for the file name in messages. */
 struct config	*config_load_string(const char *text, const char *name,
 		    FILE *errs);
+
+struct json_t;
+
+/*
+ * Reads <path> as config_load() does (comments, includes) and returns the
+ * JSON object it makes, unchecked: for weirctl, which reads only its
+ * "state_dir".  A new jansson reference, or NULL after writing what was
+ * wrong to <errs>.
+ */
+struct json_t	*config_load_json(const char *path, FILE *errs);
+
+/*
+ * Writes one line to <errs> about the top-level key <key> of the
+ * configuration <path>, as the loader words its own: "NAME:LINE:COL: KEY:
+ * message", NAME being the file (main or included) the key is in.  For a
+ * check made after the load (a user that does not exist); the file is
+ * read again for the place alone, "PATH: KEY: message" when it cannot be.
+ */
+void		 config_report_key(const char *path, const char *key,
+		    FILE *errs, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
 
 /* Frees <cfg> and everything it owns.  NULL is fine. */
 void		 config_free(struct config *cfg);

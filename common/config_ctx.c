@@ -16,19 +16,42 @@
 /* The longest key a message quotes in a path; longer ones end in "...". */
 #define PATH_KEY_SHOWN	128
 
-/*
- * Starts <x> for <text> (<len> bytes, called <name> in messages), which
- * fills <cfg>.  Nothing is allocated until an error or a name index.
- */
+/* Starts <x> for a load that fills <cfg>. */
 void
-ctx_init(struct config_ctx *x, const char *name, const char *text,
-    size_t len, struct config *cfg)
+ctx_init(struct config_ctx *x, struct config *cfg)
 {
 	memset(x, 0, sizeof(*x));
-	x->name = name;
-	x->text = text;
-	x->len = len;
+	x->at_src = -1;
 	x->cfg = cfg;
+}
+
+long
+ctx_add_source(struct config_ctx *x, const char *name, char *text,
+    size_t len)
+{
+	struct ctx_source	*grown, *s;
+	size_t			 cap;
+
+	if (x->nsrc == x->srccap) {
+		cap = x->srccap == 0 ? 4 : x->srccap * 2;
+		if ((grown = realloc(x->src, cap * sizeof(*grown))) == NULL) {
+			free(text);
+			x->is_nomem = true;
+			return -1;
+		}
+		x->src = grown;
+		x->srccap = cap;
+	}
+	s = &x->src[x->nsrc];
+	memset(s, 0, sizeof(*s));
+	if ((s->name = strdup(name)) == NULL) {
+		free(text);
+		x->is_nomem = true;
+		return -1;
+	}
+	s->text = text;
+	s->len = len;
+	return (long)x->nsrc++;
 }
 
 static int
@@ -36,6 +59,8 @@ error_cmp(const void *a, const void *b)
 {
 	const struct ctx_error	*ea = a, *eb = b;
 
+	if (ea->src != eb->src)
+		return ea->src < eb->src ? -1 : 1;
 	if (ea->line != eb->line)
 		return ea->line < eb->line ? -1 : 1;
 	if (ea->col != eb->col)
@@ -56,16 +81,26 @@ ctx_finish(struct config_ctx *x, FILE *errs)
 	if (x->nerr > 0)
 		qsort(x->err, x->nerr, sizeof(*x->err), error_cmp);
 	for (i = 0; i < x->nerr; i++) {
-		fprintf(errs, "%s\n", x->err[i].text);
+		if (errs != NULL)
+			fprintf(errs, "%s\n", x->err[i].text);
 		free(x->err[i].text);
 	}
-	if (x->is_nomem)
-		fprintf(errs, "%s: out of memory while loading\n", x->name);
+	if (x->is_nomem && errs != NULL)
+		fprintf(errs, "%s: out of memory while loading\n",
+		    x->nsrc > 0 ? x->src[0].name : "configuration");
 	free(x->err);
 	x->err = NULL;
 	x->nerr = x->errcap = 0;
-	json_pos_free(x->pos);
-	x->pos = NULL;
+	for (i = 0; i < x->nsrc; i++) {
+		free(x->src[i].name);
+		free(x->src[i].text);
+		json_pos_free(x->src[i].pos);
+	}
+	free(x->src);
+	x->src = NULL;
+	x->nsrc = x->srccap = 0;
+	json_decref(x->origin);
+	x->origin = NULL;
 	free(x->pools_by_name.v);
 	free(x->services_by_name.v);
 	x->pools_by_name.v = x->services_by_name.v = NULL;
@@ -92,61 +127,67 @@ path_print(const struct config_ctx *x, FILE *f)
 	}
 }
 
-/* Finds the current path, or the nearest enclosing place the text has. */
-static void
-locate(struct config_ctx *x, bool at_key, unsigned *line, unsigned *col)
+/*
+ * The file the current path is in: the one being read while includes
+ * are, else the one its top-level key, pool or service came from.
+ */
+static size_t
+source_of(const struct config_ctx *x)
 {
-	size_t	d;
+	json_t	*o;
 
-	/* Indexed at the first error: a good file never pays for it. */
-	if (x->pos == NULL && !x->is_pos_tried) {
-		x->is_pos_tried = true;
-		if ((x->pos = json_pos_index(x->text, x->len)) == NULL)
-			x->is_nomem = true;
-	}
-	for (d = x->depth; d > 0; d--) {
-		if (json_pos_lookup(x->pos, x->path, d,
-		    at_key && d == x->depth, line, col) == 0)
-			return;
-	}
-	if (json_pos_lookup(x->pos, x->path, 0, false, line, col) == -1)
-		*line = *col = 1;
+	if (x->at_src >= 0)
+		return (size_t)x->at_src;
+	if (x->origin == NULL || x->depth == 0 || x->path[0].key == NULL)
+		return 0;
+	if (x->depth >= 2 && x->path[1].key != NULL &&
+	    (o = json_object_get(json_object_get(x->origin, x->path[0].key),
+	    x->path[1].key)) != NULL && json_is_integer(o))
+		return (size_t)json_integer_value(o);
+	o = json_object_get(json_object_get(x->origin, ""), x->path[0].key);
+	return o != NULL && json_is_integer(o) ? (size_t)json_integer_value(o) :
+	    0;
 }
 
 /*
- * Records "NAME:LINE:COL: PATH[.missing]: message".  With <missing> the
- * problem is an absent key: the position is the enclosing object's.
+ * Finds the current path in its file, or the nearest enclosing place the
+ * text has; returns the file's index.
  */
+static size_t
+locate(struct config_ctx *x, bool at_key, unsigned *line, unsigned *col)
+{
+	struct ctx_source	*s;
+	size_t			 d, i = source_of(x);
+
+	*line = *col = 1;
+	if (i >= x->nsrc)
+		return 0;
+	s = &x->src[i];
+	/* Indexed at the first error: a good file never pays for it. */
+	if (s->pos == NULL && !s->is_pos_tried) {
+		s->is_pos_tried = true;
+		if ((s->pos = json_pos_index(s->text, s->len)) == NULL)
+			x->is_nomem = true;
+	}
+	for (d = x->depth; d > 0; d--) {
+		if (json_pos_lookup(s->pos, x->path, d,
+		    at_key && d == x->depth, line, col) == 0)
+			return i;
+	}
+	if (json_pos_lookup(s->pos, x->path, 0, false, line, col) == -1)
+		*line = *col = 1;
+	return i;
+}
+
+/* Keeps the error <text> (owned) found at <line>:<col> of file <src>. */
 static void
-vreport(struct config_ctx *x, bool at_key, const char *missing,
-    const char *fmt, va_list ap)
+record(struct config_ctx *x, size_t src, unsigned line, unsigned col,
+    char *text)
 {
 	struct ctx_error	*e, *grown;
-	FILE			*f;
-	char			*text = NULL, *p;
-	size_t			 textlen, cap;
-	unsigned		 line, col;
+	size_t			 cap;
+	char			*p;
 
-	locate(x, at_key, &line, &col);
-	if ((f = open_memstream(&text, &textlen)) == NULL) {
-		x->is_nomem = true;
-		return;
-	}
-	fprintf(f, "%s:%u:%u: ", x->name, line, col);
-	if (missing != NULL && x->depth == 0)
-		fputs(missing, f);
-	else {
-		path_print(x, f);
-		if (missing != NULL)
-			fprintf(f, ".%s", missing);
-	}
-	fputs(": ", f);
-	vfprintf(f, fmt, ap);
-	if (fclose(f) != 0) {
-		free(text);
-		x->is_nomem = true;
-		return;
-	}
 	/* Keys and values may hold escaped control bytes: one error, one
 	   line. */
 	for (p = text; *p != '\0'; p++)
@@ -163,10 +204,84 @@ vreport(struct config_ctx *x, bool at_key, const char *missing,
 		x->errcap = cap;
 	}
 	e = &x->err[x->nerr];
+	e->src = src;
 	e->line = line;
 	e->col = col;
 	e->seq = x->nerr++;
 	e->text = text;
+}
+
+/*
+ * Records "NAME:LINE:COL: PATH[.missing]: message".  With <missing> the
+ * problem is an absent key: the position is the enclosing object's.
+ */
+static void
+vreport(struct config_ctx *x, bool at_key, const char *missing,
+    const char *fmt, va_list ap)
+{
+	FILE		*f;
+	char		*text = NULL;
+	size_t		 textlen, src;
+	unsigned	 line, col;
+
+	src = locate(x, at_key, &line, &col);
+	if ((f = open_memstream(&text, &textlen)) == NULL) {
+		x->is_nomem = true;
+		return;
+	}
+	fprintf(f, "%s:%u:%u: ", src < x->nsrc ? x->src[src].name : "?", line,
+	    col);
+	if (missing != NULL && x->depth == 0)
+		fputs(missing, f);
+	else {
+		path_print(x, f);
+		if (missing != NULL)
+			fprintf(f, ".%s", missing);
+	}
+	fputs(": ", f);
+	vfprintf(f, fmt, ap);
+	if (fclose(f) != 0) {
+		free(text);
+		x->is_nomem = true;
+		return;
+	}
+	record(x, src, line, col, text);
+}
+
+/* A problem at <line>:<col> of file <src>, with no path to name. */
+void
+ctx_report_at(struct config_ctx *x, size_t src, unsigned line, unsigned col,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg = NULL, *text = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL || asprintf(&text, "%s:%u:%u: %s", src < x->nsrc ?
+	    x->src[src].name : "?", line, col, msg) == -1) {
+		free(msg);
+		x->is_nomem = true;
+		return;
+	}
+	free(msg);
+	record(x, src, line, col, text);
+}
+
+/*
+ * Where the current path is, in the file it is in, as "NAME:LINE:COL"
+ * into <buf>: for messages that point at a second place.
+ */
+void
+ctx_where(struct config_ctx *x, char *buf, size_t len)
+{
+	unsigned	line, col;
+	size_t		src = locate(x, true, &line, &col);
+
+	snprintf(buf, len, "%s:%u:%u", src < x->nsrc ? x->src[src].name : "?",
+	    line, col);
 }
 
 /* A problem with the value at the current path. */

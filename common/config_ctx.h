@@ -42,10 +42,21 @@
 
 /* An error found, with where it is: kept until all are sorted. */
 struct ctx_error {
+	size_t		 src;		/* the file, in the order read */
 	unsigned	 line;
 	unsigned	 col;
 	size_t		 seq;		/* keeps same-place errors in order */
 	char		*text;		/* owned */
+};
+
+/* One file of the configuration: the main one, or one it includes. */
+struct ctx_source {
+	char		*name;		/* owned: the file, as messages
+					   name it */
+	char		*text;		/* owned: its JSON, comments blanked */
+	size_t		 len;
+	struct json_pos	*pos;		/* owned; built on its first error */
+	bool		 is_pos_tried;
 };
 
 /* A pool or service name and its index, for lookups by name. */
@@ -61,32 +72,40 @@ struct ctx_names {
 };
 
 struct config_ctx {
-	const char		*name;	/* the file, as messages name it */
-	const char		*text;	/* raw JSON, for positions */
-	size_t			 len;
+	struct ctx_source	*src;	/* owned: [0] the main file, then
+					   those it includes */
+	size_t			 nsrc;
+	size_t			 srccap;
+	/* Which file each part of the merged object came from
+	   (config_source.c); NULL while everything is from src[0]. */
+	json_t			*origin;	/* owned */
+	long			 at_src;	/* >= 0: errors go to this file
+						   (while includes are read) */
 	struct json_step	 path[PATH_DEPTH];
 	size_t			 depth;
 	struct ctx_error	*err;	/* owned */
 	size_t			 nerr;
 	size_t			 errcap;
 	bool			 is_nomem;
-	struct json_pos		*pos;	/* owned; built on the first error */
-	bool			 is_pos_tried;
 	struct ctx_names	 pools_by_name;
 	struct ctx_names	 services_by_name;
 	struct config		*cfg;	/* borrowed: what is being built */
 };
 
-/*
- * Starts <x> for the JSON <text> (<len> bytes, borrowed for the whole
- * load) that messages call <name>, building <cfg>.
- */
-void	ctx_init(struct config_ctx *x, const char *name, const char *text,
-	    size_t len, struct config *cfg);
+/* Starts <x> for a load building <cfg>; no file yet (ctx_add_source). */
+void	ctx_init(struct config_ctx *x, struct config *cfg);
 
 /*
- * Writes the errors of <x> to <errs> in file order, then "out of memory"
- * if that happened, and frees everything <x> owns.  Returns true when there
+ * Adds a file of the configuration: <text> (<len> bytes, NUL-terminated,
+ * malloc'ed) becomes <x>'s, and messages call it <name>.  Returns its
+ * index, or -1 when out of memory (<text> is then freed).
+ */
+long	ctx_add_source(struct config_ctx *x, const char *name, char *text,
+	    size_t len);
+
+/*
+ * Writes the errors of <x> to <errs> (NULL: nowhere) in file order, then
+ * "out of memory" if that happened, and frees everything <x> owns.  Returns true when there
  * was anything to write (the load failed).
  */
 bool	ctx_finish(struct config_ctx *x, FILE *errs);
@@ -99,6 +118,14 @@ void	ctx_report(struct config_ctx *x, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	ctx_report_key(struct config_ctx *x, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* A problem at <line>:<col> of file <src> (JSON syntax), no path. */
+void	ctx_report_at(struct config_ctx *x, size_t src, unsigned line,
+	    unsigned col, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+
+/* "NAME:LINE:COL" of the key that ends the current path, into <buf>. */
+void	ctx_where(struct config_ctx *x, char *buf, size_t len);
 
 /*
  * Records that member <key> of the object at the current path is required

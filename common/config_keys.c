@@ -182,6 +182,8 @@ static const struct config_key pool_keys[] = {
 	    .offset = offsetof(struct pool_conf, health), .sub = health_keys },
 	{ "when_all_down", ANY, AS_ENUM(pool_conf, when_all_down,
 	    when_all_down_names, WHEN_ALL_DOWN_FAIL) },
+	{ "spare_backends", ANY,
+	    AS_UINT(pool_conf, spare_backends, 0, 10000, 16) },
 	{ .name = NULL }
 };
 
@@ -294,6 +296,8 @@ const struct config_key config_keys_top[] = {
 	{ "state_dir", ANY,
 	    AS_STRING(config, state_dir, STRING_MAX_LEN, "/run/weir") },
 	{ "pidfile", ANY, AS_STRING(config, pidfile, STRING_MAX_LEN, NULL) },
+	{ "control_group", ANY,
+	    AS_STRING(config, control_group, USER_MAX_LEN, NULL) },
 	{ "error_log", ANY,
 	    AS_STRING_OR_NULL(config, error_log, STRING_MAX_LEN) },
 	{ "access_log", ANY,
@@ -306,6 +310,8 @@ const struct config_key config_keys_top[] = {
 	{ "services", ANY, AS_CUSTOM(config_service_parse_services),
 	    .sub = service_keys,
 	    .missing = "expected an object of services by name, at least one" },
+	/* Read and merged before the walk (common/config_source.c). */
+	{ "include", ANY, AS_CUSTOM(NULL) },
 	{ .name = NULL }
 };
 

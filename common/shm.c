@@ -66,23 +66,26 @@ plan_layout(struct shm_plan *p, uint64_t nworkers, uint64_t npools,
 	off = align_up(off + nservices * sizeof(struct shm_service));
 	/* Each worker's row on cache lines of its own: only it writes. */
 	p->held_off = off;
-	off += nworkers * align_up(SHM_HELD_COLUMNS(nbackends, nservices) *
+	off += nworkers * align_up((2 * nbackends + 2 * nservices) *
 	    sizeof(uint64_t));
 	p->size = align_up(off);
 }
 
-/* Points the section pointers of <s> into its mapping, per its header. */
+/*
+ * Points the section pointers of <s> into its mapping, per its layout (a
+ * checked copy of the header).
+ */
 static void
 set_sections(struct shm *s)
 {
 	char	*base = s->base;
 
 	s->hdr = s->base;
-	s->workers = (struct shm_worker *)(base + s->hdr->workers_off);
-	s->pools = (struct shm_pool *)(base + s->hdr->pools_off);
-	s->backends = (struct shm_backend *)(base + s->hdr->backends_off);
-	s->services = (struct shm_service *)(base + s->hdr->services_off);
-	s->held = (uint64_t *)(base + s->hdr->held_off);
+	s->workers = (struct shm_worker *)(base + s->layout.workers_off);
+	s->pools = (struct shm_pool *)(base + s->layout.pools_off);
+	s->backends = (struct shm_backend *)(base + s->layout.backends_off);
+	s->services = (struct shm_service *)(base + s->layout.services_off);
+	s->held = (uint64_t *)(base + s->layout.held_off);
 }
 
 /* Copies <src> into a fixed name field, cut to fit; NULL gives "". */
@@ -120,7 +123,8 @@ fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
 		    pc->name);
 		s->pools[i].balance = (uint32_t)pc->balance;
 		s->pools[i].first_backend = next;
-		s->pools[i].nbackends = (uint32_t)pc->nbackends;
+		s->pools[i].nslots = (uint32_t)shm_pool_slots(pc);
+		s->pools[i].nconf = (uint32_t)pc->nbackends;
 		s->pools[i].when_all_down = (uint32_t)pc->when_all_down;
 		for (j = 0; j < pc->nbackends; j++, next++) {
 			sb = &s->backends[next];
@@ -132,11 +136,16 @@ fill_segment(struct shm *s, const struct config *cfg, unsigned nworkers,
 				    sb->address, sizeof(sb->address));
 			sb->pool = (uint32_t)i;
 			sb->weight = pc->backends[j].weight;
+			sb->conf_weight = pc->backends[j].weight;
 			sb->is_backup = pc->backends[j].is_backup;
 			sb->max_conns = pc->backends[j].max_conns;
 			sb->admin_state = SHM_ADMIN_ENABLED;
 			sb->health_state = SHM_HEALTH_UP;
+			sb->slot_state = SHM_SLOT_LIVE;
 		}
+		/* Spares: free, zeroed, theirs by pool. */
+		for (j = 0; j < pc->spare_backends; j++, next++)
+			s->backends[next].pool = (uint32_t)i;
 	}
 	for (i = 0; i < cfg->nservices; i++) {
 		struct shm_service		*ss = &s->services[i];
@@ -230,9 +239,13 @@ index_find(const struct name_index *ix, const char *name, uint32_t hint)
 	return -1;
 }
 
+/*
+ * The backends of new pool <np> take over what the old pool's slots
+ * [<ofirst>, <ofirst> + <onslots>) of <from> held under their addresses.
+ */
 static void
 carry_backends(struct shm *to, const struct shm_pool *np,
-    const struct shm *from, const struct shm_pool *op)
+    const struct shm *from, uint32_t ofirst, uint32_t onslots)
 {
 	const struct shm_backend	*ob;
 	struct name_index		 ix;
@@ -240,16 +253,13 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 	long				 k;
 
 	memset(&ix, 0, sizeof(ix));
-	ix.base = (const char *)&from->backends[op->first_backend];
+	ix.base = (const char *)&from->backends[ofirst];
 	ix.stride = sizeof(*ob);
 	ix.off = offsetof(struct shm_backend, address);
-	ix.n = op->nbackends;
-	for (j = 0; j < np->nbackends; j++) {
+	ix.n = onslots;
+	for (j = 0; j < np->nconf; j++) {
 		struct shm_backend *nb = &to->backends[np->first_backend + j];
-		uint32_t	weight = nb->weight;
-		uint32_t	is_backup = nb->is_backup;
-		uint32_t	max_conns = nb->max_conns;
-		uint32_t	pool = nb->pool;
+		struct shm_backend  keep = *nb;
 
 		k = index_find(&ix, nb->address, j);
 		/* A backend that moved: sort the old ones, once. */
@@ -258,14 +268,22 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 			k = index_find(&ix, nb->address, j);
 		if (k == -1)
 			continue;
-		ob = &from->backends[op->first_backend + (uint32_t)k];
+		ob = &from->backends[ofirst + (uint32_t)k];
+		/* A free slot keeps no address, so only a backend, or one
+		   removed at runtime that the file brings back, matches. */
+		if (ob->slot_state == SHM_SLOT_FREE)
+			continue;
 		/* Counters, admin and health state; the new
-		   configuration's own settings win. */
+		   configuration's own settings and the slot are new. */
 		memcpy(nb, ob, sizeof(*nb));
-		nb->pool = pool;
-		nb->weight = weight;
-		nb->is_backup = is_backup;
-		nb->max_conns = max_conns;
+		nb->pool = keep.pool;
+		nb->weight = keep.weight;
+		nb->conf_weight = keep.conf_weight;
+		nb->is_backup = keep.is_backup;
+		nb->max_conns = keep.max_conns;
+		nb->slot_state = keep.slot_state;
+		nb->slot_gen = keep.slot_gen;
+		nb->free_since_ms = 0;
 		nb->passive_fails = 0;
 		if (nb->check_seq & 1)
 			nb->check_seq++;
@@ -276,22 +294,24 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 /*
  * Copies what outlives a generation from <from> into the fresh <to>.
  * Gauges (active connections) stay at zero: the old workers still count
- * theirs in the old segment until they are gone.
+ * theirs in the old segment until they are gone.  The old segment's
+ * counts and ranges are read through its checked layout and
+ * shm_pool_range(): its workers could have rewritten them.
  */
 static void
 carry_over(struct shm *to, const struct shm *from)
 {
 	const struct shm_service	*os;
 	struct name_index		 svcs, pools;
-	uint32_t			 i, j;
+	uint32_t			 i, j, ofirst, onslots, onconf;
 	long				 k;
 
 	to->hdr->generation = shm_load(&from->hdr->generation) + 1;
 	to->hdr->started_unix = from->hdr->started_unix;
 	(void)index_build(&svcs, from->services, sizeof(*from->services),
-	    offsetof(struct shm_service, name), from->hdr->nservices);
+	    offsetof(struct shm_service, name), from->layout.nservices);
 	(void)index_build(&pools, from->pools, sizeof(*from->pools),
-	    offsetof(struct shm_pool, name), from->hdr->npools);
+	    offsetof(struct shm_pool, name), from->layout.npools);
 	for (i = 0; i < to->hdr->nservices; i++) {
 		struct shm_service *ns = &to->services[i];
 
@@ -311,10 +331,12 @@ carry_over(struct shm *to, const struct shm *from)
 	for (i = 0; i < to->hdr->npools; i++) {
 		struct shm_pool *np = &to->pools[i];
 
-		if ((k = index_find(&pools, np->name, i)) == -1)
+		if ((k = index_find(&pools, np->name, i)) == -1 ||
+		    shm_pool_range(from, (uint32_t)k, &ofirst, &onslots,
+		    &onconf) == -1)
 			continue;
 		np->rr = shm_load(&from->pools[k].rr);
-		carry_backends(to, np, from, &from->pools[k]);
+		carry_backends(to, np, from, ofirst, onslots);
 	}
 	free(svcs.order);
 	free(pools.order);
@@ -341,7 +363,7 @@ shm_create(struct shm *s, const char *path, const struct config *cfg,
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < cfg->npools; i++)
-		nbackends += cfg->pools[i].nbackends;
+		nbackends += shm_pool_slots(&cfg->pools[i]);
 	if (nbackends > UINT32_MAX || cfg->npools > UINT32_MAX ||
 	    cfg->nservices > UINT32_MAX) {
 		log_error("state segment %s: too many pools or backends", path);
@@ -388,14 +410,16 @@ shm_create(struct shm *s, const char *path, const struct config *cfg,
 
 	s->base = base;
 	s->size = plan.size;
-	s->hdr = base;
-	s->hdr->workers_off = plan.workers_off;
-	s->hdr->pools_off = plan.pools_off;
-	s->hdr->backends_off = plan.backends_off;
-	s->hdr->services_off = plan.services_off;
-	s->hdr->held_off = plan.held_off;
+	s->layout.workers_off = plan.workers_off;
+	s->layout.pools_off = plan.pools_off;
+	s->layout.backends_off = plan.backends_off;
+	s->layout.services_off = plan.services_off;
+	s->layout.held_off = plan.held_off;
 	set_sections(s);
+	memcpy(s->hdr, &s->layout, sizeof(s->layout));
 	fill_segment(s, cfg, nworkers, (uint32_t)nbackends);
+	/* What this process relies on from now on. */
+	memcpy(&s->layout, s->hdr, sizeof(s->layout));
 	if (from != NULL)
 		carry_over(s, from);
 
@@ -414,12 +438,19 @@ fail:
 	return -1;
 }
 
+/* Columns of a held row: see shm_layout.h. */
+static uint64_t
+held_columns(const struct shm_header *h)
+{
+	return 2 * ((uint64_t)h->nbackends + h->nservices);
+}
+
 /* Distance in uint64_t from one worker's held row to the next. */
 static uint64_t
 held_stride(const struct shm_header *h)
 {
-	return align_up(SHM_HELD_COLUMNS((uint64_t)h->nbackends,
-	    h->nservices) * sizeof(uint64_t)) / sizeof(uint64_t);
+	return align_up(held_columns(h) * sizeof(uint64_t)) /
+	    sizeof(uint64_t);
 }
 
 bool
@@ -436,15 +467,14 @@ shm_held_fits(const struct shm_header *h, uint64_t total)
 uint64_t *
 shm_held_row(const struct shm *s, unsigned worker)
 {
-	return s->held + (uint64_t)worker * held_stride(s->hdr);
+	return s->held + (uint64_t)worker * held_stride(&s->layout);
 }
 
 void
 shm_held_clear(const struct shm *s, unsigned worker)
 {
 	uint64_t	*row = shm_held_row(s, worker);
-	uint64_t	 i, n = SHM_HELD_COLUMNS((uint64_t)s->hdr->nbackends,
-			    s->hdr->nservices);
+	uint64_t	 i, n = held_columns(&s->layout);
 
 	for (i = 0; i < n; i++)
 		shm_store(&row[i], 0);
@@ -457,8 +487,7 @@ shm_held_sum(const struct shm_header *h, const uint64_t *held,
 	uint64_t	stride = held_stride(h), sum = 0;
 	uint32_t	i;
 
-	if (held == NULL ||
-	    column >= SHM_HELD_COLUMNS((uint64_t)h->nbackends, h->nservices))
+	if (held == NULL || column >= held_columns(h))
 		return 0;
 	for (i = 0; i < h->nworkers; i++)
 		sum += shm_load(&held[i * stride + column]);
@@ -486,22 +515,13 @@ check_section(const char *what, uint64_t off, uint64_t count, size_t item,
 }
 
 /*
- * Checks the segment bytes <base>[0..<size>) before any offset or index in
- * them is followed: magic, layout version, the header's size against
- * <size>, each section inside the segment, each pool's backend range inside
- * the backend table.  <base> must be 8-byte aligned.  Returns 0, or -1 with
- * a one-line reason in <why> (<whylen> bytes), no path.  Reads only: a
- * segment another process may be writing can be checked, and its checked
- * facts hold as long as its header and pools stay as they were.
+ * The header part of shm_check(): <h> describes a segment of <size>
+ * bytes.  Reads only <h>, which may be a private copy.
  */
-int
-shm_check(const void *base, size_t size, char *why, size_t whylen)
+static int
+check_header(const struct shm_header *h, size_t size, char *why,
+    size_t whylen)
 {
-	const struct shm_header	*h = base;
-	const struct shm_pool	*pools;
-	uint64_t		 end;
-	uint32_t		 i;
-
 	if (size < sizeof(struct shm_header)) {
 		snprintf(why, whylen, "not a weir stats segment (%zu bytes, "
 		    "too small)", size);
@@ -541,14 +561,48 @@ shm_check(const void *base, size_t size, char *why, size_t whylen)
 		    size);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Checks the segment bytes <base>[0..<size>) before any offset or index in
+ * them is followed: magic, layout version, the header's size against
+ * <size>, each section inside the segment, each pool's backend range inside
+ * the backend table.  <base> must be 8-byte aligned.  Returns 0, or -1 with
+ * a one-line reason in <why> (<whylen> bytes), no path.  Reads only: a
+ * segment another process may be writing can be checked, and its checked
+ * facts hold as long as its header and pools stay as they were.
+ */
+int
+shm_check(const void *base, size_t size, char *why, size_t whylen)
+{
+	const struct shm_header	*h = base;
+	const struct shm_pool	*pools;
+	uint64_t		 end;
+	uint32_t		 i;
+
+	if (size < sizeof(struct shm_header)) {
+		snprintf(why, whylen, "not a weir stats segment (%zu bytes, "
+		    "too small)", size);
+		return -1;
+	}
+	if (check_header(h, size, why, whylen) == -1)
+		return -1;
 	pools = (const struct shm_pool *)((const char *)base + h->pools_off);
 	for (i = 0; i < h->npools; i++) {
-		end = (uint64_t)pools[i].first_backend + pools[i].nbackends;
+		end = (uint64_t)pools[i].first_backend + pools[i].nslots;
 		if (end > h->nbackends) {
 			snprintf(why, whylen, "corrupt segment: pool %" PRIu32
 			    " names %" PRIu32 " backends from %" PRIu32
-			    " of %" PRIu32, i, pools[i].nbackends,
+			    " of %" PRIu32, i, pools[i].nslots,
 			    pools[i].first_backend, h->nbackends);
+			return -1;
+		}
+		if (pools[i].nconf > pools[i].nslots) {
+			snprintf(why, whylen, "corrupt segment: pool %" PRIu32
+			    " has %" PRIu32 " configured backends in %"
+			    PRIu32 " slots", i, pools[i].nconf,
+			    pools[i].nslots);
 			return -1;
 		}
 	}
@@ -598,7 +652,11 @@ shm_attach(struct shm *s, const char *path, char *err, size_t errlen)
 	}
 	s->base = base;
 	s->size = (size_t)st.st_size;
-	if (shm_check(base, s->size, why, sizeof(why)) == -1) {
+	/* A checked copy of the header is what is used from now on: the
+	   file may change. */
+	memcpy(&s->layout, base, sizeof(s->layout));
+	if (check_header(&s->layout, s->size, why, sizeof(why)) == -1 ||
+	    shm_check(base, s->size, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		shm_detach(s);
 		errno = EINVAL;
@@ -606,6 +664,30 @@ shm_attach(struct shm *s, const char *path, char *err, size_t errlen)
 	}
 	set_sections(s);
 	return 0;
+}
+
+int
+shm_pool_range(const struct shm *s, uint32_t i, uint32_t *first,
+    uint32_t *nslots, uint32_t *nconf)
+{
+	const struct shm_pool	*p;
+
+	if (i >= s->layout.npools)
+		return -1;
+	p = &s->pools[i];
+	*first = shm_load(&p->first_backend);
+	*nslots = shm_load(&p->nslots);
+	*nconf = shm_load(&p->nconf);
+	if (*first > s->layout.nbackends ||
+	    *nslots > s->layout.nbackends - *first || *nconf > *nslots)
+		return -1;
+	return 0;
+}
+
+size_t
+shm_pool_slots(const struct pool_conf *pc)
+{
+	return pc->nbackends + pc->spare_backends;
 }
 
 /* Unmaps <s> and clears it.  Harmless on an unmapped <s>. */

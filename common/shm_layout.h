@@ -7,6 +7,8 @@
  * Who writes what:
  *   header          master, before forking
  *   shm_pool.rr     workers (atomic fetch-add: one rotation for all)
+ *   shm_pool.generation, backend slots (slot_state, address, weight ...)
+ *                   master, at start and for runtime changes (see below)
  *   shm_backend     counters: workers (atomic adds); admin_state: master;
  *                   health fields: health checker
  *   shm_service     workers (atomic adds)
@@ -22,6 +24,18 @@
  * so each worker keeps its own in the "held" rows and readers add the
  * rows up (shm_backend_active(), shm_service_active()).  The master zeroes
  * the row of a dead worker, and the counts it held are gone with it.
+ *
+ * Backend slots: each pool owns nslots consecutive backend entries, the
+ * nconf configured backends first, then spare_backends free slots that
+ * runtime commands (master/runtime.c) fill and free while weir runs.  The
+ * master writes a pool's slots only between two increments of the pool's
+ * generation: odd while it writes, even again after.  A reader copies what
+ * it needs from the slots when the generation is even and keeps the copy
+ * only if the generation has not moved meanwhile (a seqlock); workers
+ * compare it on each pick and rebuild their tables when it moved.  A
+ * slot's slot_gen moves whenever it starts or stops being a backend, so a
+ * process that keeps something per slot (idle connections, a session's
+ * affinity) sees that it is a different backend now.
  */
 #ifndef WEIR_COMMON_SHM_LAYOUT_H
 #define WEIR_COMMON_SHM_LAYOUT_H
@@ -46,6 +60,14 @@ enum shm_health {
 	SHM_HEALTH_DOWN,
 };
 
+/* What a backend slot holds (shm_backend.slot_state). */
+enum shm_slot {
+	SHM_SLOT_FREE = 0,	/* a spare: no backend */
+	SHM_SLOT_LIVE,		/* a backend, configured or added */
+	SHM_SLOT_REMOVED,	/* a configured backend removed at runtime:
+				   kept so a reload can say it dropped that */
+};
+
 /* Response classes: index 0 = 1xx ... 4 = 5xx. */
 #define SHM_NCLASSES	5
 
@@ -66,17 +88,18 @@ struct shm_header {
 	int64_t		started_unix;
 	uint32_t	nworkers;
 	uint32_t	npools;
-	uint32_t	nbackends;
+	uint32_t	nbackends;	/* backend slots, of every pool */
 	uint32_t	nservices;
 	/* byte offsets from the segment start */
 	uint64_t	workers_off;
 	uint64_t	pools_off;
 	uint64_t	backends_off;
 	uint64_t	services_off;
-	/* nworkers rows of (nbackends + 2 * nservices) uint64_t: what each
-	   worker holds now, requests in flight (and tunnels) per backend,
-	   then client connections per service, then open tunnels per
-	   service */
+	/* nworkers rows of (2 * nbackends + 2 * nservices) uint64_t:
+	   what each worker holds now, requests in flight (and tunnels) per
+	   backend slot, client connections per service, client sessions
+	   whose last request went to each backend slot (a draining backend
+	   keeps them), then open tunnels per service */
 	uint64_t	held_off;
 	char		config_path[256];
 	/* The last reload (HUP): written by the master into the segment
@@ -87,6 +110,9 @@ struct shm_header {
 						   segment served, written
 						   after the fields above */
 	char		reload_error[512];	/* why it failed, first lines */
+	/* What the reload that made this segment dropped of the runtime
+	   changes to the last one ("" for none), for weirctl reload. */
+	char		reload_note[512];
 };
 
 struct shm_worker {
@@ -105,9 +131,13 @@ struct shm_pool {
 	char		name[SHM_NAME_MAX];
 	uint32_t	balance;	/* enum balance */
 	uint32_t	first_backend;	/* index into the backend array */
-	uint32_t	nbackends;
+	uint32_t	nslots;		/* backend slots from first_backend */
 	uint32_t	when_all_down;	/* enum when_all_down */
 	uint64_t	rr;		/* round-robin position */
+	uint32_t	nconf;		/* the first nconf slots are the
+					   configured backends */
+	uint32_t	pad;
+	uint64_t	generation;	/* seqlock over the slots, see above */
 };
 
 /*
@@ -126,6 +156,11 @@ struct shm_backend {
 	uint32_t	admin_state;	/* enum shm_admin; master writes */
 	uint32_t	health_state;	/* enum shm_health; checker writes,
 					   workers may set DOWN (passive) */
+	/* The slot (master, under the pool's generation), next to the
+	   states every pick reads: one cache line. */
+	uint32_t	slot_state;	/* enum shm_slot */
+	uint32_t	slot_gen;	/* +1 each time it starts or stops
+					   being a backend */
 	uint32_t	is_backup;
 	uint32_t	max_conns;	/* 0 = unlimited */
 	uint64_t	requests;
@@ -160,6 +195,14 @@ struct shm_backend {
 	char		check_detail[96];	/* "connect refused", ... */
 	uint64_t	up_since_ms;	/* CLOCK_MONOTONIC ms of the last
 					   down->up change, for slowstart */
+
+	/* More of the slot, read only when it changes. */
+	uint32_t	conf_weight;	/* the configured weight; 0 for a
+					   backend added at runtime */
+	uint32_t	drained_said;	/* master: it logged that this
+					   drain finished */
+	uint64_t	free_since_ms;	/* CLOCK_MONOTONIC ms it was freed:
+					   not reused for a while */
 };
 
 struct shm_service {

@@ -23,16 +23,30 @@
 /* A pool heading: the longest name, counts and the pool's state fit. */
 #define TITLE_MAX	160
 #define COLS_MAX	32
+/* A last column of words is cut to fit, but not below this. */
+#define CUT_MIN		12
+
+/*
+ * Column sets: heads, alignment and priority (metrics_prio()) go into
+ * arrays the caller keeps alive for the table's life.
+ */
+struct cols {
+	const char	*heads[COLS_MAX];
+	bool		 is_right[COLS_MAX];
+	unsigned	 prio[COLS_MAX];
+	size_t		 n;
+};
 
 /*
  * A text table whose column widths come from its widest cell.  A row with
  * a title is printed as that line alone, so per-pool headings can sit
- * between rows that still align across pools.
+ * between rows that still align across pools.  Given a width, it leaves
+ * out the columns of least priority until the rest fits.
  */
 struct table {
 	size_t		  ncols;
-	const char	**heads;	/* borrowed */
-	const bool	 *is_right;	/* borrowed: right-align numbers */
+	const struct cols *cols;	/* borrowed */
+	unsigned	  width;	/* 0: as wide as it takes */
 	struct row {
 		char	 title[TITLE_MAX];
 		char	(*cells)[CELL_MAX];	/* owned: ncols cells */
@@ -42,31 +56,21 @@ struct table {
 };
 
 static void
-table_init(struct table *t, const char **heads, const bool *is_right,
-    size_t ncols)
+table_init(struct table *t, const struct cols *c, unsigned width)
 {
 	memset(t, 0, sizeof(*t));
-	t->heads = heads;
-	t->is_right = is_right;
-	t->ncols = ncols;
+	t->cols = c;
+	t->ncols = c->n;
+	t->width = width;
 }
 
-/*
- * Column sets that vary (top's rate columns) are built here: heads and
- * alignment go into arrays the caller keeps alive for the table's life.
- */
-struct cols {
-	const char	*heads[COLS_MAX];
-	bool		 is_right[COLS_MAX];
-	size_t		 n;
-};
-
 static void
-col(struct cols *c, const char *head, bool is_right)
+col(struct cols *c, const char *head, bool is_right, unsigned prio)
 {
 	if (c->n < COLS_MAX) {
 		c->heads[c->n] = head;
 		c->is_right[c->n] = is_right;
+		c->prio[c->n] = prio;
 		c->n++;
 	}
 }
@@ -120,13 +124,64 @@ cell(struct row *r, size_t col, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Which columns of <t> fit its width, into <shown>, and the room left for
+ * the last one when it is words that may be cut (*<cut>, 0 for no cut).
+ * Columns go by priority, highest number first, the rightmost first among
+ * equals; priority 0 stays whatever the width.
+ */
+static void
+table_fit(const struct table *t, const size_t *width, bool *shown,
+    size_t *cut)
+{
+	size_t		c, last, total, drop;
+	unsigned	worst;
+
+	*cut = 0;
+	for (c = 0; c < t->ncols; c++)
+		shown[c] = true;
+	if (t->width == 0)
+		return;
+	for (;;) {
+		total = 0;
+		last = t->ncols;
+		for (c = 0; c < t->ncols; c++)
+			if (shown[c]) {
+				total += width[c] + (total > 0 ? 2 : 0);
+				last = c;
+			}
+		/* A left-aligned last column can give up all but CUT_MIN. */
+		if (last < t->ncols && !t->cols->is_right[last] &&
+		    width[last] > CUT_MIN && total - width[last] + CUT_MIN <=
+		    t->width) {
+			if (total > t->width)
+				*cut = t->width - (total - width[last]);
+			return;
+		}
+		if (total <= t->width)
+			return;
+		drop = t->ncols;
+		worst = 0;
+		for (c = 0; c < t->ncols; c++)
+			if (shown[c] && t->cols->prio[c] >= worst &&
+			    t->cols->prio[c] > 0) {
+				worst = t->cols->prio[c];
+				drop = c;
+			}
+		if (drop == t->ncols)
+			return;
+		shown[drop] = false;
+	}
+}
+
 static void
 table_print(FILE *out, const struct table *t)
 {
-	size_t	width[COLS_MAX], i, c, w;
+	size_t	width[COLS_MAX], i, c, w, cut, last = 0;
+	bool	shown[COLS_MAX];
 
 	for (c = 0; c < t->ncols && c < COLS_MAX; c++)
-		width[c] = strlen(t->heads[c]);
+		width[c] = strlen(t->cols->heads[c]);
 	for (i = 0; i < t->nrows; i++) {
 		if (t->rows[i].cells == NULL)
 			continue;
@@ -136,23 +191,35 @@ table_print(FILE *out, const struct table *t)
 				width[c] = w;
 		}
 	}
+	table_fit(t, width, shown, &cut);
+	for (c = 0; c < t->ncols && c < COLS_MAX; c++)
+		if (shown[c])
+			last = c;
+	if (cut != 0)
+		width[last] = cut;
 	for (i = 0; i <= t->nrows; i++) {
-		const char	*s;
+		const char	*s, *sep = "";
 
 		if (i > 0 && t->rows[i - 1].cells == NULL) {
-			fprintf(out, "%s\n", t->rows[i - 1].title);
+			fprintf(out, "%.*s\n", t->width != 0 ?
+			    (int)t->width : TITLE_MAX, t->rows[i - 1].title);
 			continue;
 		}
 		for (c = 0; c < t->ncols && c < COLS_MAX; c++) {
-			s = i == 0 ? t->heads[c] : t->rows[i - 1].cells[c];
-			if (c + 1 == t->ncols && !t->is_right[c])
-				fprintf(out, "%s", s);
-			else if (t->is_right[c])
+			if (!shown[c])
+				continue;
+			s = i == 0 ? t->cols->heads[c] :
+			    t->rows[i - 1].cells[c];
+			fputs(sep, out);
+			sep = "  ";
+			if (c == last && !t->cols->is_right[c])
+				fprintf(out, "%.*s", (int)width[c], s);
+			else if (t->cols->is_right[c])
 				fprintf(out, "%*s", (int)width[c], s);
 			else
 				fprintf(out, "%-*s", (int)width[c], s);
-			fputs(c + 1 == t->ncols ? "\n" : "  ", out);
 		}
+		fputc('\n', out);
 	}
 }
 
@@ -175,9 +242,10 @@ metric_cols(struct cols *c, const struct metric_table *t, bool has_rates)
 	for (j = 0; j < t->n; j++) {
 		m = &t->m[j];
 		for (k = 0; k < metrics_ncells(m); k++)
-			col(c, metrics_head(m, k), m->cell != METRIC_CELL_LEFT);
+			col(c, metrics_head(m, k), m->cell != METRIC_CELL_LEFT,
+			    metrics_prio(m, k));
 		if (has_rates && m->rate_head != NULL && metrics_ncells(m) > 0)
-			col(c, m->rate_head, true);
+			col(c, m->rate_head, true, metrics_prio(m, 0));
 	}
 }
 
@@ -247,7 +315,7 @@ worker_total(const struct table *tb, struct row *r,
  * memory.
  */
 int
-render_status(FILE *out, const struct snapshot *snap)
+render_status(FILE *out, const struct snapshot *snap, unsigned width)
 {
 	const struct metric_table *wt = &metrics_tables[METRIC_WORKER];
 	const struct shm_header	*h = snap->hdr;
@@ -270,7 +338,7 @@ render_status(FILE *out, const struct snapshot *snap)
 
 	memset(&cl, 0, sizeof(cl));
 	metric_cols(&cl, wt, false);
-	table_init(&t, cl.heads, cl.is_right, cl.n);
+	table_init(&t, &cl, width);
 	for (i = 0; i < h->nworkers; i++) {
 		if ((r = table_row(&t, NULL)) == NULL)
 			goto nomem;
@@ -308,7 +376,7 @@ rate_interval_ms(const struct snapshot *snap, const struct snapshot *prev)
 
 static int
 stats_services(FILE *out, const struct snapshot *snap,
-    const struct snapshot *prev, bool has_rates)
+    const struct snapshot *prev, bool has_rates, unsigned width)
 {
 	const struct metric_table *st = &metrics_tables[METRIC_SERVICE];
 	struct cols		 cl;
@@ -319,7 +387,7 @@ stats_services(FILE *out, const struct snapshot *snap,
 
 	memset(&cl, 0, sizeof(cl));
 	metric_cols(&cl, st, has_rates);
-	table_init(&t, cl.heads, cl.is_right, cl.n);
+	table_init(&t, &cl, width);
 	for (i = 0; i < snap->hdr->nservices; i++) {
 		if ((r = table_row(&t, NULL)) == NULL) {
 			table_free(&t);
@@ -349,7 +417,7 @@ pool_mode_text(const struct snapshot *snap, const struct shm_pool *p)
 
 static int
 stats_backends(FILE *out, const struct snapshot *snap,
-    const struct snapshot *prev, bool has_rates)
+    const struct snapshot *prev, bool has_rates, unsigned width)
 {
 	const struct metric_table *bt = &metrics_tables[METRIC_BACKEND];
 	const struct shm_pool	*p;
@@ -358,20 +426,23 @@ stats_backends(FILE *out, const struct snapshot *snap,
 	struct row		*r;
 	char			 title[TITLE_MAX];
 	uint64_t		 dt_ms = rate_interval_ms(snap, prev);
-	uint32_t		 i, j;
+	uint32_t		 i, j, n;
 
 	memset(&cl, 0, sizeof(cl));
 	metric_cols(&cl, bt, has_rates);
-	table_init(&t, cl.heads, cl.is_right, cl.n);
+	table_init(&t, &cl, width);
 	for (i = 0; i < snap->hdr->npools; i++) {
 		p = &snap->pools[i];
+		n = snapshot_pool_backends(snap, p);
 		snprintf(title, sizeof(title), "pool %.*s (%s, %" PRIu32
 		    " backend%s%s)", SHM_NAME_MAX, p->name,
-		    snapshot_balance_name(p->balance), p->nbackends,
-		    p->nbackends == 1 ? "" : "s", pool_mode_text(snap, p));
+		    snapshot_balance_name(p->balance), n, n == 1 ? "" : "s",
+		    pool_mode_text(snap, p));
 		if (table_row(&t, title) == NULL)
 			goto nomem;
-		for (j = 0; j < p->nbackends; j++) {
+		for (j = 0; j < p->nslots; j++) {
+			if (!metrics_is_shown(bt, snap, p->first_backend + j))
+				continue;
 			if ((r = table_row(&t, NULL)) == NULL)
 				goto nomem;
 			metric_row(&t, r, bt, snap, prev, dt_ms,
@@ -393,7 +464,7 @@ nomem:
  * out of memory.
  */
 int
-render_stats_text(FILE *out, const struct snapshot *snap)
+render_stats_text(FILE *out, const struct snapshot *snap, unsigned width)
 {
 	char	up[32];
 
@@ -402,16 +473,37 @@ render_stats_text(FILE *out, const struct snapshot *snap)
 	    ", %" PRIu32 " workers\n\n", snap->hdr->master_pid,
 	    master_state(snap), up, snap->hdr->generation,
 	    snap->hdr->nworkers);
-	if (stats_services(out, snap, NULL, false) == -1)
+	if (stats_services(out, snap, NULL, false, width) == -1)
 		goto nomem;
 	fputc('\n', out);
-	if (stats_backends(out, snap, NULL, false) == -1)
+	if (stats_backends(out, snap, NULL, false, width) == -1)
 		goto nomem;
 	return 0;
 
 nomem:
 	fprintf(stderr, "weirctl: out of memory\n");
 	return -1;
+}
+
+/*
+ * Writes <n> phrases separated by two spaces, starting a new line where
+ * the next would pass <width> (0: one line).
+ */
+static void
+print_parts(FILE *out, char (*parts)[64], size_t n, unsigned width)
+{
+	size_t	i, used = 0, len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(parts[i]);
+		if (used > 0 && width != 0 && used + 2 + len > width) {
+			fputc('\n', out);
+			used = 0;
+		}
+		fprintf(out, "%s%s", used > 0 ? "  " : "", parts[i]);
+		used += (used > 0 ? 2 : 0) + len;
+	}
+	fputc('\n', out);
 }
 
 /*
@@ -422,11 +514,11 @@ nomem:
  */
 int
 render_top(FILE *out, const struct snapshot *snap,
-    const struct snapshot *prev)
+    const struct snapshot *prev, unsigned width)
 {
 	time_t		t = (time_t)snap->now_unix;
 	struct tm	tm;
-	char		up[32], clock[16];
+	char		up[32], clock[16], parts[6][64];
 	uint64_t	active = 0;
 	uint32_t	i;
 
@@ -436,14 +528,21 @@ render_top(FILE *out, const struct snapshot *snap,
 	for (i = 0; i < snap->hdr->nworkers; i++)
 		active += snap->workers[i].active;
 	format_duration(up, sizeof(up), snapshot_uptime(snap));
-	fprintf(out, "weir - %s  master pid %" PRId64 " (%s)  up %s  "
-	    "generation %" PRIu64 "  workers %" PRIu32 "  connections %"
-	    PRIu64 "\n\n", clock, snap->hdr->master_pid, master_state(snap),
-	    up, snap->hdr->generation, snap->hdr->nworkers, active);
-	if (stats_services(out, snap, prev, true) == -1)
+	snprintf(parts[0], sizeof(parts[0]), "weir - %s", clock);
+	snprintf(parts[1], sizeof(parts[1]), "master pid %" PRId64 " (%s)",
+	    snap->hdr->master_pid, master_state(snap));
+	snprintf(parts[2], sizeof(parts[2]), "up %s", up);
+	snprintf(parts[3], sizeof(parts[3]), "generation %" PRIu64,
+	    snap->hdr->generation);
+	snprintf(parts[4], sizeof(parts[4]), "workers %" PRIu32,
+	    snap->hdr->nworkers);
+	snprintf(parts[5], sizeof(parts[5]), "connections %" PRIu64, active);
+	print_parts(out, parts, 6, width);
+	fputc('\n', out);
+	if (stats_services(out, snap, prev, true, width) == -1)
 		goto nomem;
 	fputc('\n', out);
-	if (stats_backends(out, snap, prev, true) == -1)
+	if (stats_backends(out, snap, prev, true, width) == -1)
 		goto nomem;
 	return 0;
 

@@ -193,7 +193,7 @@ sleep_ms(unsigned ms)
 
 /* Not a terminal: one frame with rates over one interval, then done. */
 static int
-one_frame(const char *shm_path)
+one_frame(const char *shm_path, unsigned width)
 {
 	struct snapshot	prev, snap;
 	int		rv;
@@ -212,7 +212,7 @@ one_frame(const char *shm_path)
 		snapshot_free(&prev);
 		return -1;
 	}
-	rv = render_top(stdout, &snap, &prev);
+	rv = render_top(stdout, &snap, &prev, width);
 	snapshot_free(&prev);
 	snapshot_free(&snap);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -273,17 +273,18 @@ wait_input(uint64_t deadline)
  * after restoring the terminal and printing why.
  */
 int
-top_run(const char *shm_path)
+top_run(const char *shm_path, bool is_wide)
 {
 	struct snapshot	 a, b, *prev = NULL, *snap = &a;
 	char		*frame = NULL;
 	size_t		 len = 0;
 	uint64_t	 next;
+	unsigned	 rows, cols;
 	FILE		*mem;
 	int		 rv = 0;
 
 	if (!isatty(STDOUT_FILENO))
-		return one_frame(shm_path);
+		return one_frame(shm_path, is_wide ? 0 : RENDER_WIDTH);
 	/* The first snapshot before touching the terminal: errors stay put. */
 	if (take(&a, shm_path) == -1)
 		return -1;
@@ -293,8 +294,10 @@ top_run(const char *shm_path)
 	}
 	for (;;) {
 		next = mono_ms() + TOP_INTERVAL_MS;
+		/* Each frame: the window may have been resized. */
+		term_size(&rows, &cols);
 		if ((mem = open_memstream(&frame, &len)) == NULL ||
-		    render_top(mem, snap, prev) == -1) {
+		    render_top(mem, snap, prev, is_wide ? 0 : cols) == -1) {
 			if (mem != NULL)
 				fclose(mem);
 			rv = -1;

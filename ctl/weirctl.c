@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "common/config.h"
 #include "common/shm_layout.h"
 #include "ctl/proc.h"
 #include "ctl/render.h"
@@ -46,6 +47,7 @@ enum stats_format {
 
 struct ctl {
 	const char	*config_path;	/* borrowed from argv; NULL: default */
+	bool		 is_wide;	/* -w: every column, whatever fits */
 	const char	*state_dir;	/* borrowed from argv or conf */
 	json_t		*conf;		/* owned; NULL when not read */
 	char		 shm_path[4096];
@@ -61,11 +63,13 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: weirctl [-c FILE | -s DIR] command\n"
+	    "usage: weirctl [-c FILE | -s DIR] [-w] command\n"
 	    "\n"
 	    "  -c FILE   configuration of the instance (default %s);\n"
 	    "            only its \"state_dir\" is read\n"
 	    "  -s DIR    state directory of the instance (default %s)\n"
+	    "  -w        wide: every column, however wide (default: the\n"
+	    "            tables fit 80 columns, top fits its terminal)\n"
 	    "  -h        this help\n"
 	    "\n"
 	    "commands:\n"
@@ -81,6 +85,11 @@ usage(FILE *out)
 	    "  backend enable|disable|drain POOL ADDRESS\n"
 	    "                               change a backend's admin state on "
 	    "every worker\n"
+	    "  backend add POOL ADDRESS [WEIGHT]\n"
+	    "  backend remove POOL ADDRESS\n"
+	    "  backend weight POOL ADDRESS WEIGHT\n"
+	    "                               change a pool's backends until "
+	    "the next reload\n"
 	    "  reload                       reload the configuration and "
 	    "report the outcome\n",
 	    DEFAULT_CONFIG, DEFAULT_STATE_DIR);
@@ -93,8 +102,10 @@ usage(FILE *out)
 static int
 read_config(struct ctl *ctl)
 {
-	json_error_t	 jerr;
 	json_t		*sd;
+	FILE		*errs;
+	char		*msgs = NULL, *line, *save = NULL;
+	size_t		 len;
 	const char	*path = ctl->config_path;
 	bool		 is_default = path == NULL;
 
@@ -108,15 +119,20 @@ read_config(struct ctl *ctl)
 		fprintf(stderr, "weirctl: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	ctl->conf = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (ctl->conf == NULL) {
-		if (jerr.line > 0)
-			fprintf(stderr, "weirctl: %s:%d:%d: %s\n", path,
-			    jerr.line, jerr.column, jerr.text);
-		else
-			fprintf(stderr, "weirctl: %s: %s\n", path, jerr.text);
+	/* Comments and includes as weir reads them; the errors are weir's
+	   own lines, each after "weirctl: ". */
+	if ((errs = open_memstream(&msgs, &len)) == NULL) {
+		fprintf(stderr, "weirctl: %s\n", strerror(errno));
 		return -1;
 	}
+	ctl->conf = config_load_json(path, errs);
+	fclose(errs);
+	for (line = strtok_r(msgs, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "weirctl: %s\n", line);
+	free(msgs);
+	if (ctl->conf == NULL)
+		return -1;
 	if (!json_is_object(ctl->conf)) {
 		fprintf(stderr, "weirctl: %s: expected a JSON object at the "
 		    "top\n", path);
@@ -203,7 +219,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	}
 	if (take(ctl, &snap) == -1)
 		return -1;
-	rv = render_status(stdout, &snap);
+	rv = render_status(stdout, &snap, ctl->is_wide ? 0 : RENDER_WIDTH);
 	if (finish_output() == -1)
 		rv = -1;
 	if (rv == 0 && !snap.is_master_alive) {
@@ -258,7 +274,8 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 		rv = render_stats_prometheus(stdout, &snap);
 		break;
 	default:
-		rv = render_stats_text(stdout, &snap);
+		rv = render_stats_text(stdout, &snap, ctl->is_wide ? 0 :
+		    RENDER_WIDTH);
 		break;
 	}
 	if (finish_output() == -1)
@@ -275,7 +292,7 @@ cmd_top(struct ctl *ctl, int argc, char **argv)
 		    argv[1]);
 		return -1;
 	}
-	return top_run(ctl->shm_path);
+	return top_run(ctl->shm_path, ctl->is_wide);
 }
 
 static void
@@ -286,7 +303,8 @@ report_unreachable(const struct ctl *ctl, int err)
 	if (err == ENOENT || err == ECONNREFUSED)
 		hint = " (is weir running?)";
 	else if (err == EACCES || err == EPERM)
-		hint = " (it is for weir's user: run weirctl as root)";
+		hint = " (it is root's and control_group's: run weirctl as "
+		    "root or as a member of that group)";
 	fprintf(stderr, "weirctl: cannot reach weir's control socket %s: "
 	    "%s%s\n", ctl->sock_path, strerror(err), hint);
 }
@@ -387,35 +405,60 @@ print_reply(const char *reply)
 	return -1;
 }
 
+static const char	usage_backend[] =
+    "weirctl: usage: weirctl backend enable|disable|drain POOL ADDRESS\n"
+    "       weirctl backend add POOL ADDRESS [WEIGHT]\n"
+    "       weirctl backend remove POOL ADDRESS\n"
+    "       weirctl backend weight POOL ADDRESS WEIGHT\n";
+
+/* The verbs of "backend" and the arguments each takes after the verb. */
+static const struct {
+	const char	*verb;
+	int		 min, max;
+} backend_verbs[] = {
+	{ "enable", 2, 2 },
+	{ "disable", 2, 2 },
+	{ "drain", 2, 2 },
+	{ "remove", 2, 2 },
+	{ "add", 2, 3 },
+	{ "weight", 3, 3 },
+};
+
 static int
 cmd_backend(struct ctl *ctl, int argc, char **argv)
 {
-	static const char *const verbs[] = { "enable", "disable", "drain" };
 	char		line[CONTROL_LINE_MAX], reply[CONTROL_REPLY_MAX];
-	size_t		i;
+	size_t		i, n = 0;
 	bool		is_verb = false;
-	int		a;
+	int		a, w;
 
-	if (argc == 4)
-		for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-			if (strcmp(argv[1], verbs[i]) == 0)
-				is_verb = true;
+	for (i = 0; argc >= 2 && i < sizeof(backend_verbs) /
+	    sizeof(backend_verbs[0]); i++)
+		if (strcmp(argv[1], backend_verbs[i].verb) == 0 &&
+		    argc - 2 >= backend_verbs[i].min &&
+		    argc - 2 <= backend_verbs[i].max)
+			is_verb = true;
 	if (!is_verb) {
-		fprintf(stderr, "weirctl: usage: weirctl backend "
-		    "enable|disable|drain POOL ADDRESS\n");
+		fputs(usage_backend, stderr);
 		return -1;
 	}
 	/* The protocol is words on one line. */
-	for (a = 2; a < 4; a++)
+	for (a = 2; a < argc; a++)
 		if (argv[a][0] == '\0' || strpbrk(argv[a], " \t\r\n") != NULL) {
-			fprintf(stderr, "weirctl: backend: '%s': pool names "
-			    "and addresses contain no blanks\n", argv[a]);
+			fprintf(stderr, "weirctl: backend: '%s': pool names, "
+			    "addresses and weights contain no blanks\n",
+			    argv[a]);
 			return -1;
 		}
-	if ((size_t)snprintf(line, sizeof(line), "backend %s %s %s", argv[1],
-	    argv[2], argv[3]) >= sizeof(line)) {
-		fprintf(stderr, "weirctl: backend: arguments too long\n");
-		return -1;
+	for (a = 0; a < argc; a++) {
+		w = snprintf(line + n, sizeof(line) - n, "%s%s",
+		    a > 0 ? " " : "", a == 0 ? "backend" : argv[a]);
+		if (w < 0 || (size_t)w >= sizeof(line) - n) {
+			fprintf(stderr, "weirctl: backend: arguments too "
+			    "long\n");
+			return -1;
+		}
+		n += (size_t)w;
 	}
 	if (control_request(ctl, line, reply, sizeof(reply)) == -1)
 		return -1;
@@ -465,10 +508,18 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 		nanosleep(&pause, NULL);
 		if (take(ctl, &snap) == -1)
 			return -1;
-		if (snap.hdr->generation != gen) {
+		/* The new segment is in place before the master has
+		   written what the reload dropped: reload_ok comes last. */
+		if (snap.hdr->generation != gen && snap.hdr->reload_ok != 0) {
 			printf("reloaded: generation %llu serving %s\n",
 			    (unsigned long long)snap.hdr->generation,
 			    snap.hdr->config_path);
+			if (snap.hdr->reload_note[0] != '\0')
+				printf("runtime changes dropped (the "
+				    "configuration does not have them): "
+				    "%.*s\n",
+				    (int)sizeof(snap.hdr->reload_note),
+				    snap.hdr->reload_note);
 			snapshot_free(&snap);
 			return finish_output();
 		}
@@ -506,8 +557,11 @@ main(int argc, char **argv)
 
 	memset(&ctl, 0, sizeof(ctl));
 	/* "+": options end at the command, whose own flags follow it. */
-	while ((ch = getopt(argc, argv, "+c:s:h")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:s:wh")) != -1) {
 		switch (ch) {
+		case 'w':
+			ctl.is_wide = true;
+			break;
 		case 'c':
 			ctl.config_path = optarg;
 			break;

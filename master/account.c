@@ -1,9 +1,9 @@
 /*
- * "user" and "group" to ids.  The configuration loader leaves system
- * state to the roles that use it, as it leaves certificates; this is the
- * master's part, shared by weir -t, a start and a reload.  A name that
- * does not exist is reported where configuration errors are, with its
- * place in the file, which is read again for that only.
+ * "user", "group" and "control_group" to ids.  The configuration loader
+ * leaves system state to the roles that use it, as it leaves certificates;
+ * this is the master's part, shared by weir -t, a start and a reload.  A
+ * name that does not exist is reported where configuration errors are,
+ * with its place in the file (or the file it includes that holds it).
  */
 #include "master/account.h"
 
@@ -13,31 +13,14 @@
 #include <unistd.h>
 
 #include "common/config.h"
-#include "common/json_pos.h"
-#include "common/readfile.h"
-
-/* The configuration is read again only to place an error: any size. */
-#define ACCOUNT_FILE_MAX	(64u * 1024 * 1024)
 
 /* "FILE:LINE:COL: KEY: no WHAT \"NAME\" on this system" to <errs>. */
 static void
 report(const struct config *cfg, const char *key, const char *what,
     const char *name, FILE *errs)
 {
-	struct readfile		f;
-	struct json_step	step = { .key = key };
-	char			err[READFILE_ERR_MAX];
-	unsigned		line, col;
-
-	if (readfile_load(cfg->path, ACCOUNT_FILE_MAX, &f, err,
-	    sizeof(err)) == 0 && json_pos_find(f.data, f.len, &step, 1, false,
-	    &line, &col) == 0)
-		fprintf(errs, "%s:%u:%u: ", cfg->path, line, col);
-	else
-		fprintf(errs, "%s: ", cfg->path);
-	fprintf(errs, "%s: no %s \"%s\" on this system; expected an existing "
-	    "%s\n", key, what, name, what);
-	readfile_free(&f);
+	config_report_key(cfg->path, key, errs, "no %s \"%s\" on this "
+	    "system; expected an existing %s", what, name, what);
 }
 
 int
@@ -50,6 +33,8 @@ account_resolve(const struct config *cfg, struct account *a, FILE *errs)
 	a->has_user = false;
 	a->uid = geteuid();
 	a->gid = getegid();
+	a->has_control_group = false;
+	a->control_gid = 0;
 	if (cfg->user != NULL) {
 		if ((pw = getpwnam(cfg->user)) == NULL) {
 			report(cfg, "user", "user", cfg->user, errs);
@@ -66,6 +51,16 @@ account_resolve(const struct config *cfg, struct account *a, FILE *errs)
 			rv = -1;
 		} else
 			a->gid = gr->gr_gid;
+	}
+	if (cfg->control_group != NULL) {
+		if ((gr = getgrnam(cfg->control_group)) == NULL) {
+			report(cfg, "control_group", "group",
+			    cfg->control_group, errs);
+			rv = -1;
+		} else {
+			a->has_control_group = true;
+			a->control_gid = gr->gr_gid;
+		}
 	}
 	return rv;
 }

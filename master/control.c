@@ -7,6 +7,7 @@
 #include "master/control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +20,10 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/shm.h"
+#include "master/runtime.h"
+
+/* Supplementary groups of a peer looked at (Linux allows 65536). */
+#define NGROUPS_MAX_PEER	1024
 
 /* How long one client may take to send its command line. */
 #define CONTROL_READ_MS		500
@@ -31,16 +36,19 @@
 #define CONTROL_MAX_WORDS	8
 
 static const char	usage_backend[] =
-    "error: usage: backend enable|disable|drain POOL ADDRESS";
+    "error: usage: backend enable|disable|drain|remove POOL ADDRESS | "
+    "add POOL ADDRESS [WEIGHT] | weight POOL ADDRESS WEIGHT";
+
+/* Whom the runtime API names in its log lines. */
+static const char	by_weirctl[] = "by weirctl";
 
 static const struct admin_verb {
 	const char	*verb;
-	uint32_t	 state;		/* enum shm_admin */
-	const char	*word;		/* as weirctl stats shows it */
+	enum shm_admin	 state;
 } admin_verbs[] = {
-	{ "enable", SHM_ADMIN_ENABLED, "enabled" },
-	{ "disable", SHM_ADMIN_DISABLED, "disabled" },
-	{ "drain", SHM_ADMIN_DRAINING, "draining" },
+	{ "enable", SHM_ADMIN_ENABLED },
+	{ "disable", SHM_ADMIN_DISABLED },
+	{ "drain", SHM_ADMIN_DRAINING },
 };
 
 static int
@@ -84,12 +92,42 @@ remove_stale(const char *path)
 }
 
 /*
- * Creates <state_dir>/weir.sock, mode 0600 from the start, replacing a
- * stale socket.  Returns the non-blocking, close-on-exec listening fd, or
- * -1 after logging.  The master calls it once, before forking.
+ * Gives the socket at <path> to <acc>'s group with mode 0660, or back to
+ * root's alone (0600).  The state directory is root's and checked, so the
+ * name cannot be swapped for a link; AT_SYMLINK_NOFOLLOW makes sure.
+ */
+static int
+apply_access(const char *path, const struct control_access *acc)
+{
+	gid_t	gid = acc->has_group ? acc->gid : getegid();
+
+	if (fchownat(AT_FDCWD, path, (uid_t)-1, gid,
+	    AT_SYMLINK_NOFOLLOW) == -1 ||
+	    fchmodat(AT_FDCWD, path, acc->has_group ? 0660 : 0600, 0) == -1) {
+		log_error("control socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+control_set_access(const char *state_dir, const struct control_access *acc)
+{
+	char	path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+
+	if (sock_path(path, sizeof(path), state_dir) == -1)
+		return -1;
+	return apply_access(path, acc);
+}
+
+/*
+ * Creates <state_dir>/weir.sock, mode 0600 from the start, then gives it
+ * to <acc>'s group (0660) if there is one, replacing a stale socket.
+ * Returns the non-blocking, close-on-exec listening fd, or -1 after
+ * logging.  The master calls it once, before forking.
  */
 int
-control_open(const char *state_dir)
+control_open(const char *state_dir, const struct control_access *acc)
 {
 	struct sockaddr_un	sun;
 	mode_t			old_mask;
@@ -119,6 +157,11 @@ control_open(const char *state_dir)
 		log_error("control socket %s: bind: %s", sun.sun_path,
 		    strerror(errno));
 		close(fd);
+		return -1;
+	}
+	if (acc->has_group && apply_access(sun.sun_path, acc) == -1) {
+		close(fd);
+		unlink(sun.sun_path);
 		return -1;
 	}
 	if (listen(fd, CONTROL_BACKLOG) == -1) {
@@ -245,89 +288,69 @@ split_words(char *line, char **words, int max)
 	return n;
 }
 
-static bool
-name_is(const char *field, const char *name)
+/* A whole decimal number from 0 to <max>, or -1. */
+static long
+number(const char *w, long max)
 {
-	size_t	len = strnlen(field, SHM_NAME_MAX);
+	long	v = 0;
 
-	return strlen(name) == len && memcmp(field, name, len) == 0;
-}
-
-/* "it has: a, b": the addresses of pool <p>, cut short to fit <len>. */
-static void
-list_backends(char *buf, size_t len, const struct shm *shm, uint32_t p)
-{
-	const struct shm_pool	*pool = &shm->pools[p];
-	const struct shm_backend *b;
-	size_t			 n = 0;
-	uint32_t		 j;
-	int			 w;
-
-	buf[0] = '\0';
-	for (j = 0; j < pool->nbackends; j++) {
-		b = &shm->backends[pool->first_backend + j];
-		w = snprintf(buf + n, len - n, "%s%.*s", j > 0 ? ", " : "",
-		    SHM_NAME_MAX, b->address);
-		if (w < 0 || (size_t)w >= len - n) {
-			/* Room for ", ..." is kept by the caller's margin. */
-			buf[n] = '\0';
-			strcat(buf, ", ...");
-			return;
-		}
-		n += (size_t)w;
+	if (*w == '\0')
+		return -1;
+	for (; *w != '\0'; w++) {
+		if (*w < '0' || *w > '9' || v > max)
+			return -1;
+		v = v * 10 + (*w - '0');
 	}
-	if (pool->nbackends == 0)
-		snprintf(buf, len, "none");
+	return v > max ? -1 : v;
 }
 
+/*
+ * backend VERB POOL ADDRESS [N]: what each verb does is the runtime API's
+ * (master/runtime.c); this only reads the words.
+ */
 static void
 cmd_backend(struct shm *shm, char **words, int nwords, char *reply,
     size_t len)
 {
-	const struct admin_verb	*v = NULL;
-	struct shm_pool		*pool;
-	struct shm_backend	*b;
-	char			 have[CONTROL_REPLY_MAX / 2];
-	uint32_t		 i, j;
-	size_t			 k;
+	char	msg[RUNTIME_MSG_MAX];
+	long	n = 0;
+	size_t	k;
+	int	rv = -1;
 
-	if (nwords != 4) {
+	if (nwords < 4 || nwords > 5) {
 		snprintf(reply, len, "%s", usage_backend);
 		return;
 	}
-	for (k = 0; k < sizeof(admin_verbs) / sizeof(admin_verbs[0]); k++)
-		if (strcmp(words[1], admin_verbs[k].verb) == 0)
-			v = &admin_verbs[k];
-	if (v == NULL) {
-		snprintf(reply, len, "%s", usage_backend);
+	if (nwords == 5 && (strcmp(words[1], "add") == 0 ||
+	    strcmp(words[1], "weight") == 0) &&
+	    (n = number(words[4], 1000000)) < 1) {
+		snprintf(reply, len, "error: weight \"%.32s\": expected a "
+		    "number from 1 to 256", words[4]);
 		return;
 	}
-	for (i = 0; i < shm->hdr->npools; i++)
-		if (name_is(shm->pools[i].name, words[2]))
-			break;
-	if (i == shm->hdr->npools) {
-		snprintf(reply, len, "error: no pool \"%s\"", words[2]);
-		return;
+	if (strcmp(words[1], "add") == 0)
+		rv = runtime_add(shm, words[2], words[3], (unsigned)n,
+		    by_weirctl, msg, sizeof(msg));
+	else if (strcmp(words[1], "remove") == 0 && nwords == 4)
+		rv = runtime_remove(shm, words[2], words[3], by_weirctl, msg,
+		    sizeof(msg));
+	else if (strcmp(words[1], "weight") == 0 && nwords == 5)
+		rv = runtime_weight(shm, words[2], words[3], (unsigned)n,
+		    by_weirctl, msg, sizeof(msg));
+	else {
+		for (k = 0; k < sizeof(admin_verbs) / sizeof(admin_verbs[0]);
+		    k++)
+			if (nwords == 4 &&
+			    strcmp(words[1], admin_verbs[k].verb) == 0)
+				break;
+		if (k == sizeof(admin_verbs) / sizeof(admin_verbs[0])) {
+			snprintf(reply, len, "%s", usage_backend);
+			return;
+		}
+		rv = runtime_admin(shm, words[2], words[3],
+		    admin_verbs[k].state, by_weirctl, msg, sizeof(msg));
 	}
-	pool = &shm->pools[i];
-	for (j = 0; j < pool->nbackends; j++) {
-		b = &shm->backends[pool->first_backend + j];
-		if (name_is(b->address, words[3]))
-			break;
-	}
-	if (j == pool->nbackends) {
-		/* 8 bytes of margin for ", ..." */
-		list_backends(have, sizeof(have) - 8, shm, i);
-		snprintf(reply, len, "error: pool %.*s has no backend %s "
-		    "(it has: %s)", SHM_NAME_MAX, pool->name, words[3], have);
-		return;
-	}
-	/* Workers load it on every pick: the change is live at once. */
-	shm_store(&b->admin_state, v->state);
-	log_info("backend %.*s (pool %.*s): %s by weirctl", SHM_NAME_MAX,
-	    b->address, SHM_NAME_MAX, pool->name, v->word);
-	snprintf(reply, len, "ok backend %.*s (pool %.*s): %s", SHM_NAME_MAX,
-	    b->address, SHM_NAME_MAX, pool->name, v->word);
+	snprintf(reply, len, "%s%s", rv == 0 ? "ok " : "error: ", msg);
 }
 
 /* Runs command <line> against <shm> and leaves the reply in <reply>. */
@@ -355,30 +378,51 @@ execute(struct shm *shm, char *line, char *reply, size_t len)
 		    "(expected: ping, backend)", words[0]);
 }
 
+/* True when the peer on <fd> has <gid> among its supplementary groups. */
+static bool
+peer_in_groups(int fd, gid_t gid)
+{
+	gid_t		groups[NGROUPS_MAX_PEER];
+	socklen_t	len = sizeof(groups);
+	size_t		i;
+
+	/* More groups than that: ERANGE, and the peer is not let in. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1)
+		return false;
+	for (i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
 /*
- * Only the master's own user (or root) may give commands.  The socket's
- * mode already says so; this holds even if the state directory's
- * permissions were loosened or the file was chmod'ed.
+ * Only the master's own user (or root), and the members of control_group
+ * when there is one, may give commands.  The socket's mode already says
+ * so; this holds even if the state directory's permissions were loosened
+ * or the file was chmod'ed.  The credentials are the peer's at connect().
  */
 static bool
-peer_allowed(int fd)
+peer_allowed(int fd, const struct control_access *acc)
 {
 	struct ucred	cred;
 	socklen_t	len = sizeof(cred);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return false;
-	return cred.uid == 0 || cred.uid == geteuid();
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return true;
+	return acc->has_group && (cred.gid == acc->gid ||
+	    peer_in_groups(fd, acc->gid));
 }
 
 static void
-serve_one(int fd, struct shm *shm)
+serve_one(int fd, struct shm *shm, const struct control_access *acc)
 {
 	char		 line[CONTROL_LINE_MAX + 1];
 	char		 reply[CONTROL_REPLY_MAX];
 	const char	*err;
 
-	if (!peer_allowed(fd)) {
+	if (!peer_allowed(fd, acc)) {
 		write_reply(fd, "error: permission denied");
 		return;
 	}
@@ -397,7 +441,7 @@ serve_one(int fd, struct shm *shm)
  * than CONTROL_BATCH * CONTROL_READ_MS, and that only for stalled clients.
  */
 void
-control_serve(int lfd, struct shm *shm)
+control_serve(int lfd, struct shm *shm, const struct control_access *acc)
 {
 	int	fd, served;
 
@@ -412,7 +456,7 @@ control_serve(int lfd, struct shm *shm)
 				    strerror(errno));
 			return;
 		}
-		serve_one(fd, shm);
+		serve_one(fd, shm, acc);
 		close(fd);
 	}
 }

@@ -34,6 +34,7 @@
 #include "master/notify.h"
 #include "master/pidfile.h"
 #include "master/reload.h"
+#include "master/runtime.h"
 #include "master/spawn.h"
 #include "master/state.h"
 #include "master/statedir.h"
@@ -325,9 +326,13 @@ next_wakeup(struct master *m, struct timespec *ts)
 {
 	struct generation	*g;
 	uint64_t		 wait_ms = UINT64_MAX, now = clock_update();
+	uint64_t		 drain_ms;
 
 	if (m->cur->tls != NULL)
 		wait_ms = tls_set_rotate(m->cur->tls);
+	/* A backend being drained is watched until it is drained. */
+	if ((drain_ms = runtime_watch_drains(&m->cur->shm)) < wait_ms)
+		wait_ms = drain_ms;
 	/* A binary upgrade is watched closely. */
 	if (m->upgrade_pid != 0 && wait_ms > 100)
 		wait_ms = 100;
@@ -362,7 +367,8 @@ supervise(struct master *m)
 		    ppoll(&pfd, m->control_fd != -1 ? 1 : 0,
 		    next_wakeup(m, &ts), &none) > 0 &&
 		    (pfd.revents & POLLIN))
-			control_serve(m->control_fd, &m->cur->shm);
+			control_serve(m->control_fd, &m->cur->shm,
+			    &m->control_access);
 		if (got_term || got_quit) {
 			bool graceful = !got_term;
 
@@ -466,6 +472,8 @@ settle(struct master *m, const struct config *cfg, const struct account *a)
 	m->drop_privileges = geteuid() == 0 && a->has_user;
 	m->uid = a->uid;
 	m->gid = a->gid;
+	m->control_access.has_group = a->has_control_group;
+	m->control_access.gid = a->control_gid;
 	if (geteuid() == 0 && !a->has_user)
 		log_warn("%s: no \"user\": the workers and the health checker "
 		    "run as root; set \"user\" to an unprivileged account "
@@ -540,6 +548,11 @@ start(struct master *m, struct config *cfg, struct tls_set *tls,
 	}
 	m->cur = generation_new(m->shm_path, cfg, tls, m->listeners,
 	    m->nlisteners, old.base != NULL ? &old : NULL);
+	/* The old master's runtime changes stay behind, as on a reload. */
+	if (m->cur != NULL && old.base != NULL)
+		(void)runtime_dropped(&old, cfg, "binary upgrade",
+		    m->cur->shm.hdr->reload_note,
+		    sizeof(m->cur->shm.hdr->reload_note));
 	shm_detach(&old);
 	if (m->cur == NULL)
 		return 2;
@@ -550,7 +563,8 @@ start(struct master *m, struct config *cfg, struct tls_set *tls,
 		log_error("signal setup: %s", strerror(errno));
 		return 2;
 	}
-	if ((m->control_fd = control_open(cfg->state_dir)) == -1)
+	if ((m->control_fd = control_open(cfg->state_dir,
+	    &m->control_access)) == -1)
 		log_warn("weirctl backend commands will not work");
 	generation_start(m, m->cur);
 	log_info("weir %s started: pid %ld, %u worker(s)%s, %zu listener(s), "

@@ -17,9 +17,11 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "master/account.h"
+#include "master/control.h"
 #include "master/fdlimit.h"
 #include "master/generation.h"
 #include "master/notify.h"
+#include "master/runtime.h"
 #include "master/spawn.h"
 #include "tls/tls.h"
 
@@ -86,6 +88,34 @@ warn_fixed(const struct master *m, const struct config *new,
 		    "restart", changed[i]);
 }
 
+/*
+ * control_group may change on a reload: the socket stays, its group and
+ * mode follow.  <a> holds the group the new file names, looked up.
+ */
+static void
+apply_control_group(struct master *m, const struct config *new,
+    const struct account *a)
+{
+	struct control_access	acc = {
+		.has_group = a->has_control_group,
+		.gid = a->control_gid,
+	};
+
+	if (acc.has_group == m->control_access.has_group &&
+	    (!acc.has_group || acc.gid == m->control_access.gid))
+		return;
+	/* The socket stays where it was made: state_dir is fixed. */
+	if (m->control_fd != -1 &&
+	    control_set_access(m->state_dir, &acc) == -1)
+		return;
+	m->control_access = acc;
+	if (acc.has_group)
+		log_info("reload: control socket open to group %s",
+		    new->control_group);
+	else
+		log_info("reload: control socket for root alone");
+}
+
 int
 reload_run(struct master *m)
 {
@@ -129,8 +159,13 @@ reload_run(struct master *m)
 
 	/* Committed: from here on the new generation serves. */
 	tls_set_adopt_keys(tls, old->tls);
-	g->shm.hdr->reload_ok = 1;
+	(void)runtime_dropped(&old->shm, cfg, "reload",
+	    g->shm.hdr->reload_note, sizeof(g->shm.hdr->reload_note));
 	g->shm.hdr->reload_at_unix = (int64_t)time(NULL);
+	/* Last: weirctl may map the new segment before these are written,
+	   and waits for this flag to read the note. */
+	__atomic_store_n(&g->shm.hdr->reload_ok, 1, __ATOMIC_RELEASE);
+	apply_control_group(m, cfg, &acct);
 	listen_close_unused(m->listeners, m->nlisteners, ls, nls);
 	m->listeners = ls;
 	m->nlisteners = nls;

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "common/shm.h"
+#include "master/control.h"
 #include "master/listen.h"
 #include "worker/worker.h"
 
@@ -71,6 +72,7 @@ struct master {
 	int			 pidfile_fd;
 	int			 ready_fd;	/* to the waiting parent, -1 */
 	int			 control_fd;	/* weirctl's socket, -1 */
+	struct control_access	 control_access;	/* control_group */
 	bool			 drop_privileges;
 	uid_t			 uid;
 	gid_t			 gid;

@@ -34,7 +34,7 @@ format_bytes(char *buf, size_t len, uint64_t n)
 	size_t			u = 0;
 
 	if (n < 1024) {
-		snprintf(buf, len, "%" PRIu64, n);
+		snprintf(buf, len, "%" PRIu64 " B", n);
 		return;
 	}
 	v /= 1024;
@@ -42,7 +42,7 @@ format_bytes(char *buf, size_t len, uint64_t n)
 		v /= 1024;
 		u++;
 	}
-	snprintf(buf, len, "%.1f%c", v, units[u]);
+	snprintf(buf, len, "%.1f %ciB", v, units[u]);
 }
 
 void

@@ -12,7 +12,8 @@
 /* "3d04h05m", "1h02m03s", "45s"; a negative <s> reads as 0. */
 void	format_duration(char *buf, size_t len, int64_t s);
 
-/* Bytes in binary units with one decimal: "512", "80.2K", "1.5G". */
+/* Bytes with their unit, binary ones with one decimal: "512 B",
+   "80.2 KiB", "1.5 GiB". */
 void	format_bytes(char *buf, size_t len, uint64_t n);
 
 /* "2024-05-01 12:00:00 UTC", or the number when it is no such time. */

@@ -38,7 +38,7 @@ static const struct {
 #define NQUANTILES	(sizeof(quantiles) / sizeof(quantiles[0]))
 
 static const char *const backend_states[] = {
-	"up", "down", "disabled", "draining", NULL
+	"up", "down", "disabled", "draining", "drained", NULL
 };
 
 static void
@@ -175,13 +175,13 @@ backend_address_text(const struct snapshot *snap, uint32_t i, char *buf,
 static void
 backend_is_up(const struct snapshot *snap, uint32_t i, struct metric_value *v)
 {
-	v->u = strcmp(snapshot_backend_state(&snap->backends[i]), "up") == 0;
+	v->u = strcmp(snapshot_backend_state(snap, i), "up") == 0;
 }
 
 static void
 backend_state(const struct snapshot *snap, uint32_t i, struct metric_value *v)
 {
-	v->s = snapshot_backend_state(&snap->backends[i]);
+	v->s = snapshot_backend_state(snap, i);
 }
 
 static void
@@ -282,14 +282,14 @@ static const struct metric	worker_metrics[] = {
 	{ .head = "STATE", .cell = METRIC_CELL_LEFT, .text = worker_state_text,
 	  .kind = METRIC_TEXT },
 	{ .head = "UP", .cell = METRIC_CELL_RIGHT, .text = worker_up_text,
-	  .kind = METRIC_TEXT },
+	  .prio = 2, .kind = METRIC_TEXT },
 	{ .json = "accepted",
 	  .prom = "weir_worker_accepted_total", .type = METRIC_COUNTER,
 	  .help = "Connections accepted by each worker.",
 	  .head = "ACCEPTED", .cell = METRIC_CELL_RIGHT, .is_total = true,
 	  .kind = METRIC_U64, .off = offsetof(struct shm_worker, accepted) },
 	{ .head = "SHARE", .cell = METRIC_CELL_RIGHT, .text = worker_share_text,
-	  .kind = METRIC_TEXT },
+	  .prio = 1, .kind = METRIC_TEXT },
 	{ .json = "active",
 	  .prom = "weir_worker_active_connections", .type = METRIC_GAUGE,
 	  .help = "Client connections each worker has open.",
@@ -322,12 +322,12 @@ static const struct metric	service_metrics[] = {
 	  .head = "SERVICE", .cell = METRIC_CELL_LEFT,
 	  .kind = METRIC_WORD, .off = offsetof(struct shm_service, name) },
 	{ .json = "listen",
-	  .head = "LISTEN", .cell = METRIC_CELL_LEFT,
+	  .head = "LISTEN", .cell = METRIC_CELL_LEFT, .prio = 3,
 	  .kind = METRIC_LIST, .get = service_listen },
 	{ .json = "active",
 	  .prom = "weir_service_active_connections", .type = METRIC_GAUGE,
 	  .help = "Client connections open now.",
-	  .head = "ACTIVE", .cell = METRIC_CELL_RIGHT,
+	  .head = "ACTIVE", .cell = METRIC_CELL_RIGHT, .prio = 1,
 	  .kind = METRIC_U64, .get = service_active },
 	{ .json = "requests",
 	  .prom = "weir_service_requests_total", .type = METRIC_COUNTER,
@@ -337,18 +337,20 @@ static const struct metric	service_metrics[] = {
 	{ .json = "responses",
 	  .prom = "weir_service_responses_total", .type = METRIC_COUNTER,
 	  .help = "Responses sent, by status class.",
-	  .cell = METRIC_CELL_RIGHT,
+	  .cell = METRIC_CELL_RIGHT, .prio = 2,
 	  .kind = METRIC_CLASSES,
 	  .off = offsetof(struct shm_service, responses) },
+	/* Bytes by what they carry, on every row: requests, responses;
+	   a narrow table keeps the responses' longer. */
 	{ .json = "bytes_in",
 	  .prom = "weir_service_bytes_in_total", .type = METRIC_COUNTER,
-	  .help = "Bytes received from clients.",
-	  .head = "IN", .cell = METRIC_CELL_BYTES,
+	  .help = "Bytes received from clients (requests).",
+	  .head = "REQ BYTES", .cell = METRIC_CELL_BYTES, .prio = 5,
 	  .kind = METRIC_U64, .off = offsetof(struct shm_service, bytes_in) },
 	{ .json = "bytes_out",
 	  .prom = "weir_service_bytes_out_total", .type = METRIC_COUNTER,
-	  .help = "Bytes sent to clients.",
-	  .head = "OUT", .cell = METRIC_CELL_BYTES,
+	  .help = "Bytes sent to clients (responses).",
+	  .head = "RESP BYTES", .cell = METRIC_CELL_BYTES, .prio = 4,
 	  .kind = METRIC_U64, .off = offsetof(struct shm_service, bytes_out) },
 	{ .json = "body_timeouts",
 	  .prom = "weir_service_body_timeouts_total", .type = METRIC_COUNTER,
@@ -381,7 +383,7 @@ static const struct metric	service_metrics[] = {
 	{ .json = "open", .group = "tunnels",
 	  .prom = "weir_service_tunnels_open", .type = METRIC_GAUGE,
 	  .help = "Upgrade tunnels (WebSocket) open now.",
-	  .head = "TUNNELS", .cell = METRIC_CELL_RIGHT,
+	  .head = "TUNNELS", .cell = METRIC_CELL_RIGHT, .prio = 6,
 	  .kind = METRIC_U64, .get = service_tunnels },
 	{ .json = "total", .group = "tunnels",
 	  .prom = "weir_service_tunnels_total", .type = METRIC_COUNTER,
@@ -434,13 +436,13 @@ static const struct metric	backend_metrics[] = {
 	  .kind = METRIC_WORD, .get = backend_state },
 	{ .json = "weight",
 	  .prom = "weir_backend_weight", .type = METRIC_GAUGE,
-	  .help = "Configured weight.",
-	  .head = "WEIGHT", .cell = METRIC_CELL_RIGHT,
+	  .help = "Weight: the configured one, or as set at runtime.",
+	  .head = "WEIGHT", .cell = METRIC_CELL_RIGHT, .prio = 5,
 	  .kind = METRIC_U32, .off = offsetof(struct shm_backend, weight) },
 	{ .json = "active",
 	  .prom = "weir_backend_active_connections", .type = METRIC_GAUGE,
 	  .help = "Requests in flight now.",
-	  .head = "ACTIVE", .cell = METRIC_CELL_RIGHT,
+	  .head = "ACTIVE", .cell = METRIC_CELL_RIGHT, .prio = 1,
 	  .kind = METRIC_U64, .get = backend_active },
 	{ .json = "requests",
 	  .prom = "weir_backend_requests_total", .type = METRIC_COUNTER,
@@ -450,25 +452,26 @@ static const struct metric	backend_metrics[] = {
 	{ .json = "errors",
 	  .prom = "weir_backend_errors_total", .type = METRIC_COUNTER,
 	  .help = "Connect failures and invalid responses.",
-	  .head = "ERRORS", .cell = METRIC_CELL_RIGHT,
+	  .head = "ERRORS", .cell = METRIC_CELL_RIGHT, .prio = 2,
 	  .kind = METRIC_U64, .off = offsetof(struct shm_backend, errors) },
 	{ .json = "responses",
 	  .prom = "weir_backend_responses_total", .type = METRIC_COUNTER,
 	  .help = "Responses received, by status class.",
-	  .prom_after = "weir_backend_bytes_out_total",
-	  .cell = METRIC_CELL_RIGHT,
+	  .prom_after = "weir_backend_bytes_in_total",
+	  .cell = METRIC_CELL_RIGHT, .prio = 3,
 	  .kind = METRIC_CLASSES,
 	  .off = offsetof(struct shm_backend, responses) },
-	{ .json = "bytes_in",
-	  .prom = "weir_backend_bytes_in_total", .type = METRIC_COUNTER,
-	  .help = "Bytes received from the backend.",
-	  .head = "IN", .cell = METRIC_CELL_BYTES,
-	  .kind = METRIC_U64, .off = offsetof(struct shm_backend, bytes_in) },
+	/* Requests, then responses, as on a service's row. */
 	{ .json = "bytes_out",
 	  .prom = "weir_backend_bytes_out_total", .type = METRIC_COUNTER,
-	  .help = "Bytes sent to the backend.",
-	  .head = "OUT", .cell = METRIC_CELL_BYTES,
+	  .help = "Bytes sent to the backend (requests).",
+	  .head = "REQ BYTES", .cell = METRIC_CELL_BYTES, .prio = 7,
 	  .kind = METRIC_U64, .off = offsetof(struct shm_backend, bytes_out) },
+	{ .json = "bytes_in",
+	  .prom = "weir_backend_bytes_in_total", .type = METRIC_COUNTER,
+	  .help = "Bytes received from the backend (responses).",
+	  .head = "RESP BYTES", .cell = METRIC_CELL_BYTES, .prio = 6,
+	  .kind = METRIC_U64, .off = offsetof(struct shm_backend, bytes_in) },
 	/*
 	 * Quantiles are exact to ~19%, the width of a bucket.  The summary
 	 * weirctl writes has no _sum, as it always had none; the histogram
@@ -477,12 +480,12 @@ static const struct metric	backend_metrics[] = {
 	{ .json = "latency_ms",
 	  .prom = "weir_backend_latency_seconds", .type = METRIC_SUMMARY,
 	  .help = "Time from sending the request to the response head.",
-	  .head = "LAT P50/P99", .cell = METRIC_CELL_RIGHT,
+	  .head = "LAT P50/P99", .cell = METRIC_CELL_RIGHT, .prio = 3,
 	  .kind = METRIC_LATENCY,
 	  .off = offsetof(struct shm_backend, latency),
 	  .sum_off = offsetof(struct shm_backend, latency_sum_us) },
 	{ .head = "CHECK", .cell = METRIC_CELL_LEFT, .text = backend_check_text,
-	  .kind = METRIC_TEXT },
+	  .prio = 2, .kind = METRIC_TEXT },
 	/* All zeros ("at_unix": 0) while health checks are off. */
 	{ .json = "ok", .group = "check",
 	  .prom = "weir_backend_check_ok", .type = METRIC_GAUGE,
@@ -545,6 +548,28 @@ metrics_count(const struct metric_table *t, const struct snapshot *snap)
 	default:
 		return 0;
 	}
+}
+
+bool
+metrics_is_shown(const struct metric_table *t, const struct snapshot *snap,
+    uint32_t i)
+{
+	return t->obj != METRIC_BACKEND || snapshot_backend_is_shown(snap, i);
+}
+
+/*
+ * Among the response classes, 5xx says most about trouble and 1xx least:
+ * added to the entry's priority, so narrow tables keep 5XX longest.
+ */
+static const unsigned	class_drop[SHM_NCLASSES] = { 4, 2, 3, 1, 0 };
+
+unsigned
+metrics_prio(const struct metric *m, size_t k)
+{
+	if (m->prio == 0)
+		return 0;
+	return m->kind == METRIC_CLASSES && k < SHM_NCLASSES ?
+	    m->prio + class_drop[k] : m->prio;
 }
 
 /* Object <i> of <t>'s kind in <snap>. */

@@ -110,6 +110,9 @@ struct metric {
 	const char	*rate_head;	/* top: a per-second rate column
 					   after this one */
 	bool		 is_total;	/* summed in the status total row */
+	unsigned	 prio;		/* 0: always shown; else a table too
+					   wide for its terminal leaves out
+					   the highest numbers first */
 	void		(*text)(const struct snapshot *, uint32_t, char *,
 			    size_t);	/* NULL, or the cell when it is not
 					   the value as it is */
@@ -148,6 +151,20 @@ uint32_t	 metrics_count(const struct metric_table *t,
 void		 metrics_read(const struct metric_table *t,
 		    const struct metric *m, const struct snapshot *snap,
 		    uint32_t i, struct metric_value *v);
+
+/*
+ * False for objects the outputs leave out: backend slots that hold no
+ * backend (spares, backends removed at runtime).
+ */
+bool		 metrics_is_shown(const struct metric_table *t,
+		    const struct snapshot *snap, uint32_t i);
+
+/*
+ * The priority of <m>'s text column <k>: 0 never dropped; higher numbers
+ * go first when a table does not fit its width.  A rate column (top) has
+ * its entry's.
+ */
+unsigned	 metrics_prio(const struct metric *m, size_t k);
 
 /* Text columns <m> has: 0, 1, or SHM_NCLASSES for CLASSES. */
 size_t		 metrics_ncells(const struct metric *m);

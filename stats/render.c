@@ -52,8 +52,9 @@ json_pools(const struct snapshot *snap)
 		    (backends = json_array()) == NULL ||
 		    json_object_set_new(o, "backends", backends) == -1)
 			goto fail;
-		for (j = 0; j < p->nbackends; j++)
-			if (json_array_append_new(backends, metrics_json(bt,
+		for (j = 0; j < p->nslots; j++)
+			if (metrics_is_shown(bt, snap, p->first_backend + j) &&
+			    json_array_append_new(backends, metrics_json(bt,
 			    snap, p->first_backend + j)) == -1)
 				goto fail;
 	}
@@ -103,7 +104,8 @@ prom_family(FILE *out, const struct metric_table *t, const struct metric *m,
 
 	metrics_prom_help(out, m, form);
 	for (i = 0; i < n; i++)
-		metrics_prom(out, t, m, snap, i, form);
+		if (metrics_is_shown(t, snap, i))
+			metrics_prom(out, t, m, snap, i, form);
 }
 
 /*

@@ -164,10 +164,14 @@ check_backends(const struct shm_header *h, const struct shm_pool *pools,
 			    h->npools);
 		p = &pools[b->pool];
 		if (i < p->first_backend || i - p->first_backend >=
-		    p->nbackends)
+		    p->nslots)
 			return corrupt(why, whylen, "backend %" PRIu32 " is "
 			    "not among the backends of pool %" PRIu32, i,
 			    b->pool);
+		if (b->slot_state > SHM_SLOT_REMOVED)
+			return corrupt(why, whylen, "backend %" PRIu32 " slot "
+			    "state %" PRIu32 " (expected 0 to %d)", i,
+			    b->slot_state, SHM_SLOT_REMOVED);
 		if (!is_name(b->address, sizeof(b->address)))
 			return corrupt(why, whylen, "backend %" PRIu32
 			    " address is not a terminated printable string",
@@ -229,6 +233,8 @@ snapshot_validate(const void *seg, size_t size, char *why, size_t whylen)
 		return corrupt(why, whylen, "config_path is not terminated");
 	if (!is_terminated(h->reload_error, sizeof(h->reload_error)))
 		return corrupt(why, whylen, "reload_error is not terminated");
+	if (!is_terminated(h->reload_note, sizeof(h->reload_note)))
+		return corrupt(why, whylen, "reload_note is not terminated");
 	if (check_pools(h, (const struct shm_pool *)(base + h->pools_off),
 	    why, whylen) == -1 ||
 	    check_backends(h, (const struct shm_pool *)(base + h->pools_off),
@@ -282,6 +288,28 @@ snapshot_adopt(struct snapshot *snap, void *copy, size_t size,
 }
 
 /*
+ * True when no pool's slots changed while <copy> was taken from <live>:
+ * each pool's generation in the copy is even and still the live one.  The
+ * pool table lies where the live header says, which shm_attach() checked;
+ * the copy is of the same size.
+ */
+static bool
+pools_settled(const struct shm *live, const void *copy)
+{
+	const struct shm_pool	*cp = (const struct shm_pool *)
+	    ((const char *)copy + live->hdr->pools_off);
+	uint64_t		 g;
+	uint32_t		 i, n = shm_load(&live->hdr->npools);
+
+	for (i = 0; i < n; i++) {
+		g = cp[i].generation;
+		if ((g & 1) != 0 || shm_load(&live->pools[i].generation) != g)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Copies the mapped segment <s> into <snap> (which the caller frees with
  * snapshot_free()), validates the copy, then copies each backend's last
  * check again under its seqlock.  <path> names the segment in messages.
@@ -309,7 +337,7 @@ snapshot_copy(struct snapshot *snap, const struct shm *s, const char *path,
 		before = shm_load(&s->hdr->generation);
 		memcpy(copy, s->base, s->size);
 		after = shm_load(&s->hdr->generation);
-		if (before == after)
+		if (before == after && pools_settled(s, copy))
 			break;
 	}
 	/* The copy, not the mapping, is checked: a writer of the mapping
@@ -373,21 +401,43 @@ snapshot_free(struct snapshot *snap)
 }
 
 /*
- * The state word for <b>: what the operator asked for wins over what the
- * health checker saw, so a disabled backend reads "disabled" even if down.
+ * The state word for backend <i>: what the operator asked for wins over
+ * what the health checker saw, so a disabled backend reads "disabled" even
+ * if down.  A draining backend reads "drained" once no worker counts a
+ * request in flight to it or a client session kept on it.
  */
 const char *
-snapshot_backend_state(const struct shm_backend *b)
+snapshot_backend_state(const struct snapshot *snap, uint32_t i)
 {
+	const struct shm_backend	*b = &snap->backends[i];
+
 	switch (b->admin_state) {
 	case SHM_ADMIN_DISABLED:
 		return "disabled";
 	case SHM_ADMIN_DRAINING:
-		return "draining";
+		return snapshot_backend_active(snap, i) +
+		    snapshot_backend_kept(snap, i) == 0 ? "drained" :
+		    "draining";
 	default:
 		break;
 	}
 	return b->health_state == SHM_HEALTH_DOWN ? "down" : "up";
+}
+
+bool
+snapshot_backend_is_shown(const struct snapshot *snap, uint32_t i)
+{
+	return snap->backends[i].slot_state == SHM_SLOT_LIVE;
+}
+
+uint32_t
+snapshot_pool_backends(const struct snapshot *snap, const struct shm_pool *p)
+{
+	uint32_t	j, n = 0;
+
+	for (j = 0; j < p->nslots; j++)
+		n += snapshot_backend_is_shown(snap, p->first_backend + j);
+	return n;
 }
 
 /*
@@ -431,7 +481,7 @@ snapshot_when_all_down_name(uint32_t when_all_down)
 const char *
 snapshot_pool_state(const struct snapshot *snap, const struct shm_pool *p)
 {
-	if (!shm_none_usable(&snap->backends[p->first_backend], p->nbackends))
+	if (!shm_none_usable(&snap->backends[p->first_backend], p->nslots))
 		return "up";
 	return p->when_all_down == WHEN_ALL_DOWN_PANIC ? "panic" : "down";
 }
@@ -440,6 +490,13 @@ uint64_t
 snapshot_backend_active(const struct snapshot *snap, uint32_t b)
 {
 	return shm_held_sum(snap->hdr, snap->held, b);
+}
+
+uint64_t
+snapshot_backend_kept(const struct snapshot *snap, uint32_t b)
+{
+	return shm_held_sum(snap->hdr, snap->held,
+	    shm_held_pin_column(snap->hdr, b));
 }
 
 uint64_t
@@ -453,7 +510,7 @@ uint64_t
 snapshot_service_tunnels(const struct snapshot *snap, uint32_t svc)
 {
 	return shm_held_sum(snap->hdr, snap->held,
-	    (uint64_t)snap->hdr->nbackends + snap->hdr->nservices + svc);
+	    shm_held_tunnels_column(snap->hdr, svc));
 }
 
 /*

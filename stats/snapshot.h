@@ -75,8 +75,23 @@ void		 snapshot_free(struct snapshot *snap);
 /* True when process <pid> exists (also when it is not ours to signal). */
 bool		 snapshot_pid_alive(int64_t pid);
 
-/* "up", "down", "disabled" or "draining"; admin state wins over health. */
-const char	*snapshot_backend_state(const struct shm_backend *b);
+/*
+ * "up", "down", "disabled", "draining" or "drained" for backend <i>; admin
+ * state wins over health.
+ */
+const char	*snapshot_backend_state(const struct snapshot *snap,
+		    uint32_t i);
+
+/*
+ * True when backend slot <i> holds a backend (not a spare, nor one
+ * removed at runtime): the outputs show those only.
+ */
+bool		 snapshot_backend_is_shown(const struct snapshot *snap,
+		    uint32_t i);
+
+/* How many backends pool <p> has now (configured and added). */
+uint32_t	 snapshot_pool_backends(const struct snapshot *snap,
+		    const struct shm_pool *p);
 
 /* "roundrobin", ... for the enum balance value stored in a pool. */
 const char	*snapshot_balance_name(uint32_t balance);
@@ -90,6 +105,10 @@ const char	*snapshot_pool_state(const struct snapshot *snap,
 
 /* Requests in flight to backend <b>: every worker's held count added. */
 uint64_t	 snapshot_backend_active(const struct snapshot *snap, uint32_t b);
+
+/* Client sessions whose last request went to backend <b> (kept by a
+   draining backend), all workers together. */
+uint64_t	 snapshot_backend_kept(const struct snapshot *snap, uint32_t b);
 
 /* Client connections open on service <svc>, all workers together. */
 uint64_t	 snapshot_service_active(const struct snapshot *snap,

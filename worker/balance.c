@@ -20,6 +20,7 @@
 #include "common/config.h"
 #include "common/shm.h"
 #include "worker/context.h"
+#include "worker/slots.h"
 
 /* Slow start never goes below this share (per mille) of a backend's
    weight, so a backend that came up gets some traffic at once. */
@@ -113,40 +114,58 @@ balance_smooth_order(const unsigned *weights, size_t n, uint32_t *out)
 	return len;
 }
 
-static int
-build_set(struct balance_pool *bp, bool backups, uint32_t **seq,
-    size_t *nseq, struct chash *ring)
+static void
+set_free(struct balance_set *set)
 {
-	const struct pool_conf	*pc = bp->conf;
+	free(set->members);
+	free(set->seq);
+	chash_free(&set->ring);
+	memset(set, 0, sizeof(*set));
+}
+
+/* The primaries (or the backups) of what <r> read, into <set>. */
+static int
+build_set(const struct pool_conf *pc, const struct slots_read *r,
+    bool backups, struct balance_set *set)
+{
+	const struct slot_member *m;
 	const char		**names;
 	unsigned		*weights;
 	uint32_t		*ids, *order;
 	size_t			 i, n = 0, total = 0;
 	int			 rv = -1;
 
-	names = calloc(pc->nbackends, sizeof(*names));
-	weights = calloc(pc->nbackends, sizeof(*weights));
-	ids = calloc(pc->nbackends, sizeof(*ids));
-	for (i = 0; i < pc->nbackends; i++)
-		total += pc->backends[i].weight;
+	memset(set, 0, sizeof(*set));
+	names = calloc(r->nmembers + 1, sizeof(*names));
+	weights = calloc(r->nmembers + 1, sizeof(*weights));
+	ids = calloc(r->nmembers + 1, sizeof(*ids));
+	set->members = calloc(r->nmembers + 1, sizeof(*set->members));
+	for (i = 0; i < r->nmembers; i++)
+		total += r->members[i].weight;
 	order = calloc(total + 1, sizeof(*order));
-	*seq = calloc(total + 1, sizeof(**seq));
+	set->seq = calloc(total + 1, sizeof(*set->seq));
 	if (names == NULL || weights == NULL || ids == NULL ||
-	    order == NULL || *seq == NULL)
+	    set->members == NULL || order == NULL || set->seq == NULL)
 		goto out;
-	for (i = 0; i < pc->nbackends; i++) {
-		if (pc->backends[i].is_backup != backups)
+	for (i = 0; i < r->nmembers; i++) {
+		m = &r->members[i];
+		/* slots_apply() may have given up on one (memory). */
+		if (m->is_backup != backups ||
+		    r->seen[m->slot].state != SHM_SLOT_LIVE)
 			continue;
-		names[n] = pc->backends[i].address;
-		weights[n] = pc->backends[i].weight;
-		ids[n] = bp->first + (uint32_t)i;
+		names[n] = m->name;
+		weights[n] = m->weight;
+		ids[n] = m->idx;
+		set->members[n].idx = m->idx;
+		set->members[n].weight = m->weight;
 		n++;
 	}
-	*nseq = balance_smooth_order(weights, n, order);
-	for (i = 0; i < *nseq; i++)
-		(*seq)[i] = ids[order[i]];
+	set->nmembers = n;
+	set->nseq = balance_smooth_order(weights, n, order);
+	for (i = 0; i < set->nseq; i++)
+		set->seq[i] = ids[order[i]];
 	if ((pc->balance == BALANCE_SOURCE || pc->balance == BALANCE_URI) &&
-	    chash_build(ring, names, weights, ids, n) == -1)
+	    chash_build(&set->ring, names, weights, ids, n) == -1)
 		goto out;
 	rv = 0;
 out:
@@ -154,7 +173,42 @@ out:
 	free(weights);
 	free(ids);
 	free(order);
+	if (rv == -1)
+		set_free(set);
 	return rv;
+}
+
+/*
+ * Reads the pool's slots and builds its tables from them.  On failure
+ * (the master is writing them now, or memory ran out) the old tables stay
+ * and the next pick tries again.
+ */
+static int
+refresh(struct worker *w, struct balance_pool *bp)
+{
+	struct slots_read	r;
+	struct balance_set	prim, back;
+
+	memset(&r, 0, sizeof(r));
+	if (slots_read(w, bp->conf, &r) == -1)
+		return -1;
+	slots_apply(w, bp->conf, &r);
+	if (build_set(bp->conf, &r, false, &prim) == -1) {
+		slots_read_free(&r);
+		return -1;
+	}
+	if (build_set(bp->conf, &r, true, &back) == -1) {
+		set_free(&prim);
+		slots_read_free(&r);
+		return -1;
+	}
+	set_free(&bp->prim);
+	set_free(&bp->back);
+	bp->prim = prim;
+	bp->back = back;
+	bp->generation = r.generation;
+	slots_read_free(&r);
+	return 0;
 }
 
 int
@@ -163,20 +217,17 @@ balance_init(struct worker *w)
 	const struct config	*cfg = w->cfg;
 	size_t			 i;
 
-	w->pools = calloc(cfg->npools, sizeof(*w->pools));
+	w->pools = calloc(cfg->npools > 0 ? cfg->npools : 1,
+	    sizeof(*w->pools));
 	if (w->pools == NULL)
 		return -1;
 	w->npools = cfg->npools;
 	for (i = 0; i < cfg->npools; i++) {
-		struct balance_pool *bp = &w->pools[i];
-
-		bp->conf = &cfg->pools[i];
-		bp->first = w->shm->pools[i].first_backend;
-		if (build_set(bp, false, &bp->seq, &bp->nseq,
-		    &bp->ring) == -1 ||
-		    build_set(bp, true, &bp->bseq, &bp->nbseq,
-		    &bp->bring) == -1)
-			return -1;
+		w->pools[i].conf = &cfg->pools[i];
+		/* Odd: no generation of the segment's; the first pick
+		   builds if this does not. */
+		w->pools[i].generation = 1;
+		(void)refresh(w, &w->pools[i]);
 	}
 	return 0;
 }
@@ -187,14 +238,34 @@ balance_free(struct worker *w)
 	size_t	i;
 
 	for (i = 0; i < w->npools; i++) {
-		free(w->pools[i].seq);
-		free(w->pools[i].bseq);
-		chash_free(&w->pools[i].ring);
-		chash_free(&w->pools[i].bring);
+		set_free(&w->pools[i].prim);
+		set_free(&w->pools[i].back);
 	}
 	free(w->pools);
 	w->pools = NULL;
 	w->npools = 0;
+}
+
+void
+balance_unpin(struct worker *w, struct backend_pin *pin)
+{
+	if (pin->backend < 0)
+		return;
+	shm_own_sub(worker_held_pin(w, (size_t)pin->backend), 1);
+	pin->backend = -1;
+}
+
+void
+balance_pin(struct worker *w, struct backend_pin *pin, uint32_t idx)
+{
+	uint32_t	gen = shm_load(&w->shm->backends[idx].slot_gen);
+
+	if (pin->backend == (int32_t)idx && pin->slot_gen == gen)
+		return;
+	balance_unpin(w, pin);
+	shm_own_add(worker_held_pin(w, idx), 1);
+	pin->backend = (int32_t)idx;
+	pin->slot_gen = gen;
 }
 
 static uint64_t
@@ -218,7 +289,8 @@ usable(const struct shm_backend *sb, uint32_t idx, const struct walk *wk)
 {
 	size_t	i;
 
-	if (wk->is_panic ? shm_load(&sb->admin_state) != SHM_ADMIN_ENABLED :
+	if (wk->is_panic ? !shm_backend_is_live(sb) ||
+	    shm_load(&sb->admin_state) != SHM_ADMIN_ENABLED :
 	    !shm_backend_is_usable(sb))
 		return false;
 	for (i = 0; i < wk->r->ntried; i++)
@@ -315,34 +387,32 @@ walk_ring(struct worker *w, const struct chash *ring, uint64_t key,
  * stops counting once the master has reaped it.
  */
 static int
-least_conn(struct worker *w, const struct balance_pool *bp, bool backups,
-    struct walk *wk)
+least_conn(struct worker *w, const struct balance_pool *bp,
+    const struct balance_set *set, struct walk *wk)
 {
-	const struct pool_conf	*pc = bp->conf;
-	struct shm_pool		*sp = &w->shm->pools[pc->index];
+	const struct balance_member *m;
+	struct shm_pool		*sp = &w->shm->pools[bp->conf->index];
+	struct shm_backend	*sb;
 	uint64_t		 best_active = 0, active;
 	unsigned		 best_weight = 1;
-	size_t			 i, k, start;
+	size_t			 k, start;
 	int			 best = BALANCE_NONE;
 
 	start = (size_t)shm_add(&sp->rr, 1);
-	for (k = 0; k < pc->nbackends; k++) {
-		i = (start + k) % pc->nbackends;
-		uint32_t idx = bp->first + (uint32_t)i;
-		struct shm_backend *sb = &w->shm->backends[idx];
-
-		if (pc->backends[i].is_backup != backups ||
-		    !usable(sb, idx, wk))
+	for (k = 0; k < set->nmembers; k++) {
+		m = &set->members[(start + k) % set->nmembers];
+		sb = &w->shm->backends[m->idx];
+		if (!usable(sb, m->idx, wk))
 			continue;
 		wk->any = true;
-		if (!has_room(w, sb, idx))
+		if (!has_room(w, sb, m->idx))
 			continue;
-		active = shm_backend_active(w->shm, idx);
+		active = shm_backend_active(w->shm, m->idx);
 		if (best == BALANCE_NONE || active * best_weight <
-		    best_active * pc->backends[i].weight) {
-			best = (int)idx;
+		    best_active * m->weight) {
+			best = (int)m->idx;
 			best_active = active;
-			best_weight = pc->backends[i].weight;
+			best_weight = m->weight;
 		}
 	}
 	return best;
@@ -364,6 +434,39 @@ request_key(const struct pool_conf *pc, const struct balance_req *r)
 	return 0;
 }
 
+/*
+ * The backend the session was pinned to, when it is draining and can take
+ * this request: a draining backend keeps the clients it was serving.  An
+ * enabled one gets no such favour (balancing decides), a disabled or
+ * removed one none at all.
+ */
+static int
+pinned(struct worker *w, const struct shm_pool *sp,
+    const struct balance_req *r, struct walk *wk)
+{
+	const struct backend_pin *pin = r->pin;
+	struct shm_backend	*sb;
+	uint32_t		 idx;
+	size_t			 i;
+
+	if (pin == NULL || pin->backend < 0 ||
+	    (uint32_t)pin->backend - sp->first_backend >= sp->nslots)
+		return BALANCE_NONE;
+	idx = (uint32_t)pin->backend;
+	sb = &w->shm->backends[idx];
+	/* The common case, a backend not draining, is the first test. */
+	if (shm_load(&sb->admin_state) != SHM_ADMIN_DRAINING ||
+	    !shm_backend_is_live(sb) ||
+	    shm_load(&sb->slot_gen) != pin->slot_gen ||
+	    (!wk->is_panic && shm_load(&sb->health_state) != SHM_HEALTH_UP) ||
+	    !has_room(w, sb, idx))
+		return BALANCE_NONE;
+	for (i = 0; i < r->ntried; i++)
+		if (r->tried[i] == idx)
+			return BALANCE_NONE;
+	return (int)idx;
+}
+
 /* Primaries, then backups if no primary is usable. */
 static int
 pick(struct worker *w, const struct pool_conf *pool,
@@ -372,15 +475,19 @@ pick(struct worker *w, const struct pool_conf *pool,
 	struct balance_pool	*bp = &w->pools[pool->index];
 	struct shm_pool		*sp = &w->shm->pools[pool->index];
 	struct walk		 wk = { r, is_panic, false };
-	bool			 backups;
-	int			 pass, idx = BALANCE_NONE;
+	const struct balance_set *set;
+	int			 pass, idx;
 	size_t			 start;
 
+	if ((idx = pinned(w, sp, r, &wk)) != BALANCE_NONE)
+		return idx;
 	for (pass = 0; pass < 2 && idx == BALANCE_NONE; pass++) {
-		const uint32_t	*seq = pass == 0 ? bp->seq : bp->bseq;
-		size_t		 nseq = pass == 0 ? bp->nseq : bp->nbseq;
+		const uint32_t	*seq;
+		size_t		 nseq;
 
-		backups = pass == 1;
+		set = pass == 0 ? &bp->prim : &bp->back;
+		seq = set->seq;
+		nseq = set->nseq;
 		if (nseq == 0)
 			continue;
 		switch (pool->balance) {
@@ -393,12 +500,12 @@ pick(struct worker *w, const struct pool_conf *pool,
 			idx = walk_order(w, pool, seq, nseq, start, &wk);
 			break;
 		case BALANCE_LEASTCONN:
-			idx = least_conn(w, bp, backups, &wk);
+			idx = least_conn(w, bp, set, &wk);
 			break;
 		case BALANCE_SOURCE:
 		case BALANCE_URI:
-			idx = walk_ring(w, backups ? &bp->bring : &bp->ring,
-			    request_key(pool, r), &wk);
+			idx = walk_ring(w, &set->ring, request_key(pool, r),
+			    &wk);
 			break;
 		}
 		/* Backups stand in for primaries that are down, not for
@@ -422,10 +529,15 @@ int
 balance_pick(struct worker *w, const struct pool_conf *pool,
     const struct balance_req *r)
 {
-	bool	is_panic;
+	struct balance_pool	*bp = &w->pools[pool->index];
+	struct shm_pool		*sp = &w->shm->pools[pool->index];
+	bool			 is_panic;
 
+	/* One load per pick: the tables follow runtime changes. */
+	if (shm_slots_read_begin(sp) != bp->generation)
+		(void)refresh(w, bp);
 	is_panic = pool->when_all_down == WHEN_ALL_DOWN_PANIC &&
 	    shm_none_usable(shm_pool_backends(w->shm, (uint32_t)pool->index),
-	    (uint32_t)pool->nbackends);
+	    sp->nslots);
 	return pick(w, pool, r, is_panic);
 }

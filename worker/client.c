@@ -31,6 +31,7 @@
 #include "worker/front.h"
 #include "worker/respond.h"
 #include "tls/tls.h"
+#include "worker/balance.h"
 #include "worker/context.h"
 
 /* How long a closing connection may keep sending us bytes we discard. */
@@ -220,6 +221,8 @@ client_close(struct client *c)
 	c->is_closing = true;
 	if (c->state == CLIENT_OPEN && c->fe != NULL)
 		c->fe->on_close(c);
+	/* After its request ended: a draining backend is done with it. */
+	balance_unpin(w, &c->pin);
 	(void)transition(c, CLIENT_EV_CLOSE);
 	if (c->end != END_NONE && c->end != END_DONE)
 		log_debug("client connection %d (service %s): closed: %s",
@@ -407,6 +410,7 @@ client_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	c->s.fd = fd;
 	c->svc = svc;
 	c->pick = pick;
+	c->pin.backend = -1;
 	loop_io_init(&c->io);
 	timer_init(&c->timer, on_timer);
 	if (peerlen > sizeof(c->peer))

@@ -25,6 +25,7 @@
 #include "common/buf.h"
 #include "common/loop.h"
 #include "common/timer.h"
+#include "worker/balance.h"
 #include "worker/end.h"
 #include "worker/front.h"
 #include "worker/h1_state.h"
@@ -81,6 +82,7 @@ struct client {
 						   when the session opens */
 	front_pick_fn		 pick;		/* chooses it */
 	struct h1_front		 h1;		/* the HTTP/1 front end's state */
+	struct backend_pin	 pin;		/* its last request's backend */
 	struct h2_conn		*h2;		/* the HTTP/2 one's (owned by
 						   worker/h2_server.c) */
 	enum end_reason		 end;

@@ -51,13 +51,25 @@ struct listener {
 							   its queue */
 };
 
-/* Per backend (indexed like the shm backends): this worker's idle pool. */
+/*
+ * Per backend slot (indexed like the shm backends): which backend it is
+ * for this worker, and this worker's idle connections to it.
+ */
 struct backend_rt {
-	const struct backend_conf	*conf;	/* borrowed */
+	const struct backend_conf	*conf;	/* borrowed: the configured
+						   backend of the slot; NULL
+						   for a spare */
+	struct backend_conf		*added;	/* owned: the backend a spare
+						   slot held last (its address
+						   stays valid until the slot
+						   holds another) */
 	const struct pool_conf		*pool;	/* borrowed */
+	uint32_t			 slot_gen;	/* of the slot, as last
+						   seen (worker/slots.c) */
 	struct bconn			*idle;	/* LIFO list, most recent first */
 	unsigned			 nidle;
 };
+
 
 /* Requests of one pool waiting for a backend under its max_conns. */
 struct proxy_queue {
@@ -148,7 +160,6 @@ struct worker {
 	struct loop_task	 tunnel_release_task;
 	struct timer		 tunnel_stop_timer;	/* draining: the last
 							   moment for them */
-	size_t			 nservices;	/* shm->hdr->nservices */
 };
 
 /* A fast xorshift for random balancing; not for anything secret. */
@@ -178,11 +189,26 @@ worker_held_service(const struct worker *w, size_t svc)
 	return &w->held[w->nbackends + svc];
 }
 
+/* This worker's count of sessions whose last request went to <b>. */
+static inline uint64_t *
+worker_held_pin(const struct worker *w, size_t b)
+{
+	return &w->held[w->nbackends + w->cfg->nservices + b];
+}
+
+/* The backend slot <b> holds for this worker (configured or added). */
+static inline const struct backend_conf *
+worker_backend(const struct worker *w, size_t b)
+{
+	return w->backends[b].conf != NULL ? w->backends[b].conf :
+	    w->backends[b].added;
+}
+
 /* This worker's count of Upgrade tunnels open on service <svc>. */
 static inline uint64_t *
 worker_held_tunnels(const struct worker *w, size_t svc)
 {
-	return &w->held[w->nbackends + w->nservices + svc];
+	return &w->held[2 * w->nbackends + w->cfg->nservices + svc];
 }
 
 /*

@@ -518,6 +518,8 @@ start_request(struct client *c, struct h1_msg *m, enum h1_result res)
 		client_close(c);
 		return;
 	}
+	/* Keep-alive clients stay with a draining backend. */
+	r->pin = &c->pin;
 	f->req = r;
 	f->nrequests++;
 	f->has_head = f->has_interim = f->is_finishing = false;

@@ -346,6 +346,10 @@ start_stream(struct h2_conn *h, struct h2_stream *s, bool is_end_stream)
 		return;
 	}
 	r->rec.proto = SHM_PROTO_HTTP2;
+	/* As an HTTP/1 keep-alive client: its next streams stay with a
+	   draining backend its last one went to.  Its requests end before
+	   the session (on_close), which unpins it. */
+	r->pin = &c->pin;
 	s->req = r;
 	s->req_framing = m->framing;
 	s->is_ext_connect = h->block.is_ext_connect;

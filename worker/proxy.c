@@ -63,7 +63,7 @@ backend_stats(const struct proxy *px)
 static const char *
 backend_name(const struct proxy *px)
 {
-	return px->w->backends[px->backend].conf->address;
+	return worker_backend(px->w, (size_t)px->backend)->address;
 }
 
 static void
@@ -218,6 +218,8 @@ attach(struct proxy *px, struct bconn *bc)
 	px->has_wrote = false;
 	px->is_b_eof = false;
 	shm_own_add(worker_held_backend(px->w, (size_t)px->backend), 1);
+	if (px->q.pin != NULL)
+		balance_pin(px->w, px->q.pin, (uint32_t)px->backend);
 }
 
 /*
@@ -323,6 +325,7 @@ start_backend(struct proxy *px)
 		br.ntried = px->ntried;
 		br.client = px->q.peer;
 		br.uri_key = px->q.uri_key;
+		br.pin = px->q.pin;
 		idx = balance_pick(w, pool, &br);
 		if (idx == BALANCE_FULL) {
 			bool	is_first = !px->was_queued;
@@ -351,7 +354,7 @@ start_backend(struct proxy *px)
 		}
 		px->tried[px->ntried++] = (uint32_t)idx;
 		px->backend = idx;
-		px->q.rec->backend = &w->backends[idx].conf->addr;
+		px->q.rec->backend = &worker_backend(w, (size_t)idx)->addr;
 		px->q.rec->ntried = px->ntried;
 		bc = pool->persist ? upstream_take_idle(w, (uint32_t)idx,
 		    &backend_ops, px) : NULL;

@@ -37,6 +37,7 @@ struct bconn;
 struct pool_conf;
 struct service_conf;
 struct access_record;
+struct backend_pin;
 
 /* Retries are at most 16 (config), so this bounds the backends tried. */
 #define PROXY_MAX_TRIES		17
@@ -57,6 +58,7 @@ struct proxy_req {
 	const struct service_conf	*svc;
 	const struct pool_conf		*pool;
 	const struct sockaddr		*peer;	/* for balance "source" */
+	struct backend_pin		*pin;	/* the session's, or NULL */
 	uint64_t			 uri_key;	/* for balance "uri" */
 	enum h1_framing			 framing;	/* of its body */
 	bool				 is_head;	/* method HEAD */

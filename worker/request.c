@@ -117,6 +117,7 @@ request_new(struct worker *w, const struct front_ops *fe, void *fe_ctx,
 	r->fe_ctx = fe_ctx;
 	r->svc = svc;
 	r->peer = peer;
+	r->pin = NULL;
 	r->is_tls = is_tls;
 	r->sfd = -1;
 	r->px.backend = -1;
@@ -408,6 +409,7 @@ start_proxy(struct request *r, const struct h1_msg *m,
 	q.svc = r->svc;
 	q.pool = pool;
 	q.peer = r->peer;
+	q.pin = r->pin;
 	q.uri_key = uri_key;
 	q.framing = m->framing;
 	q.is_head = r->is_head;

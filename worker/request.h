@@ -27,6 +27,7 @@ struct worker;
 struct front_ops;
 struct service_conf;
 struct route_conf;
+struct backend_pin;
 
 enum request_kind {
 	REQ_LOCAL = 0,		/* weir answers itself */
@@ -41,6 +42,10 @@ struct request {
 	void			*fe_ctx;	/* the front end's own handle */
 	const struct service_conf *svc;		/* borrowed from the config */
 	const struct sockaddr	*peer;		/* borrowed from the session */
+	struct backend_pin	*pin;		/* borrowed from the session,
+						   set by its front end; NULL:
+						   no affinity to a draining
+						   backend */
 	struct request		*next;		/* free or ended list */
 	enum request_kind	 kind;
 	bool			 is_tls;

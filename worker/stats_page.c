@@ -77,6 +77,7 @@ static const char page_style[] =
 	".st.up { background: var(--up); }\n"
 	".st.down { background: var(--down); }\n"
 	".st.disabled, .st.draining, .st.panic { background: var(--warn); }\n"
+	".st.drained { background: var(--mut); }\n"
 	".bad { color: var(--down); }\n"
 	"#live::before { content: \"\\25cf  \"; color: var(--mut); }\n"
 	"#live.ok::before { color: var(--up); }\n"

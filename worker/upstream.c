@@ -38,6 +38,7 @@
 #include "common/config.h"
 #include "common/h1_parse.h"
 #include "common/log.h"
+#include "common/shm.h"
 #include "tls/tls.h"
 #include "worker/context.h"
 
@@ -106,7 +107,7 @@ static void	step(struct bconn *bc);
 static const char *
 address(const struct bconn *bc)
 {
-	return bc->w->backends[bc->backend].conf->address;
+	return worker_backend(bc->w, bc->backend)->address;
 }
 
 static const struct pool_conf *
@@ -267,7 +268,7 @@ struct bconn *
 upstream_connect(struct worker *w, uint32_t backend,
     const struct bconn_ops *ops, void *owner)
 {
-	const struct addr	*a = &w->backends[backend].conf->addr;
+	const struct addr	*a = &worker_backend(w, backend)->addr;
 	struct bconn		*bc;
 	int			 fd, one = 1, saved;
 
@@ -290,6 +291,7 @@ upstream_connect(struct worker *w, uint32_t backend,
 		goto fail;
 	bc->s.fd = fd;
 	bc->backend = backend;
+	bc->slot_gen = w->backends[backend].slot_gen;
 	bc->state = BCONN_CONNECT;
 	bc->ops = ops;
 	bc->owner = owner;
@@ -318,7 +320,14 @@ upstream_take_idle(struct worker *w, uint32_t backend,
 	 * what the fresh-connection retry of idempotent requests is for.  A
 	 * peek per request would cost a system call to save almost nothing.
 	 */
-	if ((bc = w->backends[backend].idle) == NULL)
+	/* Parked for the backend the slot held before: not this one. */
+	while ((bc = w->backends[backend].idle) != NULL &&
+	    bc->slot_gen != w->backends[backend].slot_gen) {
+		unlink_idle(bc);
+		(void)transition(bc, BCONN_EV_CLOSE);
+		destroy(bc);
+	}
+	if (bc == NULL)
 		return NULL;
 	unlink_idle(bc);
 	(void)transition(bc, BCONN_EV_TAKE);
@@ -340,9 +349,13 @@ upstream_release(struct bconn *bc, bool keep)
 
 	bc->ops = NULL;
 	bc->owner = NULL;
+	/* A slot that holds another backend now must not get it back, and
+	   a disabled backend keeps no connection waiting. */
 	if (!keep || bc->state != BCONN_READY ||
 	    b->nidle >= b->pool->max_idle || w->is_draining ||
-	    w->is_stopping) {
+	    w->is_stopping || bc->slot_gen != b->slot_gen ||
+	    shm_load(&w->shm->backends[bc->backend].admin_state) ==
+	    SHM_ADMIN_DISABLED) {
 		/* Before READY the owner gave up on it: that is a failure
 		   of the connection's own steps. */
 		(void)transition(bc, bc->state == BCONN_READY ?
@@ -447,7 +460,7 @@ connected(struct bconn *bc)
 	}
 	ctx = tls_set_pool_ctx(bc->w->tls, pc->index);
 	addr_format_host((const struct sockaddr *)
-	    &bc->w->backends[bc->backend].conf->addr.ss, ip, sizeof(ip));
+	    &worker_backend(bc->w, bc->backend)->addr.ss, ip, sizeof(ip));
 	if (ctx == NULL || (bc->s.ssl = tls_client_new(ctx, bc->s.fd,
 	    pc->tls_server_name, ip)) == NULL) {
 		log_error("backend %s (pool %s): no TLS context", address(bc),

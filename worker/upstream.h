@@ -69,6 +69,8 @@ struct bconn {
 	struct worker		*w;
 	enum bconn_state	 state;
 	uint32_t		 backend;	/* global index */
+	uint32_t		 slot_gen;	/* the slot's, at connect: the
+						   same backend while equal */
 	bool			 is_reused;	/* taken from the idle list */
 	const struct bconn_ops	*ops;		/* NULL while idle */
 	void			*owner;
@@ -97,7 +99,8 @@ void	upstream_free(struct worker *w);
 
 /*
  * The most recently parked idle connection to <backend>, now READY and
- * <owner>'s; NULL when none is left.
+ * <owner>'s; NULL when none is left.  Connections parked for a backend
+ * the slot held before (slot_gen) are closed on the way.
  */
 struct bconn	*upstream_take_idle(struct worker *w, uint32_t backend,
 		    const struct bconn_ops *ops, void *owner);

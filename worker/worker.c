@@ -102,21 +102,27 @@ setup(struct worker *w, const int *pokes, const struct listen_fd *fds,
 	    client_pool_init(w, nconn) == -1 ||
 	    tunnel_pool_init(w, nconn) == -1 ||
 	    request_pool_init(w, nconn) == -1 ||
-	    proxy_init(w) == -1 || balance_init(w) == -1)
+	    proxy_init(w) == -1)
 		goto nomem;
-	w->nbackends = w->shm->hdr->nbackends;
-	w->nservices = w->shm->hdr->nservices;
+	w->nbackends = w->shm->layout.nbackends;
 	w->held = shm_held_row(w->shm, w->id);
 	w->backends = calloc(w->nbackends > 0 ? w->nbackends : 1,
 	    sizeof(*w->backends));
 	/* One in use per connection at most, and as many parked idle. */
 	if (w->backends == NULL || upstream_init(w, 2 * nconn) == -1)
 		goto nomem;
+	/* Configured backends, then the pool's spare slots. */
 	for (i = 0, k = 0; i < cfg->npools; i++)
-		for (j = 0; j < cfg->pools[i].nbackends; j++, k++) {
-			w->backends[k].conf = &cfg->pools[i].backends[j];
+		for (j = 0; j < shm_pool_slots(&cfg->pools[i]) &&
+		    k < w->nbackends; j++, k++) {
+			if (j < cfg->pools[i].nbackends)
+				w->backends[k].conf =
+				    &cfg->pools[i].backends[j];
 			w->backends[k].pool = &cfg->pools[i];
 		}
+	/* Last: it follows the slots into w->backends. */
+	if (balance_init(w) == -1)
+		goto nomem;
 	if (accept_init(w, fds, nfds, pokes) == -1)
 		return -1;
 	w->rand_state = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^
@@ -133,6 +139,8 @@ nomem:
 static void
 teardown(struct worker *w)
 {
+	size_t	i;
+
 	if (w->clients != NULL)
 		client_close_all(w);
 	if (w->tunnels != NULL)
@@ -150,6 +158,11 @@ teardown(struct worker *w)
 	proxy_free(w);
 	static_flush_cache();
 	balance_free(w);
+	for (i = 0; w->backends != NULL && i < w->nbackends; i++)
+		if (w->backends[i].added != NULL) {
+			free(w->backends[i].added->address);
+			free(w->backends[i].added);
+		}
 	free(w->backends);
 	free(w->path_scratch);
 	bufpool_free(&w->head_pool);

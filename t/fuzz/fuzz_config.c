@@ -101,12 +101,12 @@ check_segment(const struct config *cfg)
 	memcpy(copy, s.base, s.size);
 	FUZZ_CHECK(snapshot_adopt(&snap, copy, s.size, seg_path, err,
 	    sizeof(err)) == 0, "weirctl refuses weir's own segment: %s", err);
-	FUZZ_CHECK(render_status(sink, &snap) == 0 &&
-	    render_stats_text(sink, &snap) == 0 &&
+	FUZZ_CHECK(render_status(sink, &snap, RENDER_WIDTH) == 0 &&
+	    render_stats_text(sink, &snap, RENDER_WIDTH) == 0 &&
 	    render_stats_json(sink, &snap) == 0 &&
 	    render_stats_prometheus(sink, &snap) == 0 &&
 	    render_stats_metrics(sink, &snap) == 0 &&
-	    render_top(sink, &snap, &snap) == 0, "a render failed");
+	    render_top(sink, &snap, &snap, 0) == 0, "a render failed");
 	snapshot_free(&snap);
 	shm_detach(&s);
 }

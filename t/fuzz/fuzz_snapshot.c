@@ -50,8 +50,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const unsigned	 widths[] = { 0, RENDER_WIDTH, 20 };
 	struct snapshot	 snap, prev;
 	struct shm_header *h;
+	size_t		 i;
 	char		 err[4352];
 	void		*copy;
 
@@ -73,8 +75,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(copy);
 		return 0;
 	}
-	FUZZ_CHECK(render_status(sink, &snap) == 0, "status failed");
-	FUZZ_CHECK(render_stats_text(sink, &snap) == 0, "stats failed");
+	/* Wide, weirctl's default, and narrower than any table. */
+	for (i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		FUZZ_CHECK(render_status(sink, &snap, widths[i]) == 0,
+		    "status failed");
+		FUZZ_CHECK(render_stats_text(sink, &snap, widths[i]) == 0,
+		    "stats failed");
+	}
 	FUZZ_CHECK(render_stats_json(sink, &snap) == 0, "--json failed");
 	FUZZ_CHECK(render_stats_prometheus(sink, &snap) == 0,
 	    "--prometheus failed");
@@ -82,8 +89,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A frame with rates: the same figures a second earlier. */
 	prev = snap;
 	prev.mono_ms -= 1000;
-	FUZZ_CHECK(render_top(sink, &snap, NULL) == 0 &&
-	    render_top(sink, &snap, &prev) == 0, "top failed");
+	FUZZ_CHECK(render_top(sink, &snap, NULL, RENDER_WIDTH) == 0 &&
+	    render_top(sink, &snap, &prev, 0) == 0 &&
+	    render_top(sink, &snap, &prev, 20) == 0, "top failed");
 	snapshot_free(&snap);
 	return 0;
 }

@@ -94,7 +94,7 @@ wsclient "ws://127.0.0.1:$P/ws/held" until "$T/stop" close >"$T/held.out" 2>&1 &
 held=$!
 track "$held"
 wait_open 1
-stats=$("$WEIRCTL" -s "$T/run" stats)
+stats=$("$WEIRCTL" -s "$T/run" -w stats)
 note "$stats"
 assert_match "$stats" '^SERVICE .* TUNNELS$' "weirctl stats: the TUNNELS column"
 assert_match "$stats" '^www .* 1$' "weirctl stats: the open tunnel"

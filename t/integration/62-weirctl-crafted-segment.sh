@@ -32,11 +32,14 @@ b = bytearray(open(src, "rb").read())
  held_off) = struct.unpack_from("<IIQQqqIIIIQQQQQ", b, 0)
 CONFIG_PATH = 96	# after held_off (common/shm_layout.h)
 NAME_MAX = 64
+SLOT_STATE = 80	# offsetof(struct shm_backend, slot_state)
 where = {
     "nbackends": (48, "<I"),
     "backend0.pool": (backends_off + NAME_MAX, "<I"),
     "backend0.admin": (backends_off + NAME_MAX + 8, "<I"),
+    "backend0.slot": (backends_off + SLOT_STATE, "<I"),
     "pool0.first_backend": (pools_off + NAME_MAX + 4, "<I"),
+    "pool0.nconf": (pools_off + NAME_MAX + 24, "<I"),
     "service0.nlisten": (services_off + NAME_MAX, "<I"),
 }
 if field == "pool0.name":
@@ -55,14 +58,18 @@ craft pool-index backend0.pool 1000000
 craft pool-range pool0.first_backend 4294967295
 craft listen-count service0.nlisten 1000
 craft admin-state backend0.admin 7
+craft slot-state backend0.slot 9
+craft pool-conf pool0.nconf 19
 craft pool-name pool0.name
 craft config-path config_path
 craft sections nbackends 4000000000
 declare -A WHY=(
 	[pool-index]="backend 0 names pool 1000000 of 1"
-	[pool-range]="pool 0 names 2 backends from 4294967295 of 2"
+	[pool-range]="pool 0 names 18 backends from 4294967295 of 18"
 	[listen-count]="service 0 has 1000 listen addresses, at most 8"
 	[admin-state]="backend 0 admin state 7 (expected 0 to 2)"
+	[slot-state]="backend 0 slot state 9 (expected 0 to 2)"
+	[pool-conf]="pool 0 has 19 configured backends in 18 slots"
 	[pool-name]="pool 0 name is not a terminated printable string"
 	[config-path]="config_path is not terminated"
 	[sections]="backend section (4000000000 x"

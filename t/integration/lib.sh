@@ -554,6 +554,38 @@ conf_globals()
 EOF
 }
 
+# backend_field ADDR KEY: backend ADDR's KEY (a dotted path such as
+# check.ok) in weirctl stats --json (state under $T/run), "none" when no
+# pool lists it.
+backend_field()
+{
+	"$WEIRCTL" -s "$T/run" stats --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+b = [b for p in s["pools"] for b in p["backends"] if b["address"] == sys.argv[1]]
+v = b[0] if b else None
+for k in sys.argv[2].split("."):
+    v = v[k] if v is not None else None
+print("none" if v is None else v)' "$1" "$2"
+}
+
+# start_slow NAME URL DOCROOT: a GET of URL in the background (status in
+# $T/NAME.code, body in $T/NAME.body, curl's errors in $T/NAME.err), once
+# the CGI fixtures of DOCROOT logged it. Sets SLOW_PID.
+start_slow()
+{
+	local path=/${2#*://*/} i
+	curl -sS --max-time 20 -o "$T/$1.body" -w '%{http_code}' "$2" \
+	    >"$T/$1.code" 2>"$T/$1.err" &
+	SLOW_PID=$!
+	track "$SLOW_PID"
+	for ((i = 0; i < 100; i++)); do
+		grep -qF "GET $path" "$3/requests.log" && return 0
+		sleep 0.05
+	done
+	fail "the slow request $1 ($path) did not reach $3"
+}
+
 pass()
 {
 	echo "ok $TEST_NAME"

@@ -67,7 +67,7 @@ set_active(uint32_t b, uint64_t n)
 static int
 pick(void)
 {
-	struct balance_req	r = { NULL, 0, NULL, 0 };
+	struct balance_req	r = { NULL, 0, NULL, 0, NULL };
 
 	return balance_pick(&w, &cfg->pools[0], &r);
 }
@@ -217,7 +217,7 @@ END_TEST
 START_TEST(retry_never_picks_a_tried_backend)
 {
 	uint32_t		tried[1] = { 0 };
-	struct balance_req	r = { tried, 1, NULL, 0 };
+	struct balance_req	r = { tried, 1, NULL, 0, NULL };
 	int			i;
 
 	setup_pool("{\"backends\": [\"127.0.0.1:1\", \"127.0.0.1:2\"]}");
@@ -245,7 +245,8 @@ END_TEST
 START_TEST(source_keeps_a_client_on_one_backend)
 {
 	struct sockaddr_in	sin;
-	struct balance_req	r = { NULL, 0, (struct sockaddr *)&sin, 0 };
+	struct balance_req	r = { NULL, 0, (struct sockaddr *)&sin, 0,
+	    NULL };
 	int			first, i;
 
 	setup_pool("{\"balance\": \"source\", \"backends\": ["
@@ -341,7 +342,7 @@ END_TEST
 START_TEST(panic_waits_until_no_backend_is_up)
 {
 	uint32_t		tried[1] = { 1 };
-	struct balance_req	r = { tried, 1, NULL, 0 };
+	struct balance_req	r = { tried, 1, NULL, 0, NULL };
 	int			i;
 
 	setup_pool("{\"when_all_down\": \"panic\", \"backends\": "
@@ -359,7 +360,7 @@ END_TEST
 START_TEST(panic_keeps_out_disabled_draining_and_tried)
 {
 	uint32_t		tried[1] = { 0 };
-	struct balance_req	r = { tried, 1, NULL, 0 };
+	struct balance_req	r = { tried, 1, NULL, 0, NULL };
 	int			i;
 
 	setup_pool("{\"when_all_down\": \"panic\", \"backends\": "
@@ -383,7 +384,7 @@ END_TEST
 START_TEST(panic_takes_primaries_before_backups)
 {
 	uint32_t		tried[2] = { 0, 1 };
-	struct balance_req	r = { tried, 2, NULL, 0 };
+	struct balance_req	r = { tried, 2, NULL, 0, NULL };
 	int			i;
 
 	setup_pool("{\"when_all_down\": \"panic\", \"backends\": "

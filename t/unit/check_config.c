@@ -7,9 +7,11 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -1072,6 +1074,319 @@ START_TEST(reports_a_file_it_cannot_open)
 }
 END_TEST
 
+/* ---- comments and includes ---- */
+
+/*
+ * "#" and "//" to the end of the line are comments outside strings, and
+ * positions after them are the file's: an error two lines under a comment
+ * is on its line and column.
+ */
+START_TEST(comments_are_blanks_outside_strings)
+{
+	static const char	text[] =
+	    "# weir.json, with comments\n"
+	    "{ // the top\n"
+	    "  \"access_log\": \"/var/log/a#b//c.log\", # not these\n"
+	    "  \"pools\": {\"p\": {\"backends\": [\"127.0.0.1:8080\"]}},\n"
+	    "  // \"workers\": 1000,\n"
+	    "  \"services\": {\"s\": {\"listen\": \"127.0.0.1:80\", "
+	    "\"pool\": \"p\"}}\n"
+	    "}\n";
+	static const char	bad[] =
+	    "{ # a comment with a \" and a { in it\n"
+	    "  // and another, \"workers\": 1,\n"
+	    "  \"workers\": 300,\n"
+	    "  \"services\": {\"s\": {\"role\": \"web_server\", "
+	    "\"listen\": \"127.0.0.1:80\", \"docroot\": \"/srv\"}}}\n";
+	struct config	*cfg;
+	char		*errtext = NULL;
+	size_t		 len;
+	FILE		*errs;
+
+	errs = open_memstream(&errtext, &len);
+	cfg = config_load_string(text, "t.json", errs);
+	fclose(errs);
+	ck_assert_msg(cfg != NULL, "%s", errtext);
+	ck_assert_str_eq(cfg->access_log, "/var/log/a#b//c.log");
+	ck_assert_uint_eq(cfg->workers, 0);
+	config_free(cfg);
+	free(errtext);
+	errtext = NULL;
+	errs = open_memstream(&errtext, &len);
+	cfg = config_load_string(bad, "t.json", errs);
+	fclose(errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_str_eq(errtext, "t.json:3:14: workers: expected an integer "
+	    "from 0 to 256\n");
+	free(errtext);
+}
+END_TEST
+
+/* A JSON syntax error after a comment is where the file has it. */
+START_TEST(syntax_errors_after_comments_keep_their_place)
+{
+	struct config	*cfg;
+	char		*errtext = NULL;
+	size_t		 len;
+	FILE		*errs;
+
+	errs = open_memstream(&errtext, &len);
+	cfg = config_load_string("// one\n{\"workers\": 1 # two\n"
+	    "  \"pools\": {}}\n", "t.json", errs);
+	fclose(errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_msg(strncmp(errtext, "t.json:3:3: JSON syntax: ", 25) == 0,
+	    "%s", errtext);
+	free(errtext);
+}
+END_TEST
+
+static char	incdir[64];
+
+static void
+inc_setup(void)
+{
+	char	d[96];
+
+	strcpy(incdir, "/tmp/check_config.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(incdir));
+	snprintf(d, sizeof(d), "%s/conf.d", incdir);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+}
+
+static void
+inc_teardown(void)
+{
+	char	cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", incdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Writes <text> to <name> under the test's directory. */
+static void
+inc_write(const char *name, const char *text)
+{
+	char	path[256];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", incdir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	fclose(f);
+}
+
+/* Loads main.json; returns the config, errors in *<errtext>. */
+static struct config *
+inc_load(char **errtext)
+{
+	char		 path[256];
+	struct config	*cfg;
+	size_t		 len;
+	FILE		*errs;
+
+	snprintf(path, sizeof(path), "%s/main.json", incdir);
+	*errtext = NULL;
+	errs = open_memstream(errtext, &len);
+	cfg = config_load(path, errs);
+	fclose(errs);
+	return cfg;
+}
+
+/* *<errtext> with the test's directory written as "D". */
+static char *
+inc_errors(char *errtext)
+{
+	char	*p, *out = errtext;
+	size_t	 n = strlen(incdir);
+
+	while ((p = strstr(out, incdir)) != NULL) {
+		*p = 'D';
+		memmove(p + 1, p + n, strlen(p + n) + 1);
+	}
+	return errtext;
+}
+
+#define INC_MAIN(more) \
+	"{\n" \
+	"  \"include\": \"conf.d/*.json\",\n" \
+	"  \"workers\": 2" more "\n" \
+	"}\n"
+#define INC_POOL(name, port) \
+	"{\"pools\": {\"" name "\": {\"backends\": [\"127.0.0.1:" port "\"]}}}\n"
+#define INC_SVC \
+	"{\"services\": {\"www\": {\"listen\": \"127.0.0.1:80\", " \
+	"\"pool\": \"a\"}}}\n"
+
+START_TEST(includes_merge_pools_and_services_in_name_order)
+{
+	struct config	*cfg;
+	char		*errtext;
+
+	inc_write("main.json", INC_MAIN(","
+	    "\n  \"pools\": {\"main\": {\"backends\": [\"127.0.0.1:1\"]}}"));
+	inc_write("conf.d/20-b.json", INC_POOL("b", "3"));
+	inc_write("conf.d/10-a.json", INC_POOL("a", "2"));
+	inc_write("conf.d/30-www.json", "# the site\n" INC_SVC);
+	inc_write("conf.d/README", "not JSON, and not included");
+	cfg = inc_load(&errtext);
+	ck_assert_msg(cfg != NULL, "%s", errtext);
+	ck_assert_uint_eq(cfg->workers, 2);
+	/* In reading order: the include comes first in main.json. */
+	ck_assert_uint_eq(cfg->npools, 3);
+	ck_assert_str_eq(cfg->pools[0].name, "a");
+	ck_assert_str_eq(cfg->pools[1].name, "b");
+	ck_assert_str_eq(cfg->pools[2].name, "main");
+	ck_assert_uint_eq(cfg->nservices, 1);
+	ck_assert_ptr_eq(cfg->services[0].pool, &cfg->pools[0]);
+	config_free(cfg);
+	free(errtext);
+}
+END_TEST
+
+static const struct inc_case {
+	const char	*name;
+	const char	*files[5][2];	/* name, text */
+	const char	*expect;	/* the whole error output */
+} inc_cases[] = {
+	{ "an_error_in_an_included_file_names_it", {
+	    { "main.json", INC_MAIN("") },
+	    { "conf.d/a.json", "{\"pools\": {\"a\": {\"balance\": \"rr\",\n"
+	      "  \"backends\": [\"127.0.0.1:2\"]}}}\n" },
+	    { "conf.d/www.json", INC_SVC } },
+	    "D/conf.d/a.json:1:29: pools.a.balance: expected one of: "
+	    "roundrobin, random, leastconn, source, uri\n" },
+	{ "a_syntax_error_in_an_included_file_names_it", {
+	    { "main.json", INC_MAIN("") },
+	    { "conf.d/a.json", "{\"pools\": {\n  \"a\" {}}}\n" } },
+	    "D/conf.d/a.json:2:7: JSON syntax: ':' expected near '{'\n" },
+	{ "a_pool_defined_twice_names_both_places", {
+	    { "main.json", INC_MAIN(",\n  \"pools\": {\"a\": {\"backends\": "
+	      "[\"127.0.0.1:1\"]}}") },
+	    { "conf.d/a.json", "\n" INC_POOL("a", "2") },
+	    { "conf.d/www.json", INC_SVC } },
+	    "D/main.json:4:13: pools.a: pool \"a\" is already defined at "
+	    "D/conf.d/a.json:2:12\n" },
+	{ "a_top_key_set_twice_names_both_places", {
+	    { "main.json", INC_MAIN("") },
+	    { "conf.d/a.json", "{\"workers\": 4,\n \"pools\": {\"a\": "
+	      "{\"backends\": [\"127.0.0.1:2\"]}}}\n" },
+	    { "conf.d/www.json", INC_SVC } },
+	    NULL },
+	{ "a_missing_file_is_named_at_the_include", {
+	    { "main.json", "{\"include\": [\"conf.d/*.json\", \"nope.json\"],\n"
+	      "\"workers\": 1}\n" } },
+	    "D/main.json:1:31: include[1]: cannot read D/nope.json: No such "
+	    "file or directory\n" },
+	{ "an_include_that_is_no_name", {
+	    { "main.json", "{\"include\": 3, \"services\": {\"www\": "
+	      "{\"role\": \"web_server\", \"listen\": \"127.0.0.1:80\", "
+	      "\"docroot\": \"/srv\"}}}\n" } },
+	    "D/main.json:1:13: include: expected a file name or a glob "
+	    "pattern of at most 4095 bytes\n" },
+	{ "a_file_that_includes_itself", {
+	    { "main.json", INC_MAIN("") },
+	    { "conf.d/a.json", "{\"include\": \"../main.json\"}\n" },
+	    { "conf.d/b.json", INC_POOL("a", "2") },
+	    { "conf.d/www.json", INC_SVC } },
+	    "D/conf.d/a.json:1:13: include: includes D/conf.d/../main.json, "
+	    "which is already part of the configuration\n" },
+	{ "an_included_file_that_is_no_object", {
+	    { "main.json", INC_MAIN("") },
+	    { "conf.d/a.json", "[1]\n" },
+	    { "conf.d/b.json", INC_POOL("a", "2") },
+	    { "conf.d/www.json", INC_SVC } },
+	    "D/conf.d/a.json:1:1: (top level): expected an object, as the top "
+	    "of a configuration file\n" },
+	{ "errors_of_every_file_in_the_order_read", {
+	    { "main.json", "{\"workers\": 999,\n"
+	      " \"include\": \"conf.d/*.json\"}" },
+	    { "conf.d/a.json", "{\"pools\": {\"a\": {\"backends\": [\"x\"]}}}" },
+	    { "conf.d/b.json", "{\"services\": {\"www\": {\"listen\": "
+	      "\"127.0.0.1:80\", \"pool\": \"zz\"}}}" } },
+	    "D/main.json:1:13: workers: expected an integer from 0 to 256\n"
+	    "D/conf.d/a.json:1:31: pools.a.backends[0]: \"x\" is not a valid "
+	    "address: expected host:port, e.g. 127.0.0.1:8080\n"
+	    "D/conf.d/b.json:1:57: services.www.pool: pool \"zz\" is not "
+	    "defined\n" },
+};
+
+START_TEST(include_errors_name_the_file_line_and_column)
+{
+	const struct inc_case	*c = &inc_cases[_i];
+	struct config		*cfg;
+	char			*errtext;
+	size_t			 i;
+
+	for (i = 0; i < 5 && c->files[i][0] != NULL; i++)
+		inc_write(c->files[i][0], c->files[i][1]);
+	cfg = inc_load(&errtext);
+	ck_assert_msg(cfg == NULL, "%s: loaded", c->name);
+	if (c->expect != NULL)
+		ck_assert_msg(strcmp(inc_errors(errtext), c->expect) == 0,
+		    "%s: expected\n%sgot\n%s", c->name, c->expect, errtext);
+	else
+		ck_assert_msg(strstr(inc_errors(errtext), "D/main.json:3:3: "
+		    "workers: already set at D/conf.d/a.json:1:2\n") != NULL,
+		    "%s: got\n%s", c->name, errtext);
+	free(errtext);
+}
+END_TEST
+
+/* weirctl reads only state_dir, through the same comments and includes. */
+START_TEST(load_json_merges_without_checking)
+{
+	char	 path[256], *errtext = NULL;
+	size_t	 len;
+	json_t	*root;
+	FILE	*errs;
+
+	inc_write("main.json", "// weirctl reads this\n{\"include\": "
+	    "\"conf.d/*.json\", \"bogus\": 1}");
+	inc_write("conf.d/state.json", "{\"state_dir\": \"/run/w\"} # here");
+	snprintf(path, sizeof(path), "%s/main.json", incdir);
+	errs = open_memstream(&errtext, &len);
+	root = config_load_json(path, errs);
+	fclose(errs);
+	ck_assert_msg(root != NULL, "%s", errtext);
+	ck_assert_str_eq(json_string_value(json_object_get(root, "state_dir")),
+	    "/run/w");
+	json_decref(root);
+	free(errtext);
+}
+END_TEST
+
+/*
+ * A check made after the load (an account that does not exist) is placed
+ * in the file that holds the key, past comments; the main file's own keys
+ * stay in it; a key no file has is named by its path alone.
+ */
+START_TEST(report_key_names_the_file_that_holds_it)
+{
+	char	 path[256], *errtext = NULL;
+	size_t	 len;
+	FILE	*errs;
+
+	inc_write("main.json", "// the site\n{\"include\": \"conf.d/*.json\",\n"
+	    "  \"group\": \"g\"}\n");
+	inc_write("conf.d/ops.json", "# who\n{\n  \"control_group\": \"x\"}");
+	snprintf(path, sizeof(path), "%s/main.json", incdir);
+	errs = open_memstream(&errtext, &len);
+	config_report_key(path, "control_group", errs, "no group \"%s\"", "x");
+	config_report_key(path, "group", errs, "no group \"g\"");
+	config_report_key(path, "user", errs, "none");
+	inc_write("main.json", "{\"include\": ");
+	config_report_key(path, "group", errs, "gone");
+	fclose(errs);
+	ck_assert_str_eq(inc_errors(errtext),
+	    "D/conf.d/ops.json:3:20: control_group: no group \"x\"\n"
+	    "D/main.json:3:12: group: no group \"g\"\n"
+	    "D/main.json:2:1: user: none\n"
+	    "D/main.json: group: gone\n");
+	free(errtext);
+}
+END_TEST
+
 START_TEST(names_every_balance_method)
 {
 	ck_assert_str_eq(balance_name(BALANCE_ROUNDROBIN), "roundrobin");
@@ -1425,6 +1740,17 @@ config_suite(void)
 	tcase_add_test(tc, reports_a_file_it_cannot_open);
 	tcase_add_test(tc, names_every_balance_method);
 	tcase_add_test(tc, frees_null);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("comments and includes");
+	tcase_add_test(tc, comments_are_blanks_outside_strings);
+	tcase_add_test(tc, syntax_errors_after_comments_keep_their_place);
+	tcase_add_checked_fixture(tc, inc_setup, inc_teardown);
+	tcase_add_test(tc, includes_merge_pools_and_services_in_name_order);
+	tcase_add_loop_test(tc, include_errors_name_the_file_line_and_column,
+	    0, NELEM(inc_cases));
+	tcase_add_test(tc, load_json_merges_without_checking);
+	tcase_add_test(tc, report_key_names_the_file_that_holds_it);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("locator");

@@ -27,33 +27,54 @@
 #include "stats/render.h"
 #include "stats/snapshot.h"
 
-/* What every test looks at: the snapshot and its outputs. */
+/*
+ * What every test looks at: the snapshot and its outputs, the text ones
+ * wide (every column) and at weirctl's default width.
+ */
 static struct {
 	struct snapshot	 snap;
-	char		*status;	/* render_status() */
-	char		*text;		/* render_stats_text() */
-	char		*top;		/* render_top(), no previous frame */
+	char		*status;	/* render_status(), wide */
+	char		*text;		/* render_stats_text(), wide */
+	char		*top;		/* render_top(), wide, no previous
+					   frame */
+	char		*status80;	/* the same three, 80 columns */
+	char		*text80;
+	char		*top80;
 	char		*prom;		/* render_stats_prometheus() */
 	json_t		*json;		/* render_stats_json(), parsed */
 } out;
 
 static char *
-render(int (*fn)(FILE *, const struct snapshot *))
+render(int (*fn)(FILE *, const struct snapshot *, unsigned), unsigned width)
 {
 	char	*s = NULL;
 	size_t	 len;
 	FILE	*f;
 
 	ck_assert_ptr_nonnull(f = open_memstream(&s, &len));
-	ck_assert_int_eq(fn(f, &out.snap), 0);
+	ck_assert_int_eq(fn(f, &out.snap, width), 0);
 	fclose(f);
 	return s;
 }
 
 static int
-render_top_first(FILE *f, const struct snapshot *snap)
+render_top_first(FILE *f, const struct snapshot *snap, unsigned width)
 {
-	return render_top(f, snap, NULL);
+	return render_top(f, snap, NULL, width);
+}
+
+static int
+render_prom(FILE *f, const struct snapshot *snap, unsigned width)
+{
+	(void)width;
+	return render_stats_prometheus(f, snap);
+}
+
+static int
+render_json(FILE *f, const struct snapshot *snap, unsigned width)
+{
+	(void)width;
+	return render_stats_json(f, snap);
 }
 
 /*
@@ -111,11 +132,14 @@ setup(void)
 	ck_assert_msg(snapshot_adopt(&out.snap, text, (size_t)st.st_size,
 	    path, err, sizeof(err)) == 0, "%s", err);
 
-	out.status = render(render_status);
-	out.text = render(render_stats_text);
-	out.top = render(render_top_first);
-	out.prom = render(render_stats_prometheus);
-	text = render(render_stats_json);
+	out.status = render(render_status, 0);
+	out.text = render(render_stats_text, 0);
+	out.top = render(render_top_first, 0);
+	out.status80 = render(render_status, RENDER_WIDTH);
+	out.text80 = render(render_stats_text, RENDER_WIDTH);
+	out.top80 = render(render_top_first, RENDER_WIDTH);
+	out.prom = render(render_prom, 0);
+	text = render(render_json, 0);
 	out.json = json_loads(text, 0, &jerr);
 	ck_assert_msg(out.json != NULL, "--json does not parse: %s: %s",
 	    jerr.text, text);
@@ -128,6 +152,9 @@ teardown(void)
 	free(out.status);
 	free(out.text);
 	free(out.top);
+	free(out.status80);
+	free(out.text80);
+	free(out.top80);
 	free(out.prom);
 	json_decref(out.json);
 	snapshot_free(&out.snap);
@@ -257,10 +284,13 @@ text_heads(const struct metric_table *t, const char *text,
 	return 0;
 }
 
-/* The headings <t>'s entries declare, as text_heads() reads them. */
+/*
+ * The headings <t>'s entries declare, as text_heads() reads them, and
+ * with <prio> not NULL each column's priority.
+ */
 static size_t
-table_heads(const struct metric_table *t, bool has_rates, char cells[][32],
-    size_t max)
+table_heads_prio(const struct metric_table *t, bool has_rates,
+    char cells[][32], unsigned *prio, size_t max)
 {
 	const struct metric	*m;
 	const char		*h;
@@ -271,13 +301,25 @@ table_heads(const struct metric_table *t, bool has_rates, char cells[][32],
 		for (k = 0; k < metrics_ncells(m) && n < max; k++) {
 			for (h = metrics_head(m, k); *h == ' '; h++)
 				;
+			if (prio != NULL)
+				prio[n] = metrics_prio(m, k);
 			snprintf(cells[n++], 32, "%s", h);
 		}
 		if (has_rates && m->rate_head != NULL &&
-		    metrics_ncells(m) > 0 && n < max)
+		    metrics_ncells(m) > 0 && n < max) {
+			if (prio != NULL)
+				prio[n] = metrics_prio(m, 0);
 			snprintf(cells[n++], 32, "%s", m->rate_head);
+		}
 	}
 	return n;
+}
+
+static size_t
+table_heads(const struct metric_table *t, bool has_rates, char cells[][32],
+    size_t max)
+{
+	return table_heads_prio(t, has_rates, cells, NULL, max);
 }
 
 /* True when some line of the Prometheus output starts with <prefix>. */
@@ -531,6 +573,76 @@ START_TEST(text_columns_are_the_tables)
 }
 END_TEST
 
+/* Every line of <text> fits <width> columns. */
+static void
+assert_fits(const char *what, const char *text, size_t width)
+{
+	const char	*line, *end;
+
+	for (line = text; *line != '\0'; line = end + 1) {
+		end = strchr(line, '\n');
+		ck_assert_ptr_nonnull(end);
+		ck_assert_msg((size_t)(end - line) <= width, "%s: a line of "
+		    "%td columns:\n%.*s", what, end - line, (int)(end - line),
+		    line);
+	}
+}
+
+/*
+ * At 80 columns every line fits, and each table shows its columns in
+ * table order, leaving out only columns of a priority no lower than any
+ * it keeps: narrowing drops the least important first, never a column of
+ * priority 0.
+ */
+START_TEST(default_tables_fit_80_columns_by_priority)
+{
+	const struct metric_table *t;
+	char			 got[32][32], all[32][32];
+	unsigned		 prio[32], kept_max, dropped_min;
+	size_t			 obj, ngot, nall, k, g, dropped = 0;
+	int			 has_rates;
+	const char		*text;
+
+	assert_fits("status", out.status80, RENDER_WIDTH);
+	assert_fits("stats", out.text80, RENDER_WIDTH);
+	assert_fits("top", out.top80, RENDER_WIDTH);
+	for (obj = 0; obj < METRIC_NOBJ; obj++) {
+		t = &metrics_tables[obj];
+		for (has_rates = 0; has_rates < 2; has_rates++) {
+			if (has_rates && t->obj == METRIC_WORKER)
+				continue;
+			text = has_rates ? out.top80 : t->obj ==
+			    METRIC_WORKER ? out.status80 : out.text80;
+			nall = table_heads_prio(t, has_rates, all, prio, 32);
+			ngot = text_heads(t, text, got, 32);
+			kept_max = 0;
+			dropped_min = UINT32_MAX;
+			for (k = 0, g = 0; k < nall; k++) {
+				if (g < ngot && strcmp(got[g], all[k]) == 0) {
+					g++;
+					if (prio[k] > kept_max)
+						kept_max = prio[k];
+					continue;
+				}
+				ck_assert_msg(prio[k] != 0, "%s: column %s of "
+				    "priority 0 left out", t->name, all[k]);
+				if (prio[k] < dropped_min)
+					dropped_min = prio[k];
+				dropped++;
+			}
+			ck_assert_msg(g == ngot, "%s: column %s is not the "
+			    "table's, or out of order", t->name,
+			    g < ngot ? got[g] : "?");
+			ck_assert_msg(kept_max <= dropped_min, "%s: kept a "
+			    "column of priority %u, left out one of %u",
+			    t->name, kept_max, dropped_min);
+		}
+	}
+	/* The backends' table is wider than 80 columns in full. */
+	ck_assert_uint_gt(dropped, 0);
+}
+END_TEST
+
 /*
  * What the walkers rely on: a counter is in JSON and Prometheus; every
  * family has a help text, a type and a "weir_" name used once; a group's
@@ -635,6 +747,7 @@ metrics_suite(void)
 	tcase_add_test(tc, json_holds_only_table_keys);
 	tcase_add_test(tc, prometheus_holds_only_table_families);
 	tcase_add_test(tc, text_columns_are_the_tables);
+	tcase_add_test(tc, default_tables_fit_80_columns_by_priority);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tables");
 	tcase_add_test(tc, tables_are_consistent);

@@ -149,10 +149,50 @@ START_TEST(reload_carries_state_by_name_and_address)
 	ck_assert_uint_eq(b9[1].requests, 0);
 	ck_assert_uint_eq(b9[1].weight, 4);
 	ck_assert_uint_eq(b9[1].health_state, SHM_HEALTH_UP);
+	/* The pools' spare slots follow their backends, free. */
+	ck_assert_uint_eq(s2.pools[1].nconf, 2);
+	ck_assert_uint_eq(s2.pools[1].nslots, 2 + 16);
+	ck_assert_uint_eq(b9[2].slot_state, SHM_SLOT_FREE);
+	ck_assert_uint_eq(b9[2].pool, 1);
+	ck_assert_uint_eq(b9[1].slot_state, SHM_SLOT_LIVE);
 	shm_detach(&s1);
 	shm_detach(&s2);
 	config_free(one);
 	config_free(two);
+}
+END_TEST
+
+/*
+ * A reload builds the pools from the file: a backend added at runtime is
+ * not carried into a spare slot, and one removed at runtime that the file
+ * still has comes back live, with its counters.
+ */
+START_TEST(reload_starts_the_slots_from_the_file)
+{
+	struct config	*one = conf("\"a\": {\"backends\": [\"127.0.0.1:8\", "
+	    "\"127.0.0.1:9\"]}");
+	struct shm	 s1, s2;
+	struct shm_backend *b;
+
+	ck_assert_int_eq(shm_create(&s1, path, one, 1, NULL), 0);
+	b = &s1.backends[1];
+	b->slot_state = SHM_SLOT_REMOVED;
+	b->requests = 3;
+	b = &s1.backends[2];
+	b->slot_state = SHM_SLOT_LIVE;
+	strcpy(b->address, "127.0.0.1:7");
+	b->requests = 5;
+	s1.backends[0].weight = 9;
+	ck_assert_int_eq(shm_create(&s2, path, one, 1, &s1), 0);
+	ck_assert_uint_eq(s2.backends[0].weight, 1);
+	ck_assert_uint_eq(s2.backends[1].slot_state, SHM_SLOT_LIVE);
+	ck_assert_uint_eq(s2.backends[1].requests, 3);
+	ck_assert_uint_eq(s2.backends[2].slot_state, SHM_SLOT_FREE);
+	ck_assert_uint_eq(s2.backends[2].requests, 0);
+	ck_assert_str_eq(s2.backends[2].address, "");
+	shm_detach(&s1);
+	shm_detach(&s2);
+	config_free(one);
 }
 END_TEST
 
@@ -167,13 +207,16 @@ START_TEST(held_rows_add_up_and_a_cleared_row_is_released)
 	shm_held_row(&w, 0)[0] = 2;
 	shm_held_row(&w, 1)[0] = 3;
 	shm_held_row(&w, 2)[1] = 1;
-	shm_held_row(&w, 1)[2] = 4;	/* service 0 */
-	shm_held_row(&w, 1)[3] = 2;	/* service 0's tunnels */
-	shm_held_row(&w, 2)[3] = 1;
+	shm_held_row(&w, 1)[w.hdr->nbackends] = 4;	/* service 0 */
+	shm_held_row(&w, 2)[shm_held_pin_column(w.hdr, 1)] = 6;
+	shm_held_row(&w, 1)[shm_held_tunnels_column(w.hdr, 0)] = 2;	/* service 0's tunnels */
+	shm_held_row(&w, 2)[shm_held_tunnels_column(w.hdr, 0)] = 1;
 	ck_assert_int_eq(shm_attach(&r, path, err, sizeof(err)), 0);
 	ck_assert_uint_eq(shm_backend_active(&r, 0), 5);
 	ck_assert_uint_eq(shm_backend_active(&r, 1), 1);
 	ck_assert_uint_eq(shm_service_active(&r, 0), 4);
+	ck_assert_uint_eq(shm_backend_pinned(&r, 1), 6);
+	ck_assert_uint_eq(shm_backend_pinned(&r, 0), 0);
 	ck_assert_uint_eq(shm_service_tunnels(&r, 0), 3);
 	/* Rows do not share a cache line: each has one writer. */
 	ck_assert_uint_eq((uintptr_t)shm_held_row(&w, 1) % 64, 0);
@@ -183,8 +226,46 @@ START_TEST(held_rows_add_up_and_a_cleared_row_is_released)
 	ck_assert_uint_eq(shm_service_active(&r, 0), 0);
 	ck_assert_uint_eq(shm_service_tunnels(&r, 0), 1);
 	/* Past the last column (the tunnels of the last service). */
-	ck_assert_uint_eq(shm_held_sum(r.hdr, r.held, 4), 0);
+	ck_assert_uint_eq(shm_held_sum(r.hdr, r.held,
+	    2 * ((uint64_t)r.hdr->nbackends + r.hdr->nservices)), 0);
 	shm_detach(&r);
+	shm_detach(&w);
+	config_free(cfg);
+}
+END_TEST
+
+/*
+ * Any process that maps the segment read-write can rewrite its header.
+ * The master clears a dead worker's row and sums the rows from the layout
+ * it made, so a worker that writes huge counts into the live header gets
+ * no write or read outside the rows.
+ */
+START_TEST(held_rows_follow_the_layout_not_the_live_header)
+{
+	struct config	*cfg = conf("\"a\": {\"backends\": [\"127.0.0.1:8\"]}");
+	struct shm	 w;
+	uint64_t	*next_row;
+	uint32_t	 first, nslots, nconf;
+
+	ck_assert_int_eq(shm_create(&w, path, cfg, 2, NULL), 0);
+	next_row = shm_held_row(&w, 1);
+	next_row[0] = 7;
+	shm_held_row(&w, 0)[0] = 1;
+	w.hdr->nbackends = UINT32_MAX;
+	w.hdr->nservices = UINT32_MAX;
+	w.hdr->nworkers = UINT32_MAX;
+	ck_assert_ptr_eq(shm_held_row(&w, 1), next_row);
+	ck_assert_uint_eq(shm_backend_active(&w, 0), 8);
+	shm_held_clear(&w, 0);
+	ck_assert_uint_eq(next_row[0], 7);
+	ck_assert_uint_eq(shm_backend_active(&w, 0), 7);
+	/* A pool whose range was rewritten is refused, not followed. */
+	w.pools[0].nslots = UINT32_MAX;
+	ck_assert_int_eq(shm_pool_range(&w, 0, &first, &nslots, &nconf), -1);
+	ck_assert_int_eq(shm_pool_range(&w, 1, &first, &nslots, &nconf), -1);
+	w.pools[0].nslots = 17;
+	ck_assert_int_eq(shm_pool_range(&w, 0, &first, &nslots, &nconf), 0);
+	ck_assert_uint_eq(first + nslots + nconf, 0 + 17 + 1);
 	shm_detach(&w);
 	config_free(cfg);
 }
@@ -239,7 +320,9 @@ shm_suite(void)
 	tcase_add_test(tc, attach_reads_what_create_wrote);
 	tcase_add_test(tc, attach_refuses_wrong_magic_version_or_size);
 	tcase_add_test(tc, reload_carries_state_by_name_and_address);
+	tcase_add_test(tc, reload_starts_the_slots_from_the_file);
 	tcase_add_test(tc, held_rows_add_up_and_a_cleared_row_is_released);
+	tcase_add_test(tc, held_rows_follow_the_layout_not_the_live_header);
 	tcase_add_test(tc, attach_refuses_held_rows_outside_the_file);
 	tcase_add_test(tc, percentiles_come_from_the_histogram);
 	suite_add_tcase(s, tc);

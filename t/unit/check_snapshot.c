@@ -52,8 +52,9 @@ teardown(void)
 }
 
 /*
- * Writes the segment weir makes for two pools (a: two backends, b: one),
- * one service listening on two addresses, two workers, to <path>.
+ * Writes the segment weir makes for two pools (a: two backends and no
+ * spare slot, b: one backend and a spare slot), one service listening on
+ * two addresses, two workers, to <path>.
  */
 static void
 write_segment(void)
@@ -62,8 +63,9 @@ write_segment(void)
 	struct shm	 w;
 
 	cfg = config_load_string("{\"pools\": {"
-	    "\"a\": {\"backends\": [\"127.0.0.1:8\", \"127.0.0.1:9\"]}, "
-	    "\"b\": {\"balance\": \"leastconn\", "
+	    "\"a\": {\"backends\": [\"127.0.0.1:8\", \"127.0.0.1:9\"], "
+	    "\"spare_backends\": 0}, "
+	    "\"b\": {\"balance\": \"leastconn\", \"spare_backends\": 1, "
 	    "\"backends\": [\"127.0.0.1:7\"]}}, "
 	    "\"services\": {\"www\": {\"listen\": [\"127.0.0.1:1\", "
 	    "\"127.0.0.1:2\"], \"pool\": \"a\"}}}", "t.json", stderr);
@@ -181,7 +183,19 @@ crafted_pool_range_wraps(struct seg *s)
 static void
 crafted_pool_range_long(struct seg *s)
 {
-	s->pools[0].nbackends = 4;
+	s->pools[0].nslots = 5;
+}
+
+static void
+crafted_pool_nconf(struct seg *s)
+{
+	s->pools[1].nconf = 3;
+}
+
+static void
+crafted_slot_state(struct seg *s)
+{
+	s->backends[3].slot_state = SHM_SLOT_REMOVED + 1;
 }
 
 static void
@@ -262,8 +276,15 @@ crafted_reload_error(struct seg *s)
 	memset(s->hdr->reload_error, 'e', sizeof(s->hdr->reload_error));
 }
 
+static void
+crafted_reload_note(struct seg *s)
+{
+	memset(s->hdr->reload_note, 'n', sizeof(s->hdr->reload_note));
+}
+
 /* The messages below name the layout's version and sizes. */
-_Static_assert(SHM_LAYOUT_VERSION == 7 && sizeof(struct shm_worker) == 48,
+_Static_assert(SHM_LAYOUT_VERSION == 7 && sizeof(struct shm_worker) == 48 &&
+    sizeof(struct shm_pool) == 104,
     "the layout changed: update the expected messages of crafted[]");
 
 static const struct crafted {
@@ -279,7 +300,7 @@ static const struct crafted {
 	{ "held outside", crafted_held_outside,
 	    "corrupt segment: held section (2 workers at offset" },
 	{ "section outside", crafted_section_outside,
-	    "corrupt segment: pool section (2 x 88 bytes at offset" },
+	    "corrupt segment: pool section (2 x 104 bytes at offset" },
 	{ "section count", crafted_section_count,
 	    "corrupt segment: backend section (4294967295 x" },
 	{ "section offset overflow", crafted_section_offset_overflow,
@@ -289,9 +310,13 @@ static const struct crafted {
 	{ "section in header", crafted_section_in_header,
 	    "corrupt segment: worker section (2 x 48 bytes at offset 0)" },
 	{ "pool range wraps", crafted_pool_range_wraps,
-	    "corrupt segment: pool 1 names 1 backends from 4294967295 of 3" },
+	    "corrupt segment: pool 1 names 2 backends from 4294967295 of 4" },
 	{ "pool range long", crafted_pool_range_long,
-	    "corrupt segment: pool 0 names 4 backends from 0 of 3" },
+	    "corrupt segment: pool 0 names 5 backends from 0 of 4" },
+	{ "pool configured backends", crafted_pool_nconf,
+	    "corrupt segment: pool 1 has 3 configured backends in 2 slots" },
+	{ "slot state", crafted_slot_state,
+	    "corrupt segment: backend 3 slot state 3 (expected 0 to 2)" },
 	{ "backend pool", crafted_backend_pool,
 	    "corrupt segment: backend 2 names pool 9 of 2" },
 	{ "backend other pool", crafted_backend_other_pool,
@@ -324,6 +349,8 @@ static const struct crafted {
 	    "corrupt segment: config_path is not terminated" },
 	{ "reload_error", crafted_reload_error,
 	    "corrupt segment: reload_error is not terminated" },
+	{ "reload_note", crafted_reload_note,
+	    "corrupt segment: reload_note is not terminated" },
 };
 
 START_TEST(accepts_what_weir_wrote)
@@ -339,8 +366,11 @@ START_TEST(accepts_what_weir_wrote)
 	free(s.base);
 	ck_assert_msg(snapshot_take(&snap, path, err, sizeof(err)) == 0, "%s",
 	    err);
-	ck_assert_uint_eq(snap.hdr->nbackends, 3);
+	ck_assert_uint_eq(snap.hdr->nbackends, 4);
 	ck_assert_str_eq(snap.backends[2].address, "127.0.0.1:7");
+	ck_assert(snapshot_backend_is_shown(&snap, 2));
+	ck_assert(!snapshot_backend_is_shown(&snap, 3));
+	ck_assert_uint_eq(snapshot_pool_backends(&snap, &snap.pools[1]), 1);
 	ck_assert_str_eq(snap.services[0].listen[1], "127.0.0.1:2");
 	snapshot_free(&snap);
 }
@@ -444,7 +474,7 @@ START_TEST(renders_crafted_start_times_as_zero)
 	ck_assert_int_eq(snapshot_seconds_since(&snap, 0), 0);
 	ck_assert_int_eq(snapshot_seconds_since(&snap, snap.now_unix - 5), 5);
 	ck_assert_ptr_nonnull(out = open_memstream(&text, &len));
-	ck_assert_int_eq(render_status(out, &snap), 0);
+	ck_assert_int_eq(render_status(out, &snap, RENDER_WIDTH), 0);
 	ck_assert_int_eq(render_stats_json(out, &snap), 0);
 	ck_assert_int_eq(render_stats_prometheus(out, &snap), 0);
 	fclose(out);
