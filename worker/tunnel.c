@@ -292,7 +292,7 @@ start(struct tunnel *t)
 	t->deadline_ms = clock_now_ms() + t->svc->tunnel_idle_timeout_ms;
 	(void)loop_timer_arm(&w->loop, &t->timer, t->deadline_ms);
 	log_debug("tunnel (service %s): client %s, backend %s", t->svc->name,
-	    t->rec.peer, w->backends[t->backend_index].conf->address);
+	    t->rec.peer, worker_backend(w, t->backend_index)->address);
 	pump(t);
 }
 

@@ -16,10 +16,12 @@ $(conf_globals 1)
   "access_log": "$T/access.log",
   "pools": {"apache": {"health": false, "backends": ["127.0.0.1:$(port 1)"]},
             "echo": {"health": false, "backends": ["127.0.0.1:$(port 2)"]},
-            "rec": {"health": false, "backends": ["127.0.0.1:$(port 3)"]}},
+            "rec": {"health": false, "backends": ["127.0.0.1:$(port 3)"]},
+            "late": {"health": false, "backends": ["127.0.0.1:$(port 7)"]}},
   "services": {"www": {"listen": "127.0.0.1:$P", "pool": "apache",
                        "routes": [{"path": "/ws", "pool": "echo"},
-                                  {"path": "/h2c", "pool": "rec"}]},
+                                  {"path": "/h2c", "pool": "rec"},
+                                  {"path": "/late", "pool": "late"}]},
                "noup": {"listen": "127.0.0.1:$PNO", "pool": "apache", "upgrade": [],
                         "routes": [{"path": "/ws", "pool": "echo"}]},
                "foo": {"listen": "127.0.0.1:$PFOO", "pool": "apache",
@@ -152,4 +154,14 @@ assert_match "$log" '"GET /ws/forever HTTP/1\.1" 101 [0-9]+ service=www .* error
 assert_match "$log" '"GET /echo.cgi HTTP/1\.1" 200 ' "access log: the upgrade answered 200"
 assert_eq "$(www_tunnels open total)" "0 3" \
     "weirctl stats --json after two reloads: www's tunnels (open total)"
+
+# A tunnel to a backend added at runtime (weirctl backend add) in place of
+# the one configured.
+out=$("$WEIRCTL" -s "$T/run" backend add late "127.0.0.1:$(port 2)") || fail "backend add: $out"
+out=$("$WEIRCTL" -s "$T/run" backend remove late "127.0.0.1:$(port 7)") || fail "backend remove: $out"
+out=$(wsclient "ws://127.0.0.1:$P/late/x" echo close 2>&1) || fail "a tunnel to an added backend: $out"
+assert_contains "$out" "echo ok 10" "a tunnel to an added backend"
+sleep 0.3
+assert_match "$(cat "$T/access.log")" '"GET /late/x HTTP/1\.1" 101 [0-9]+ service=www backend=127\.0\.0\.1:'"$(port 2)"' ' \
+    "access log: the tunnel to the added backend"
 pass
