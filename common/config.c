@@ -229,6 +229,7 @@ free_service(struct service_conf *s)
 	}
 	free(s->docroot);
 	ctx_free_strings(s->index_files, s->nindex_files);
+	ctx_free_strings(s->upgrade, s->nupgrade);
 }
 
 /* Frees <cfg> and everything it owns, including borrowed-by-others parts. */

@@ -125,6 +125,9 @@ struct tls_conf {
 	unsigned		 hsts_max_age;	/* seconds, 0 = none */
 };
 
+/* Protocols one service may list in "upgrade": the worker keeps a mask. */
+#define CONFIG_UPGRADE_MAX	16
+
 struct service_conf {
 	char			*name;		/* owned */
 	size_t			 index;		/* position in config->services */
@@ -157,6 +160,12 @@ struct service_conf {
 	bool			 follow_symlinks;
 	bool			 redirect_https;	/* plain HTTP gets a 301 to
 						   https:// */
+	/* reverse_proxy: Upgrade tunnels (worker/tunnel.c) */
+	char			**upgrade;	/* owned: protocol tokens a
+						   client may switch to,
+						   default {"websocket"} */
+	size_t			 nupgrade;
+	unsigned		 tunnel_idle_timeout_ms;	/* default 3600000 */
 	/* HTTP/2 (worker/h2_server.c) */
 	bool			 http2;		/* ALPN offers h2; default true */
 	bool			 h2c;		/* plain listener speaks HTTP/2

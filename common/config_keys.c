@@ -93,6 +93,26 @@ static const char *const index_default[] = {
 	"index.html", NULL
 };
 
+/* The Upgrade protocols a reverse_proxy tunnels unless told otherwise. */
+static const char *const upgrade_default[] = {
+	"websocket", NULL
+};
+
+/* RFC 9110 7.8: protocol-name ["/" protocol-version], both tokens. */
+static bool
+is_protocol(const char *s)
+{
+	char		 name[PROTOCOL_MAX_LEN + 1];
+	const char	*slash = strchr(s, '/');
+	size_t		 n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+
+	if (n >= sizeof(name))
+		return false;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	return ctx_is_token(name) && (slash == NULL || ctx_is_token(slash + 1));
+}
+
 /* A request target or route prefix: it goes into request heads. */
 static bool
 is_path(const char *s)
@@ -244,6 +264,13 @@ static const struct config_key service_keys[] = {
 	{ "follow_symlinks", WEB,
 	    AS_BOOL(service_conf, follow_symlinks, false) },
 	{ "redirect_https", ANY, AS_BOOL(service_conf, redirect_https, false) },
+	{ "upgrade", PROXY, AS_STRINGS(service_conf, upgrade, nupgrade,
+	    CONFIG_UPGRADE_MAX, PROTOCOL_MAX_LEN, upgrade_default),
+	    .is_valid = is_protocol, .what = "a protocol token",
+	    .invalid = "expected a protocol token like \"websocket\" or "
+	    "\"name/version\"" },
+	{ "tunnel_idle_timeout_ms", PROXY, AS_UINT(service_conf,
+	    tunnel_idle_timeout_ms, 1, 86400000, 3600000) },
 	{ "http2", ANY, AS_BOOL(service_conf, http2, true) },
 	{ "h2c", ANY, AS_BOOL(service_conf, h2c, false) },
 	{ "max_concurrent_streams", ANY, AS_UINT(service_conf,

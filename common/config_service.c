@@ -523,19 +523,6 @@ config_service_parse_allow(struct config_ctx *x, json_t *v,
 	parse_cidrs(x, v, k, &s->allow, &s->nallow);
 }
 
-/* RFC 9110 5.6.2 tchar: "via" becomes a Via received-by pseudonym. */
-static bool
-is_token(const char *s)
-{
-	size_t	n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if (!isalnum((unsigned char)s[n]) &&
-		    strchr("!#$%&'*+-.^_`|~", s[n]) == NULL)
-			return false;
-	return n > 0;
-}
-
 /* Every service has a Via name, web_server ones for their own answers. */
 void
 config_service_init_via(struct config_ctx *x, const struct config_key *k,
@@ -546,7 +533,10 @@ config_service_init_via(struct config_ctx *x, const struct config_key *k,
 	ctx_set_string(x, &s->via, k->def_str);
 }
 
-/* A token of at most k->max_len characters, or false for none. */
+/*
+ * A token of at most k->max_len characters (it becomes Via's received-by
+ * pseudonym), or false for none.
+ */
 void
 config_service_parse_via(struct config_ctx *x, json_t *v,
     const struct config_key *k, void *conf)
@@ -555,7 +545,7 @@ config_service_parse_via(struct config_ctx *x, json_t *v,
 
 	if (json_is_false(v))
 		ctx_set_string(x, &s->via, NULL);
-	else if (json_is_string(v) && is_token(json_string_value(v)) &&
+	else if (json_is_string(v) && ctx_is_token(json_string_value(v)) &&
 	    json_string_length(v) <= k->max_len)
 		ctx_set_string(x, &s->via, json_string_value(v));
 	else

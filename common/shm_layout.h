@@ -43,7 +43,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	6
+#define SHM_LAYOUT_VERSION	7
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -95,11 +95,11 @@ struct shm_header {
 	uint64_t	pools_off;
 	uint64_t	backends_off;
 	uint64_t	services_off;
-	/* nworkers rows of (2 * nbackends + nservices) uint64_t: what
-	   each worker holds now, requests in flight per backend slot,
-	   client connections per service, then client sessions whose last
-	   request went to each backend slot (a draining backend keeps
-	   them) */
+	/* nworkers rows of (2 * nbackends + 2 * nservices) uint64_t:
+	   what each worker holds now, requests in flight (and tunnels) per
+	   backend slot, client connections per service, client sessions
+	   whose last request went to each backend slot (a draining backend
+	   keeps them), then open tunnels per service */
 	uint64_t	held_off;
 	char		config_path[256];
 	/* The last reload (HUP): written by the master into the segment
@@ -232,6 +232,12 @@ struct shm_service {
 	uint64_t	h2_header_floods;	/* CONTINUATION, header block */
 	uint64_t	h2_control_floods;	/* SETTINGS, PING, PRIORITY,
 						   empty DATA */
+	/* Upgrade tunnels (101), counted when they open; their bytes as
+	   they pass, also counted in bytes_in and bytes_out above.  Open
+	   now: the held rows. */
+	uint64_t	tunnels;
+	uint64_t	tunnel_bytes_in;	/* from clients */
+	uint64_t	tunnel_bytes_out;	/* to clients */
 };
 
 #endif

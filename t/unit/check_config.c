@@ -359,6 +359,25 @@ static const struct bad_case {
 	    SVC_OPEN "\"via\": \"abcdefghijklmnopqrstuvwxyzabcdefghijklm"
 	    "nopqrstuvwxyzabcdefghijklm\"" PL,
 	    "t.json:4:8: services.s.via: expected a token of 1 to 64 " },
+	{ "rejects_upgrade_with_a_space",
+	    SVC_OPEN "\"upgrade\": [\"websocket\", \"web socket\"]" PL,
+	    "t.json:4:26: services.s.upgrade[1]: expected a protocol token "
+	    "like \"websocket\" or \"name/version\"" },
+	{ "rejects_upgrade_without_a_name",
+	    SVC_OPEN "\"upgrade\": [\"/2\"]" PL,
+	    "t.json:4:13: services.s.upgrade[0]: expected a protocol token "
+	    "like \"websocket\" or \"name/version\"" },
+	{ "rejects_upgrade_as_a_string",
+	    SVC_OPEN "\"upgrade\": \"websocket\"" PL,
+	    "t.json:4:12: services.s.upgrade: expected an array of strings, "
+	    "each a protocol token" },
+	{ "rejects_upgrade_on_a_web_server",
+	    SVC_OPEN WEB "\"upgrade\": []" LS,
+	    "services.s.upgrade: not allowed for role web_server" },
+	{ "rejects_tunnel_idle_timeout_ms_0",
+	    SVC_OPEN "\"tunnel_idle_timeout_ms\": 0" PL,
+	    "t.json:4:27: services.s.tunnel_idle_timeout_ms: expected an "
+	    "integer from 1 to 86400000" },
 	{ "rejects_max_header_bytes_under_1024",
 	    SVC_OPEN "\"max_header_bytes\": 1023" PL,
 	    "t.json:4:21: services.s.max_header_bytes: expected an integer "
@@ -562,6 +581,10 @@ static const char *const good_cases[] = {
 	    "\"*\", \"service\": \"w\"}]}, "
 	    "\"w\": {" WEB "\"dirindex\": true}}}",
 	SVC_OPEN "\"via\": \"a.b-c_d~1\"" PL,
+	SVC_OPEN "\"upgrade\": [\"websocket\", \"web.socket\"]" PL,
+	SVC_OPEN "\"upgrade\": [\"HTTP/2.0\"]" PL,
+	SVC_OPEN "\"upgrade\": []" PL,
+	SVC_OPEN "\"tunnel_idle_timeout_ms\": 1" PL,
 	SVC_OPEN "\"role\": \"stats\", \"allow\": [\"::1\"]" LS,
 	SVC_OPEN "\"client_body_timeout_ms\": 3600000, "
 	    "\"client_body_min_rate\": 0" PL,
@@ -792,6 +815,9 @@ START_TEST(applies_defaults_to_a_minimal_config)
 	ck_assert_str_eq(s->via, "weir");
 	ck_assert_ptr_null(s->tls);
 	ck_assert_uint_eq(s->nroutes, 0);
+	ck_assert_uint_eq(s->nupgrade, 1);
+	ck_assert_str_eq(s->upgrade[0], "websocket");
+	ck_assert_uint_eq(s->tunnel_idle_timeout_ms, 3600000);
 	config_free(cfg);
 	free(errtext);
 }
@@ -813,7 +839,8 @@ START_TEST(takes_explicit_values_over_defaults)
 	    " \"health\": {\"expect\": [\"3XX\", 200, 204]}}},"
 	    "\"services\": {\"s\": {\"listen\": \"*:80\", \"via\": false,"
 	    " \"max_body_bytes\": 10000000000, \"client_body_timeout_ms\":"
-	    " 120000, \"client_body_min_rate\": 1024, \"routes\": [{\"host\":"
+	    " 120000, \"client_body_min_rate\": 1024, \"upgrade\": [\"a\","
+	    " \"b/1\"], \"tunnel_idle_timeout_ms\": 5000, \"routes\": [{\"host\":"
 	    " \"Static.Example.COM\", \"service\": \"f\"}]},"
 	    " \"f\": {\"role\": \"web_server\", \"listen\": \"127.0.0.1:81\","
 	    " \"docroot\": \"/srv\", \"index\": [\"a.htm\", \"b.htm\"],"
@@ -842,6 +869,9 @@ START_TEST(takes_explicit_values_over_defaults)
 	ck_assert(s->max_body_bytes == 10000000000ull);
 	ck_assert_uint_eq(s->client_body_timeout_ms, 120000);
 	ck_assert_uint_eq(s->client_body_min_rate, 1024);
+	ck_assert_uint_eq(s->nupgrade, 2);
+	ck_assert_str_eq(s->upgrade[1], "b/1");
+	ck_assert_uint_eq(s->tunnel_idle_timeout_ms, 5000);
 	ck_assert_str_eq(s->routes[0].host, "static.example.com");
 	ck_assert_ptr_eq(s->routes[0].service, f);
 	ck_assert_ptr_null(s->routes[0].pool);
@@ -1470,6 +1500,9 @@ static const struct bound_case {
 	    "/", 'd', 4095, "services.s.docroot" },
 	{ "error_log", "{\"error_log\": \"%s\", " POOLS_LINE SVCS_LINE "}",
 	    "/", 'e', 4095, "error_log" },
+	{ "upgrade", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\", \"upgrade\": [\"%s\"]}}}",
+	    "", 'u', 64, "services.s.upgrade[0]" },
 };
 
 static char *
@@ -1555,6 +1588,10 @@ static const struct count_case {
 	{ "index", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
 	    "\"127.0.0.1:80\", " WEB "\"index\": [%s]}}}", "\"i%d.html\"", 1,
 	    16, "services.s.index: %zu entries; expected at most 16" },
+	{ "upgrade", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\", \"upgrade\": [%s]}}}",
+	    "\"proto%d\"", 1, 16,
+	    "services.s.upgrade: %zu entries; expected at most 16" },
 	{ "routes", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
 	    "\"127.0.0.1:80\", \"routes\": [%s]}}}",
 	    "{\"host\": \"h%d.test\", \"pool\": \"p\"}", 1, 10000,
