@@ -191,6 +191,7 @@ free_pool(struct pool_conf *p)
 	free(p->name);
 	free(p->tls_ca_file);
 	free(p->tls_server_name);
+	free(p->nodefile);
 	for (i = 0; i < p->nbackends; i++)
 		free(p->backends[i].address);
 	free(p->backends);
@@ -228,6 +229,7 @@ free_service(struct service_conf *s)
 	}
 	free(s->docroot);
 	ctx_free_strings(s->index_files, s->nindex_files);
+	ctx_free_strings(s->upgrade, s->nupgrade);
 }
 
 /* Frees <cfg> and everything it owns, including borrowed-by-others parts. */

@@ -35,6 +35,8 @@ enum role {
 	ROLE_REVERSE_PROXY = 0,
 	ROLE_WEB_SERVER,
 	ROLE_STATS,		/* the status page, /metrics, /stats.json */
+	ROLE_MANAGEMENT,	/* Perlbal's management console, served
+				   by the master (master/manage.c) */
 };
 
 struct backend_conf {
@@ -85,6 +87,9 @@ struct pool_conf {
 						   backend's address */
 	struct health_conf	 health;
 	enum when_all_down	 when_all_down;	/* default fail */
+	char			*nodefile;	/* owned: the file the backends
+						   come from, watched while
+						   weir runs; NULL = none */
 	unsigned		 spare_backends;	/* slots for backends
 						   added at runtime,
 						   default 16 */
@@ -115,6 +120,9 @@ struct tls_conf {
 	bool			 session_tickets;	/* default true */
 	unsigned		 hsts_max_age;	/* seconds, 0 = none */
 };
+
+/* Protocols one service may list in "upgrade": the worker keeps a mask. */
+#define CONFIG_UPGRADE_MAX	16
 
 struct service_conf {
 	char			*name;		/* owned */
@@ -149,6 +157,12 @@ struct service_conf {
 	bool			 follow_symlinks;
 	bool			 redirect_https;	/* plain HTTP gets a 301 to
 						   https:// */
+	/* reverse_proxy: Upgrade tunnels (worker/tunnel.c) */
+	char			**upgrade;	/* owned: protocol tokens a
+						   client may switch to,
+						   default {"websocket"} */
+	size_t			 nupgrade;
+	unsigned		 tunnel_idle_timeout_ms;	/* default 3600000 */
 	/* HTTP/2 (worker/h2_server.c) */
 	bool			 http2;		/* ALPN offers h2; default true */
 	bool			 h2c;		/* plain listener speaks HTTP/2
@@ -157,7 +171,7 @@ struct service_conf {
 	unsigned		 h2_max_frame_bytes;	/* default 16384 */
 	unsigned		 h2_max_resets_per_s;	/* default 200 */
 	unsigned		 h2_max_control_frames_per_s;	/* default 500 */
-	/* stats */
+	/* stats, management */
 	struct cidr		*allow;		/* owned: peers answered;
 						   default loopback */
 	size_t			 nallow;

@@ -546,6 +546,19 @@ ctx_is_clean(const char *s)
 	return true;
 }
 
+/* True when <s> is one or more RFC 9110 5.6.2 tchar. */
+bool
+ctx_is_token(const char *s)
+{
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) &&
+		    strchr("!#$%&'*+-.^_`|~", s[n]) == NULL)
+			return false;
+	return n > 0;
+}
+
 static bool
 is_name(const char *s)
 {

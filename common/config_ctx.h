@@ -38,6 +38,7 @@
 #define ADDR_MAX_LEN		(ADDR_STRLEN - 1)	/* "[v6%scope]:port" */
 #define FILE_NAME_MAX_LEN	255	/* NAME_MAX */
 #define VIA_MAX_LEN		64
+#define PROTOCOL_MAX_LEN	64	/* an Upgrade protocol token */
 
 /* An error found, with where it is: kept until all are sorted. */
 struct ctx_error {
@@ -183,6 +184,9 @@ void	ctx_print_list(FILE *f, const char *const *names);
 
 /* No spaces or control bytes: the text goes into request heads. */
 bool	ctx_is_clean(const char *s);
+
+/* An RFC 9110 5.6.2 token: one or more tchar. */
+bool	ctx_is_token(const char *s);
 
 /*
  * Reports, at the key ending the path, a pool or service name that is not

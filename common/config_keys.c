@@ -75,7 +75,7 @@ static const char *const level_names[] = {
 
 /* Indexed by enum role. */
 static const char *const role_names[] = {
-	"reverse_proxy", "web_server", "stats", NULL
+	"reverse_proxy", "web_server", "stats", "management", NULL
 };
 
 /* What "protocols" takes, and its default: all of them. */
@@ -117,6 +117,26 @@ parse_access_format(struct config_ctx *x, json_t *v,
 	if (log_format_parse(&cfg->access_log_format, json_string_value(v),
 	    why, sizeof(why)) == -1)
 		ctx_report(x, "%s", why);
+}
+
+/* The Upgrade protocols a reverse_proxy tunnels unless told otherwise. */
+static const char *const upgrade_default[] = {
+	"websocket", NULL
+};
+
+/* RFC 9110 7.8: protocol-name ["/" protocol-version], both tokens. */
+static bool
+is_protocol(const char *s)
+{
+	char		 name[PROTOCOL_MAX_LEN + 1];
+	const char	*slash = strchr(s, '/');
+	size_t		 n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+
+	if (n >= sizeof(name))
+		return false;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	return ctx_is_token(name) && (slash == NULL || ctx_is_token(slash + 1));
 }
 
 /* A request target or route prefix: it goes into request heads. */
@@ -162,9 +182,11 @@ static const struct config_key health_keys[] = {
 static const struct config_key pool_keys[] = {
 	{ "balance", ANY, AS_ENUM(pool_conf, balance,
 	    config_keys_balance_names, BALANCE_ROUNDROBIN) },
+	/* Before "backends": the pool takes one or the other. */
+	{ "nodefile", ANY, AS_CUSTOM(config_pool_parse_nodefile),
+	    .max_len = STRING_MAX_LEN },
 	{ "backends", ANY, AS_CUSTOM(config_pool_parse_backends),
-	    .sub = backend_keys, .max = 1000000, .missing = "expected a "
-	    "non-empty array of \"host:port\" or backend objects" },
+	    .sub = backend_keys, .max = 1000000 },
 	{ "persist", ANY, AS_BOOL(pool_conf, persist, true) },
 	{ "verify", ANY, AS_BOOL(pool_conf, verify, false) },
 	{ "connect_timeout_ms", ANY,
@@ -269,6 +291,13 @@ static const struct config_key service_keys[] = {
 	{ "follow_symlinks", WEB,
 	    AS_BOOL(service_conf, follow_symlinks, false) },
 	{ "redirect_https", ANY, AS_BOOL(service_conf, redirect_https, false) },
+	{ "upgrade", PROXY, AS_STRINGS(service_conf, upgrade, nupgrade,
+	    CONFIG_UPGRADE_MAX, PROTOCOL_MAX_LEN, upgrade_default),
+	    .is_valid = is_protocol, .what = "a protocol token",
+	    .invalid = "expected a protocol token like \"websocket\" or "
+	    "\"name/version\"" },
+	{ "tunnel_idle_timeout_ms", PROXY, AS_UINT(service_conf,
+	    tunnel_idle_timeout_ms, 1, 86400000, 3600000) },
 	{ "http2", ANY, AS_BOOL(service_conf, http2, true) },
 	{ "h2c", ANY, AS_BOOL(service_conf, h2c, false) },
 	{ "max_concurrent_streams", ANY, AS_UINT(service_conf,
@@ -280,6 +309,19 @@ static const struct config_key service_keys[] = {
 	{ "h2_max_control_frames_per_s", ANY, AS_UINT(service_conf,
 	    h2_max_control_frames_per_s, 1, 1000000, 500) },
 	{ "allow", STATS, AS_CUSTOM(config_service_parse_allow),
+	    .init = config_service_init_allow, .max = 10000 },
+	{ .name = NULL }
+};
+
+/*
+ * A management service's keys (its role's defaults come from
+ * service_keys): listen and allow mean what they mean for the others.
+ */
+const struct config_key config_keys_console[] = {
+	{ "role", ANY, AS_ENUM(service_conf, role, role_names,
+	    ROLE_REVERSE_PROXY) },
+	{ "listen", ANY, AS_CUSTOM(config_service_parse_listen), .max = 64 },
+	{ "allow", ANY, AS_CUSTOM(config_service_parse_allow),
 	    .init = config_service_init_allow, .max = 10000 },
 	{ .name = NULL }
 };

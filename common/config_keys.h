@@ -19,6 +19,8 @@ struct config_section {
 
 /* The top-level object's keys; the others are reached through .sub. */
 extern const struct config_key		config_keys_top[];
+/* A service of role management takes only these (common/config_service.c). */
+extern const struct config_key		config_keys_console[];
 
 /* Every section, ended by a NULL name. */
 extern const struct config_section	config_sections[];

@@ -6,12 +6,17 @@
 #include "common/config_pool.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/config.h"
 #include "common/config_ctx.h"
 #include "common/config_walk.h"
+#include "common/nodefile.h"
+#include "common/readfile.h"
 
 static void
 parse_pool(struct config_ctx *x, const char *name, json_t *v,
@@ -25,6 +30,15 @@ parse_pool(struct config_ctx *x, const char *name, json_t *v,
 		return;
 	}
 	config_walk(x, v, keys, CONFIG_ROLE_ANY, NULL, p);
+	if (json_object_get(v, "backends") == NULL &&
+	    json_object_get(v, "nodefile") == NULL)
+		ctx_report_missing(x, "backends", "missing; expected a "
+		    "non-empty array of \"host:port\" or backend objects, or "
+		    "a \"nodefile\"");
+	else if (json_object_get(v, "backends") != NULL &&
+	    json_object_get(v, "nodefile") != NULL)
+		ctx_report(x, "expected \"backends\" or \"nodefile\", not "
+		    "both: the node file names every backend of the pool");
 }
 
 /* Every pool by name, in file order; see config_pool.h. */
@@ -138,6 +152,86 @@ check_backends_unique(struct config_ctx *x, json_t *arr, struct pool_conf *p)
 	free(order);
 }
 
+/*
+ * <path> made absolute against the folder of the configuration file
+ * <cfgname>: the master re-reads the node file after it has left the
+ * folder it started in.  NULL when out of memory.
+ */
+static char *
+absolute_path(const char *path, const char *cfgname)
+{
+	char		 cwd[PATH_MAX];
+	const char	*slash;
+	char		*out = NULL;
+	int		 dirlen;
+
+	if (path[0] == '/')
+		return strdup(path);
+	slash = strrchr(cfgname, '/');
+	dirlen = slash == NULL ? 0 : (int)(slash - cfgname);
+	if (cfgname[0] == '/') {
+		if (asprintf(&out, "%.*s/%s", dirlen, cfgname, path) == -1)
+			return NULL;
+		return out;
+	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(cwd, sizeof(cwd), ".");
+	if (asprintf(&out, "%s/%.*s%s%s", cwd, dirlen, cfgname,
+	    dirlen > 0 ? "/" : "", path) == -1)
+		return NULL;
+	return out;
+}
+
+/* A pool's "nodefile": read now; the master watches it afterwards. */
+void
+config_pool_parse_nodefile(struct config_ctx *x, json_t *v,
+    const struct config_key *k, void *conf)
+{
+	struct pool_conf	*p = conf;
+	struct nodefile_node	*nodes;
+	struct readfile		 f;
+	char			 err[READFILE_ERR_MAX], why[160];
+	size_t			 n, i;
+
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > (size_t)k->max_len) {
+		ctx_report(x, "expected the path of a file of \"ip:port\" "
+		    "lines");
+		return;
+	}
+	/* Relative to the main file, wherever the key was included from. */
+	if ((p->nodefile = absolute_path(json_string_value(v),
+	    x->nsrc > 0 ? x->src[0].name : ".")) == NULL) {
+		ctx_report(x, "out of memory");
+		return;
+	}
+	if (readfile_load(p->nodefile, NODEFILE_MAX_BYTES, &f, err,
+	    sizeof(err)) == -1) {
+		ctx_report(x, "%s: %s", p->nodefile, err);
+		return;
+	}
+	if (nodefile_parse(f.data, f.len, &nodes, &n, nodefile_log_warn,
+	    p->nodefile, why, sizeof(why)) == -1) {
+		ctx_report(x, "%s: %s", p->nodefile, why);
+		readfile_free(&f);
+		return;
+	}
+	readfile_free(&f);
+	/* An empty file is a pool that waits for its first node. */
+	if (n > 0 && (p->backends = ctx_calloc(x, n,
+	    sizeof(*p->backends))) == NULL) {
+		free(nodes);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		p->backends[i].address = ctx_strdup(x, nodes[i].text);
+		p->backends[i].addr = nodes[i].addr;
+		p->backends[i].weight = 1;
+	}
+	p->nbackends = n;
+	free(nodes);
+}
+
 /* A pool's "backends": at most k->max, objects walked with k->sub. */
 void
 config_pool_parse_backends(struct config_ctx *x, json_t *v,
@@ -148,7 +242,8 @@ config_pool_parse_backends(struct config_ctx *x, json_t *v,
 	size_t			 i;
 
 	if (!json_is_array(v) || json_array_size(v) == 0) {
-		ctx_report(x, "%s", k->missing);
+		ctx_report(x, "expected a non-empty array of \"host:port\" "
+		    "or backend objects");
 		return;
 	}
 	if (!ctx_array_fits(x, v, (size_t)k->max, "backends"))

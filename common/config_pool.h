@@ -17,6 +17,13 @@ struct config_key;
 void	config_pool_parse_pools(struct config_ctx *x, json_t *v,
 	    const struct config_key *k, void *conf);
 
+/*
+ * "nodefile" in struct pool_conf: the path (made absolute against the
+ * configuration file's folder) and the backends it names.
+ */
+void	config_pool_parse_nodefile(struct config_ctx *x, json_t *v,
+	    const struct config_key *k, void *conf);
+
 /* "backends" in struct pool_conf; then each duplicate address. */
 void	config_pool_parse_backends(struct config_ctx *x, json_t *v,
 	    const struct config_key *k, void *conf);

@@ -13,6 +13,7 @@
 
 #include "common/config.h"
 #include "common/config_ctx.h"
+#include "common/config_keys.h"
 #include "common/config_walk.h"
 
 #define LISTEN_MISSING	"expected \"host:port\" or an array of them"
@@ -86,9 +87,16 @@ parse_service(struct config_ctx *x, const char *name, json_t *v,
 		config_walk(x, v, keys, CONFIG_ROLE_ANY, NULL, s);
 		return;
 	}
-	config_walk(x, v, keys, 1u << role, names[role], s);
-	if (role == ROLE_REVERSE_PROXY && json_object_get(v, "listen") == NULL)
+	/* The console, plain text served by the master, has its own few. */
+	if (role == ROLE_MANAGEMENT)
+		config_walk(x, v, config_keys_console, CONFIG_ROLE_ANY,
+		    names[role], s);
+	else
+		config_walk(x, v, keys, 1u << role, names[role], s);
+	if ((role == ROLE_REVERSE_PROXY || role == ROLE_MANAGEMENT) &&
+	    json_object_get(v, "listen") == NULL)
 		ctx_report_missing(x, "listen", "missing; %s", LISTEN_MISSING);
+
 	routes = json_object_get(v, "routes");
 	if (role == ROLE_REVERSE_PROXY && json_object_get(v, "pool") == NULL &&
 	    (routes == NULL || (json_is_array(routes) &&
@@ -515,19 +523,6 @@ config_service_parse_allow(struct config_ctx *x, json_t *v,
 	parse_cidrs(x, v, k, &s->allow, &s->nallow);
 }
 
-/* RFC 9110 5.6.2 tchar: "via" becomes a Via received-by pseudonym. */
-static bool
-is_token(const char *s)
-{
-	size_t	n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if (!isalnum((unsigned char)s[n]) &&
-		    strchr("!#$%&'*+-.^_`|~", s[n]) == NULL)
-			return false;
-	return n > 0;
-}
-
 /* Every service has a Via name, web_server ones for their own answers. */
 void
 config_service_init_via(struct config_ctx *x, const struct config_key *k,
@@ -538,7 +533,10 @@ config_service_init_via(struct config_ctx *x, const struct config_key *k,
 	ctx_set_string(x, &s->via, k->def_str);
 }
 
-/* A token of at most k->max_len characters, or false for none. */
+/*
+ * A token of at most k->max_len characters (it becomes Via's received-by
+ * pseudonym), or false for none.
+ */
 void
 config_service_parse_via(struct config_ctx *x, json_t *v,
     const struct config_key *k, void *conf)
@@ -547,7 +545,7 @@ config_service_parse_via(struct config_ctx *x, json_t *v,
 
 	if (json_is_false(v))
 		ctx_set_string(x, &s->via, NULL);
-	else if (json_is_string(v) && is_token(json_string_value(v)) &&
+	else if (json_is_string(v) && ctx_is_token(json_string_value(v)) &&
 	    json_string_length(v) <= k->max_len)
 		ctx_set_string(x, &s->via, json_string_value(v));
 	else

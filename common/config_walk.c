@@ -251,6 +251,9 @@ parse_strings(struct config_ctx *x, json_t *v, const struct config_key *k,
 					ctx_report(x, "longer than %zu bytes; "
 					    "expected at most %zu", k->max_len,
 					    k->max_len);
+				else if (k->is_valid != NULL &&
+				    !k->is_valid(json_string_value(e)))
+					ctx_report(x, "%s", k->invalid);
 				else
 					a[i] = ctx_strdup(x,
 					    json_string_value(e));

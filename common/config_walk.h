@@ -72,7 +72,8 @@ struct config_key {
 	const char		*what;		/* CONFIG_STRINGS: an element,
 						   as "expected %s" */
 	bool			 is_nonempty;	/* CONFIG_STRINGS */
-	/* CONFIG_STRING: a value within bounds must also pass this. */
+	/* CONFIG_STRING, and each element of CONFIG_STRINGS: a value
+	   within bounds must also pass this. */
 	bool			(*is_valid)(const char *);
 	const char		*invalid;	/* message when it does not */
 	/* A required key: the message after "missing; ". */

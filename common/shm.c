@@ -66,7 +66,7 @@ plan_layout(struct shm_plan *p, uint64_t nworkers, uint64_t npools,
 	off = align_up(off + nservices * sizeof(struct shm_service));
 	/* Each worker's row on cache lines of its own: only it writes. */
 	p->held_off = off;
-	off += nworkers * align_up((2 * nbackends + nservices) *
+	off += nworkers * align_up((2 * nbackends + 2 * nservices) *
 	    sizeof(uint64_t));
 	p->size = align_up(off);
 }
@@ -324,6 +324,9 @@ carry_over(struct shm *to, const struct shm *from)
 		ns->bytes_in = shm_load(&os->bytes_in);
 		ns->bytes_out = shm_load(&os->bytes_out);
 		ns->body_timeouts = shm_load(&os->body_timeouts);
+		ns->tunnels = shm_load(&os->tunnels);
+		ns->tunnel_bytes_in = shm_load(&os->tunnel_bytes_in);
+		ns->tunnel_bytes_out = shm_load(&os->tunnel_bytes_out);
 	}
 	for (i = 0; i < to->hdr->npools; i++) {
 		struct shm_pool *np = &to->pools[i];
@@ -439,7 +442,7 @@ fail:
 static uint64_t
 held_columns(const struct shm_header *h)
 {
-	return 2 * (uint64_t)h->nbackends + h->nservices;
+	return 2 * ((uint64_t)h->nbackends + h->nservices);
 }
 
 /* Distance in uint64_t from one worker's held row to the next. */

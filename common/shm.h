@@ -75,8 +75,9 @@ bool		 shm_held_fits(const struct shm_header *h, uint64_t total);
 /*
  * Worker <worker>'s row of what it holds now: nbackends requests-in-flight
  * counts, then nservices client-connection counts, then nbackends counts
- * of sessions whose last request went to each backend.  Only that worker
- * writes it (shm_own_add), and the master when the worker is not running.
+ * of sessions whose last request went to each backend, then nservices
+ * open-tunnel counts.  Only that worker writes it (shm_own_add), and the
+ * master when the worker is not running.
  */
 uint64_t	*shm_held_row(const struct shm *s, unsigned worker);
 
@@ -90,9 +91,9 @@ void		 shm_held_clear(const struct shm *s, unsigned worker);
  * The sum over every worker's row of column <column> of the held rows at
  * <held>, laid out as header <h> says: backend b is column b, service i
  * is column nbackends + i, sessions kept on backend b column
- * nbackends + nservices + b (shm_held_pin_column).  0 for a column out of
- * range or a NULL <held>.  Works on the live segment and on a copy of it
- * (weirctl).
+ * nbackends + nservices + b (shm_held_pin_column), service i's tunnels
+ * column 2 * nbackends + nservices + i.  0 for a column out of range or a
+ * NULL <held>.  Works on the live segment and on a copy of it (weirctl).
  */
 uint64_t	 shm_held_sum(const struct shm_header *h, const uint64_t *held,
 		    uint64_t column);
@@ -139,6 +140,21 @@ shm_backend_pinned(const struct shm *s, uint32_t b)
  */
 int	shm_pool_range(const struct shm *s, uint32_t i, uint32_t *first,
 	    uint32_t *nslots, uint32_t *nconf);
+
+/* The held column counting the Upgrade tunnels open on service <svc>. */
+static inline uint64_t
+shm_held_tunnels_column(const struct shm_header *h, uint32_t svc)
+{
+	return 2 * (uint64_t)h->nbackends + h->nservices + svc;
+}
+
+/* Upgrade tunnels open on service <svc> now, all workers together. */
+static inline uint64_t
+shm_service_tunnels(const struct shm *s, uint32_t svc)
+{
+	return shm_held_sum(&s->layout, s->held,
+	    shm_held_tunnels_column(&s->layout, svc));
+}
 
 /* Index of the first backend of pool <pool> in the segment. */
 static inline struct shm_backend *

@@ -11,7 +11,7 @@
  *                   master, at start and for runtime changes (see below)
  *   shm_backend     counters: workers (atomic adds); admin_state: master;
  *                   health fields: health checker
- *   shm_service     workers (atomic adds)
+ *   shm_service     workers (atomic adds); admin_state: master
  *   shm_worker      the master writes pid/started and clears the rest
  *                   before a worker starts and after it dies; the worker
  *                   its counters and is_accepting
@@ -43,7 +43,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x52494557u	/* "WEIR" little-endian */
-#define SHM_LAYOUT_VERSION	6
+#define SHM_LAYOUT_VERSION	7
 #define SHM_NAME_MAX		64
 #define SHM_FILE_NAME		"weir.shm"
 /* Listen addresses kept per service for weirctl; more are not shown. */
@@ -95,11 +95,11 @@ struct shm_header {
 	uint64_t	pools_off;
 	uint64_t	backends_off;
 	uint64_t	services_off;
-	/* nworkers rows of (2 * nbackends + nservices) uint64_t: what
-	   each worker holds now, requests in flight per backend slot,
-	   client connections per service, then client sessions whose last
-	   request went to each backend slot (a draining backend keeps
-	   them) */
+	/* nworkers rows of (2 * nbackends + 2 * nservices) uint64_t:
+	   what each worker holds now, requests in flight (and tunnels) per
+	   backend slot, client connections per service, client sessions
+	   whose last request went to each backend slot (a draining backend
+	   keeps them), then open tunnels per service */
 	uint64_t	held_off;
 	char		config_path[256];
 	/* The last reload (HUP): written by the master into the segment
@@ -208,7 +208,11 @@ struct shm_backend {
 struct shm_service {
 	char		name[SHM_NAME_MAX];
 	uint32_t	nlisten;
-	uint32_t	pad;
+	uint32_t	admin_state;	/* enum shm_admin, ENABLED or
+					   DISABLED: the master writes it
+					   (a console's DISABLE), workers
+					   refuse new connections while
+					   DISABLED; a reload enables */
 	char		listen[SHM_MAX_LISTEN][SHM_NAME_MAX];	/* as written */
 	uint64_t	requests;
 	uint64_t	responses[SHM_NCLASSES];
@@ -228,6 +232,12 @@ struct shm_service {
 	uint64_t	h2_header_floods;	/* CONTINUATION, header block */
 	uint64_t	h2_control_floods;	/* SETTINGS, PING, PRIORITY,
 						   empty DATA */
+	/* Upgrade tunnels (101), counted when they open; their bytes as
+	   they pass, also counted in bytes_in and bytes_out above.  Open
+	   now: the held rows. */
+	uint64_t	tunnels;
+	uint64_t	tunnel_bytes_in;	/* from clients */
+	uint64_t	tunnel_bytes_out;	/* to clients */
 };
 
 #endif

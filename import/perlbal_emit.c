@@ -626,6 +626,32 @@ fail:
 	return NULL;
 }
 
+/*
+ * A management service: weir's console speaks the same commands.  Perlbal
+ * answers whoever reaches its port; weir only the loopback unless "allow"
+ * says more, which is said when the port is reachable from elsewhere.
+ */
+static json_t *
+management_service(struct emit *e, const struct perlbal_service *s,
+    const char *listen, const struct perlbal_where *at)
+{
+	json_t	*svc = json_object();
+
+	if (svc == NULL || !put(e, svc, "role", json_string("management")) ||
+	    !put(e, svc, "listen", json_string(listen))) {
+		json_decref(svc);
+		return NULL;
+	}
+	if (strncmp(listen, "127.", 4) != 0 &&
+	    strncmp(listen, "localhost:", 10) != 0 &&
+	    strncmp(listen, "[::1]:", 6) != 0)
+		perlbal_conf_warn(e->c, at, "service %s: the console answers "
+		    "only the loopback, where Perlbal answered anyone who "
+		    "reaches %s; list the peers it may answer in \"allow\"",
+		    s->name, listen);
+	return svc;
+}
+
 /* What becomes of service <s>, said when it is nothing. */
 static void
 convert_service(struct emit *e, size_t i)
@@ -642,10 +668,8 @@ convert_service(struct emit *e, size_t i)
 		return;
 	}
 	if (is_role(s, "management")) {
-		perlbal_conf_warn(e->c, &s->role_at, "service %s: role "
-		    "management: weir's console for Perlbal's management "
-		    "commands is yet to come; weirctl shows and changes the "
-		    "same state; not converted", s->name);
+		if (is_listening)
+			e->built[i] = management_service(e, s, listen, at);
 		return;
 	}
 	if (!is_role(s, "reverse_proxy") && !is_role(s, "selector") &&
@@ -717,7 +741,14 @@ pools_object(struct emit *e)
 			json_object_set_new(obj, "balance", json_string(
 			    p->balance == PERLBAL_ROUNDROBIN ? "roundrobin" :
 			    "random"));
-			json_object_set_new(obj, "backends", backends);
+			/* weir follows the file as Perlbal does. */
+			if (p->nodefile != NULL) {
+				json_decref(backends);
+				json_object_set_new(obj, "nodefile",
+				    json_string(p->nodefile));
+			} else
+				json_object_set_new(obj, "backends",
+				    backends);
 			json_object_set_new(obj, "persist",
 			    json_boolean(v->is_persist));
 			if (v->is_verify)
@@ -765,7 +796,7 @@ assemble(struct emit *e)
 	struct perlbal_conf	*c = e->c;
 	json_t			*root = json_object(), *svcs = json_object(),
 				*pools;
-	size_t			 i;
+	size_t			 i, serving = 0;
 
 	if (c->pidfile != NULL)
 		json_object_set_new(root, "pidfile", json_string(c->pidfile));
@@ -777,8 +808,10 @@ assemble(struct emit *e)
 		if (e->built[i] != NULL) {
 			json_object_set(svcs, c->services[i].name,
 			    e->built[i]);
+			serving += !is_role(&c->services[i], "management");
 		}
-	if (json_object_size(svcs) == 0)
+	/* A console alone serves nobody. */
+	if (serving == 0)
 		perlbal_conf_error(c, NULL, "no service converts: weir needs "
 		    "one that listens (a reverse_proxy, selector or "
 		    "web_server, with listen, ENABLEd)");

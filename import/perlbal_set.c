@@ -698,10 +698,13 @@ read_nodefile(struct perlbal_conf *c, struct perlbal_pool *p,
 		count++;
 	}
 	readfile_free(&f);
-	perlbal_conf_warn(c, at, "pool %s: nodefile %s read once: its %u "
-	    "node%s become the pool's backends; weir does not watch the file "
-	    "yet (convert again, or edit the backends, and reload)", p->name,
-	    path, count, count == 1 ? "" : "s");
+	/* weir reads the file again whenever it changes, as Perlbal does;
+	   a relative path is taken from weir.json's folder. */
+	if (path[0] != '/')
+		perlbal_conf_warn(c, at, "pool %s: nodefile %s (%u node%s): "
+		    "weir looks for it next to the weir.json written, not in "
+		    "the folder Perlbal was started from", p->name, path,
+		    count, count == 1 ? "" : "s");
 }
 
 void

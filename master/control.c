@@ -40,7 +40,6 @@ static const char	usage_backend[] =
     "add POOL ADDRESS [WEIGHT] | weight POOL ADDRESS WEIGHT";
 
 /* Whom the runtime API names in its log lines. */
-static const char	by_weirctl[] = "by weirctl";
 
 static const struct admin_verb {
 	const char	*verb;
@@ -309,8 +308,8 @@ number(const char *w, long max)
  * (master/runtime.c); this only reads the words.
  */
 static void
-cmd_backend(struct shm *shm, char **words, int nwords, char *reply,
-    size_t len)
+cmd_backend(struct shm *shm, char **words, int nwords, const char *by,
+    char *reply, size_t len)
 {
 	char	msg[RUNTIME_MSG_MAX];
 	long	n = 0;
@@ -330,13 +329,13 @@ cmd_backend(struct shm *shm, char **words, int nwords, char *reply,
 	}
 	if (strcmp(words[1], "add") == 0)
 		rv = runtime_add(shm, words[2], words[3], (unsigned)n,
-		    by_weirctl, msg, sizeof(msg));
+		    by, msg, sizeof(msg));
 	else if (strcmp(words[1], "remove") == 0 && nwords == 4)
-		rv = runtime_remove(shm, words[2], words[3], by_weirctl, msg,
+		rv = runtime_remove(shm, words[2], words[3], by, msg,
 		    sizeof(msg));
 	else if (strcmp(words[1], "weight") == 0 && nwords == 5)
 		rv = runtime_weight(shm, words[2], words[3], (unsigned)n,
-		    by_weirctl, msg, sizeof(msg));
+		    by, msg, sizeof(msg));
 	else {
 		for (k = 0; k < sizeof(admin_verbs) / sizeof(admin_verbs[0]);
 		    k++)
@@ -348,14 +347,17 @@ cmd_backend(struct shm *shm, char **words, int nwords, char *reply,
 			return;
 		}
 		rv = runtime_admin(shm, words[2], words[3],
-		    admin_verbs[k].state, by_weirctl, msg, sizeof(msg));
+		    admin_verbs[k].state, by, msg, sizeof(msg));
 	}
 	snprintf(reply, len, "%s%s", rv == 0 ? "ok " : "error: ", msg);
 }
 
-/* Runs command <line> against <shm> and leaves the reply in <reply>. */
+/*
+ * Runs command <line> against <shm> for the peer <by> describes ("by
+ * weirctl") and leaves the reply in <reply>.
+ */
 static void
-execute(struct shm *shm, char *line, char *reply, size_t len)
+execute(struct shm *shm, char *line, const char *by, char *reply, size_t len)
 {
 	char	*words[CONTROL_MAX_WORDS];
 	int	 n;
@@ -372,7 +374,7 @@ execute(struct shm *shm, char *line, char *reply, size_t len)
 	if (strcmp(words[0], "ping") == 0)
 		snprintf(reply, len, n == 1 ? "ok pong" : "error: usage: ping");
 	else if (strcmp(words[0], "backend") == 0)
-		cmd_backend(shm, words, n, reply, len);
+		cmd_backend(shm, words, n, by, reply, len);
 	else
 		snprintf(reply, len, "error: unknown command \"%.64s\" "
 		    "(expected: ping, backend)", words[0]);
@@ -402,13 +404,14 @@ peer_in_groups(int fd, gid_t gid)
  * or the file was chmod'ed.  The credentials are the peer's at connect().
  */
 static bool
-peer_allowed(int fd, const struct control_access *acc)
+peer_allowed(int fd, const struct control_access *acc, uid_t *uid)
 {
 	struct ucred	cred;
 	socklen_t	len = sizeof(cred);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return false;
+	*uid = cred.uid;
 	if (cred.uid == 0 || cred.uid == geteuid())
 		return true;
 	return acc->has_group && (cred.gid == acc->gid ||
@@ -420,9 +423,11 @@ serve_one(int fd, struct shm *shm, const struct control_access *acc)
 {
 	char		 line[CONTROL_LINE_MAX + 1];
 	char		 reply[CONTROL_REPLY_MAX];
+	char		 by[48];
 	const char	*err;
+	uid_t		 uid = 0;
 
-	if (!peer_allowed(fd, acc)) {
+	if (!peer_allowed(fd, acc, &uid)) {
 		write_reply(fd, "error: permission denied");
 		return;
 	}
@@ -431,7 +436,14 @@ serve_one(int fd, struct shm *shm, const struct control_access *acc)
 			write_reply(fd, err);
 		return;
 	}
-	execute(shm, line, reply, sizeof(reply));
+	/* A member of control_group is one operator among several: the log
+	   says which (by number: a name lookup could block the master). */
+	if (uid == 0 || uid == geteuid())
+		snprintf(by, sizeof(by), "by weirctl");
+	else
+		snprintf(by, sizeof(by), "by weirctl (uid %lu)",
+		    (unsigned long)uid);
+	execute(shm, line, by, reply, sizeof(reply));
 	write_reply(fd, reply);
 }
 

@@ -115,11 +115,14 @@ generation_new(const char *shm_path, struct config *cfg,
 		    CHILD_HEALTH;
 		g->children[i].slot = (unsigned)i;
 	}
+	/* A management console is the master's own (master/manage.c). */
 	for (i = 0; i < nls; i++) {
-		g->fds[i].fd = ls[i].fd;
-		g->fds[i].service = ls[i].service;
+		if (cfg->services[ls[i].service].role == ROLE_MANAGEMENT)
+			continue;
+		g->fds[g->nfds].fd = ls[i].fd;
+		g->fds[g->nfds].service = ls[i].service;
+		g->nfds++;
 	}
-	g->nfds = nls;
 	if (shm_create(&g->shm, shm_path, cfg, g->nworkers, from) == -1)
 		goto fail;
 	g->shm.hdr->master_pid = getpid();

@@ -31,6 +31,7 @@
 #include "master/control.h"
 #include "master/fdlimit.h"
 #include "master/generation.h"
+#include "master/manage.h"
 #include "master/notify.h"
 #include "master/pidfile.h"
 #include "master/reload.h"
@@ -333,6 +334,9 @@ next_wakeup(struct master *m, struct timespec *ts)
 	/* A backend being drained is watched until it is drained. */
 	if ((drain_ms = runtime_watch_drains(&m->cur->shm)) < wait_ms)
 		wait_ms = drain_ms;
+	/* Node files are looked at on time. */
+	if (m->manage != NULL && manage_next_ms(m->manage) < wait_ms)
+		wait_ms = manage_next_ms(m->manage);
 	/* A binary upgrade is watched closely. */
 	if (m->upgrade_pid != 0 && wait_ms > 100)
 		wait_ms = 100;
@@ -354,24 +358,33 @@ next_wakeup(struct master *m, struct timespec *ts)
 static void
 supervise(struct master *m)
 {
-	struct pollfd	pfd;
+	/* weirctl's socket, then the consoles' listeners and sessions */
+	struct pollfd	pfd[1 + MANAGE_MAX_SESSIONS + 64];
 	struct timespec	ts;
 	sigset_t	none;
+	size_t		n;
+	int		ready;
 
 	sigemptyset(&none);
-	pfd.fd = m->control_fd;
-	pfd.events = POLLIN;
 	for (;;) {
-		pfd.revents = 0;
+		pfd[0].fd = m->control_fd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		n = m->manage == NULL ? 0 : manage_pollfds(m->manage, m,
+		    pfd + 1, sizeof(pfd) / sizeof(pfd[0]) - 1);
 		/* ppoll unblocks the signals only while it waits, as
-		   sigsuspend would, and also wakes for weirctl. */
+		   sigsuspend would, and also wakes for weirctl and the
+		   consoles; a negative fd is skipped. */
+		ready = 0;
 		if (!got_chld && !got_term && !got_quit && !got_hup &&
-		    !got_usr1 && !got_usr2 && !got_alrm &&
-		    ppoll(&pfd, m->control_fd != -1 ? 1 : 0,
-		    next_wakeup(m, &ts), &none) > 0 &&
-		    (pfd.revents & POLLIN))
+		    !got_usr1 && !got_usr2 && !got_alrm)
+			ready = ppoll(pfd, 1 + n, next_wakeup(m, &ts), &none);
+		if (ready > 0 && (pfd[0].revents & POLLIN))
 			control_serve(m->control_fd, &m->cur->shm,
 			    &m->control_access);
+		if (m->manage != NULL)
+			manage_serve(m->manage, m, pfd + 1,
+			    ready > 0 ? n : 0);
 		log_tick();
 		if (got_term || got_quit) {
 			bool graceful = !got_term;
@@ -571,6 +584,8 @@ start(struct master *m, struct config *cfg, struct tls_set *tls,
 	if ((m->control_fd = control_open(cfg->state_dir,
 	    &m->control_access)) == -1)
 		log_warn("weirctl backend commands will not work");
+	if ((m->manage = manage_new()) != NULL)
+		manage_configure(m->manage, m->cur->cfg, &m->cur->shm, NULL);
 	generation_start(m, m->cur);
 	log_info("weir %s started: pid %ld, %u worker(s)%s, %zu listener(s), "
 	    "config %s", PACKAGE_VERSION, (long)getpid(), m->cur->nworkers,
@@ -630,6 +645,7 @@ master_run(struct config *cfg, struct tls_set *tls, const struct account *a,
 		m.retired = g->next;
 		generation_free(g);
 	}
+	manage_free(m.manage);
 	generation_free(m.cur);
 	listen_close_all(m.listeners, m.nlisteners);
 	free(m.shm_path);

@@ -20,6 +20,7 @@
 #include "master/control.h"
 #include "master/fdlimit.h"
 #include "master/generation.h"
+#include "master/manage.h"
 #include "master/notify.h"
 #include "master/runtime.h"
 #include "master/spawn.h"
@@ -161,6 +162,8 @@ reload_run(struct master *m)
 	tls_set_adopt_keys(tls, old->tls);
 	(void)runtime_dropped(&old->shm, cfg, "reload",
 	    g->shm.hdr->reload_note, sizeof(g->shm.hdr->reload_note));
+	if (m->manage != NULL)
+		manage_configure(m->manage, cfg, &g->shm, old);
 	g->shm.hdr->reload_at_unix = (int64_t)time(NULL);
 	/* Last: weirctl may map the new segment before these are written,
 	   and waits for this flag to read the note. */

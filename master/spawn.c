@@ -19,6 +19,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "health/health.h"
+#include "master/manage.h"
 #include "master/state.h"
 #include "worker/worker.h"
 
@@ -85,6 +86,24 @@ close_pokes(const struct master *m, const struct generation *keep)
 				close(g->pokes[i]);
 }
 
+/*
+ * The listening sockets a worker of <g> does not serve: a management
+ * console's (the master's own) and, after a reload, the new set's.
+ */
+static void
+close_foreign_listeners(const struct master *m, const struct generation *g)
+{
+	size_t	i, j;
+
+	for (i = 0; i < m->nlisteners; i++) {
+		for (j = 0; j < g->nfds; j++)
+			if (g->fds[j].fd == m->listeners[i].fd)
+				break;
+		if (j == g->nfds)
+			close(m->listeners[i].fd);
+	}
+}
+
 pid_t
 spawn_child(struct master *m, struct generation *g, const struct child *ch)
 {
@@ -123,6 +142,9 @@ spawn_child(struct master *m, struct generation *g, const struct child *ch)
 		close(m->ready_fd);
 	if (m->control_fd != -1)
 		close(m->control_fd);
+	/* A console session must end when the master closes it. */
+	if (m->manage != NULL)
+		manage_close_in_child(m->manage);
 	if (ch->role == CHILD_HEALTH) {
 		/* The checker needs none of the listening sockets. */
 		for (i = 0; i < m->nlisteners; i++)
@@ -136,6 +158,7 @@ spawn_child(struct master *m, struct generation *g, const struct child *ch)
 		_exit(rv);
 	}
 	close_pokes(m, g);
+	close_foreign_listeners(m, g);
 	if (drop_privileges(m) == -1)
 		_exit(2);
 	reset_signals();

@@ -19,6 +19,7 @@
 #include "worker/worker.h"
 
 struct config;
+struct manage;
 struct tls_set;
 
 enum child_role {
@@ -73,6 +74,8 @@ struct master {
 	int			 ready_fd;	/* to the waiting parent, -1 */
 	int			 control_fd;	/* weirctl's socket, -1 */
 	struct control_access	 control_access;	/* control_group */
+	struct manage		*manage;	/* owned: management consoles
+						   and node files */
 	bool			 drop_privileges;
 	uid_t			 uid;
 	gid_t			 gid;

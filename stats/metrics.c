@@ -120,6 +120,13 @@ service_active(const struct snapshot *snap, uint32_t i,
 	v->u = snapshot_service_active(snap, i);
 }
 
+static void
+service_tunnels(const struct snapshot *snap, uint32_t i,
+    struct metric_value *v)
+{
+	v->u = snapshot_service_tunnels(snap, i);
+}
+
 /* Slots past the count are not validated, so never read. */
 static void
 service_listen(const struct snapshot *snap, uint32_t i,
@@ -130,6 +137,15 @@ service_listen(const struct snapshot *snap, uint32_t i,
 	v->list = sv->listen;
 	v->nlist = sv->nlisten < SHM_MAX_LISTEN ? sv->nlisten :
 	    SHM_MAX_LISTEN;
+}
+
+/* A management console's DISABLE, until the next reload. */
+static void
+service_state(const struct snapshot *snap, uint32_t i,
+    struct metric_value *v)
+{
+	v->s = snap->services[i].admin_state == SHM_ADMIN_DISABLED ?
+	    "disabled" : "enabled";
 }
 
 static void
@@ -317,6 +333,8 @@ static const struct metric	service_metrics[] = {
 	{ .json = "listen",
 	  .head = "LISTEN", .cell = METRIC_CELL_LEFT, .prio = 3,
 	  .kind = METRIC_LIST, .get = service_listen },
+	{ .json = "state",
+	  .kind = METRIC_WORD, .get = service_state },
 	{ .json = "active",
 	  .prom = "weir_service_active_connections", .type = METRIC_GAUGE,
 	  .help = "Client connections open now.",
@@ -373,6 +391,26 @@ static const struct metric	service_metrics[] = {
 	  "too many SETTINGS, PING, PRIORITY or empty DATA frames.",
 	  .kind = METRIC_U64,
 	  .off = offsetof(struct shm_service, h2_control_floods) },
+	{ .json = "open", .group = "tunnels",
+	  .prom = "weir_service_tunnels_open", .type = METRIC_GAUGE,
+	  .help = "Upgrade tunnels (WebSocket) open now.",
+	  .head = "TUNNELS", .cell = METRIC_CELL_RIGHT, .prio = 6,
+	  .kind = METRIC_U64, .get = service_tunnels },
+	{ .json = "total", .group = "tunnels",
+	  .prom = "weir_service_tunnels_total", .type = METRIC_COUNTER,
+	  .help = "Upgrade tunnels opened (101 relayed).",
+	  .kind = METRIC_U64, .off = offsetof(struct shm_service, tunnels) },
+	{ .json = "bytes_in", .group = "tunnels",
+	  .prom = "weir_service_tunnel_bytes_in_total", .type = METRIC_COUNTER,
+	  .help = "Bytes tunnelled from clients to backends.",
+	  .kind = METRIC_U64,
+	  .off = offsetof(struct shm_service, tunnel_bytes_in) },
+	{ .json = "bytes_out", .group = "tunnels",
+	  .prom = "weir_service_tunnel_bytes_out_total",
+	  .type = METRIC_COUNTER,
+	  .help = "Bytes tunnelled from backends to clients.",
+	  .kind = METRIC_U64,
+	  .off = offsetof(struct shm_service, tunnel_bytes_out) },
 };
 
 /* A pool's text is the heading render.c writes above its backends. */

@@ -506,6 +506,13 @@ snapshot_service_active(const struct snapshot *snap, uint32_t svc)
 	    (uint64_t)snap->hdr->nbackends + svc);
 }
 
+uint64_t
+snapshot_service_tunnels(const struct snapshot *snap, uint32_t svc)
+{
+	return shm_held_sum(snap->hdr, snap->held,
+	    shm_held_tunnels_column(snap->hdr, svc));
+}
+
 /*
  * Seconds from <then> (Unix time, from the segment) to when <snap> was
  * taken; 0 for a time not in the past, which a segment from another clock

@@ -114,6 +114,10 @@ uint64_t	 snapshot_backend_kept(const struct snapshot *snap, uint32_t b);
 uint64_t	 snapshot_service_active(const struct snapshot *snap,
 		    uint32_t svc);
 
+/* Upgrade tunnels open on service <svc>, all workers together. */
+uint64_t	 snapshot_service_tunnels(const struct snapshot *snap,
+		    uint32_t svc);
+
 /* Seconds from the master's start to when <snap> was taken. */
 int64_t		 snapshot_uptime(const struct snapshot *snap);
 

@@ -57,7 +57,7 @@ need_packages()
 # Everything needed to build weir and run make check.
 BUILD_PACKAGES="build-essential autoconf automake pkg-config libssl-dev libjansson-dev libnghttp2-dev check"
 # Everything the integration tests run.
-TEST_PACKAGES="lighttpd apache2 curl python3 procps iproute2 coreutils wrk openssl testssl.sh perlbal chromium nghttp2-client"
+TEST_PACKAGES="lighttpd apache2 curl python3 procps iproute2 coreutils wrk openssl testssl.sh perlbal chromium nghttp2-client python3-websockets python3-h2"
 # t/integration/78: the Debian package is built and checked.
 TEST_PACKAGES="$TEST_PACKAGES debhelper lintian"
 # make fuzz: libFuzzer and the sanitizers' runtimes come with clang.

@@ -96,6 +96,13 @@ size_t		 tls_conn_read(SSL *ssl, void *buf, size_t len,
 size_t		 tls_conn_write(SSL *ssl, const void *buf, size_t len,
 		    enum tls_io *st);
 
+/*
+ * Sends close_notify and keeps <ssl> for reading what the peer still
+ * sends (a half-close).  TLS_IO_OK once it is out; TLS_IO_WANT_* to call
+ * again when the socket is ready.
+ */
+enum tls_io	 tls_conn_shutdown(SSL *ssl);
+
 /* Best-effort close_notify (never blocks), then frees <ssl>. */
 void		 tls_conn_free(SSL *ssl);
 

@@ -175,6 +175,19 @@ tls_conn_write(SSL *ssl, const void *buf, size_t len, enum tls_io *st)
 	return 0;
 }
 
+/* See tls.h.  SSL_shutdown() returns 0 once close_notify is sent. */
+enum tls_io
+tls_conn_shutdown(SSL *ssl)
+{
+	int	rv;
+
+	ERR_clear_error();
+	errno = 0;
+	if ((rv = SSL_shutdown(ssl)) >= 0)
+		return TLS_IO_OK;
+	return io_status(ssl, rv);
+}
+
 /*
  * Sends close_notify if the handshake finished and nothing failed, without
  * waiting for the peer's, then frees <ssl>.  The socket stays open: the

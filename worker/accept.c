@@ -222,6 +222,29 @@ is_connection_error(int err)
 }
 
 /*
+ * A service a management console disabled (Perlbal's DISABLE, which
+ * closes the listener there): the socket stays bound, shared by every
+ * worker, so each connection is taken and reset at once.  The client
+ * sees it refused, as with Perlbal; connections already open finish.
+ */
+static bool
+is_disabled(const struct worker *w, const struct listener *l)
+{
+	return l->svc->index < w->shm->layout.nservices &&
+	    shm_load(&w->shm->services[l->svc->index].admin_state) ==
+	    SHM_ADMIN_DISABLED;
+}
+
+static void
+refuse(int fd)
+{
+	struct linger	rst = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	close(fd);
+}
+
+/*
  * Takes connections queued on <l> until none is left, ACCEPT_BATCH were
  * taken (then the next turn goes on), or <w> is over its share (then a
  * less loaded worker is told).  In ACCEPT_TOLD mode one is taken first.
@@ -246,6 +269,10 @@ accept_some(struct worker *w, struct listener *l, enum accept_mode mode)
 		len = sizeof(peer);
 		fd = accept4(l->fd, (struct sockaddr *)&peer, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd != -1 && is_disabled(w, l)) {
+			refuse(fd);
+			continue;
+		}
 		if (fd != -1) {
 			client_accept(w, fd, (struct sockaddr *)&peer, len,
 			    l->svc, front_pick);

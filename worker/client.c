@@ -9,6 +9,10 @@
  *   TLS    HANDSHAKE -> OPEN     handshake done (a TLS service)
  *   OPEN   LINGER    -> LINGER   the front end is done, input to drain
  *   TLS, OPEN, LINGER  CLOSE -> CLOSED
+ *   OPEN   HAND_OVER -> CLOSED   the connection went to a tunnel
+ *
+ * Sessions and the tunnels they were handed to share max_connections: a
+ * tunnel's connection is still one of the worker's.
  */
 #include "worker/client.h"
 
@@ -35,11 +39,16 @@
 
 static const enum client_state	table[CLIENT_STATE_COUNT][CLIENT_EV_COUNT] = {
 #define N CLIENT_STATE_COUNT
-	/*                HANDSHAKE    LINGER         CLOSE */
-	[CLIENT_TLS] =    { CLIENT_OPEN, N,             CLIENT_CLOSED },
-	[CLIENT_OPEN] =   { N,           CLIENT_LINGER, CLIENT_CLOSED },
-	[CLIENT_LINGER] = { N,           N,             CLIENT_CLOSED },
-	[CLIENT_CLOSED] = { N,           N,             N },
+	/*                HANDSHAKE    LINGER         CLOSE
+	                  HAND_OVER */
+	[CLIENT_TLS] =    { CLIENT_OPEN, N,             CLIENT_CLOSED,
+			    N },
+	[CLIENT_OPEN] =   { N,           CLIENT_LINGER, CLIENT_CLOSED,
+			    CLIENT_CLOSED },
+	[CLIENT_LINGER] = { N,           N,             CLIENT_CLOSED,
+			    N },
+	[CLIENT_CLOSED] = { N,           N,             N,
+			    N },
 #undef N
 };
 
@@ -187,6 +196,21 @@ unlink_live(struct client *c)
 	c->next = c->prev = NULL;
 }
 
+/* The session's slot goes back at the end of the loop turn. */
+static void
+release(struct client *c)
+{
+	struct worker	*w = c->w;
+
+	loop_timer_cancel(&w->loop, &c->timer);
+	unlink_live(c);
+	/* Released at the end of the loop turn: later events in this batch
+	   may still point here and must find it closing, not reused. */
+	c->next = w->closing;
+	w->closing = c;
+	loop_at_end(&w->loop, &w->release_task);
+}
+
 void
 client_close(struct client *c)
 {
@@ -203,20 +227,32 @@ client_close(struct client *c)
 	if (c->end != END_NONE && c->end != END_DONE)
 		log_debug("client connection %d (service %s): closed: %s",
 		    c->s.fd, c->svc->name, end_reason_str(c->end));
-	loop_timer_cancel(&w->loop, &c->timer);
 	loop_del(&w->loop, &c->io);
 	sock_close(&c->s, c->is_reset);
 	bufpool_put(&w->head_pool, &c->in);
 	bufpool_put(&w->head_pool, &c->out);
-	shm_own_sub(worker_held_service(w, c->svc->index), 1);
-	shm_sub(&w->shm->workers[w->id].active, 1);
-	w->nactive--;
-	unlink_live(c);
-	/* Released at the end of the loop turn: later events in this batch
-	   may still point here and must find it closing, not reused. */
-	c->next = w->closing;
-	w->closing = c;
-	loop_at_end(&w->loop, &w->release_task);
+	worker_conn_closed(w, c->svc->index);
+	release(c);
+}
+
+void
+client_hand_over(struct client *c, struct sock *s, struct buf *in,
+    struct buf *out)
+{
+	if (c->is_closing)
+		return;
+	c->is_closing = true;
+	(void)transition(c, CLIENT_EV_HAND_OVER);
+	/* Off the loop before the new holder registers the descriptor. */
+	loop_del(&c->w->loop, &c->io);
+	*s = c->s;
+	*in = c->in;
+	*out = c->out;
+	memset(&c->in, 0, sizeof(c->in));
+	memset(&c->out, 0, sizeof(c->out));
+	c->s.fd = -1;
+	c->s.ssl = NULL;
+	release(c);
 }
 
 void
@@ -351,7 +387,7 @@ void
 client_accept(struct worker *w, int fd, const struct sockaddr *peer,
     socklen_t peerlen, const struct service_conf *svc, front_pick_fn pick)
 {
-	struct client	*c = slot_get(w);
+	struct client	*c = w->nactive < w->nclients ? slot_get(w) : NULL;
 	SSL_CTX		*ctx;
 	int		 one = 1;
 
@@ -386,9 +422,7 @@ client_accept(struct worker *w, int fd, const struct sockaddr *peer,
 	if (w->live != NULL)
 		w->live->prev = c;
 	w->live = c;
-	w->nactive++;
-	shm_own_add(worker_held_service(w, svc->index), 1);
-	shm_add(&w->shm->workers[w->id].active, 1);
+	worker_conn_opened(w, svc->index);
 	shm_add(&w->shm->workers[w->id].accepted, 1);
 	if (loop_add(&w->loop, &c->io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP |
 	    EPOLLET, on_socket) == -1) {

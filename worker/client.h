@@ -9,6 +9,7 @@
  *
  *   TLS -> OPEN -> LINGER -> CLOSED   (TLS only on a TLS service; CLOSED
  *                                      from any state)
+ *   OPEN -> CLOSED, the socket handed over to an Upgrade tunnel
  *
  * The transitions are the table at the top of client.c; client_next() is
  * its only reader.
@@ -46,6 +47,8 @@ enum client_event {
 	CLIENT_EV_HANDSHAKE = 0,	/* the TLS handshake completed */
 	CLIENT_EV_LINGER,	/* the front end is done: FIN, drain input */
 	CLIENT_EV_CLOSE,	/* the connection ends now */
+	CLIENT_EV_HAND_OVER,	/* the session ends, its connection goes on
+				   in other hands (a tunnel) */
 	CLIENT_EV_COUNT
 };
 
@@ -125,6 +128,18 @@ void	client_linger(struct client *c);
 
 /* Closes <c> now (with RST when c->is_reset).  Released at turn's end. */
 void	client_close(struct client *c);
+
+/*
+ * Ends the OPEN session <c> without closing its connection, which goes on
+ * in other hands: its socket is moved to *<s>, its input buffer (bytes
+ * received and not used) to <in> and its output buffer (bytes not yet
+ * sent) to <out>, both blocks of the worker's head pool.  The connection
+ * stays counted as open: the new holder calls worker_conn_closed() when
+ * it closes it.  The front end is not told (it asked for this).  Released
+ * at turn's end.
+ */
+void	client_hand_over(struct client *c, struct sock *s, struct buf *in,
+	    struct buf *out);
 
 /* QUIT: idle sessions close soon, busy ones finish their request. */
 void	client_drain_all(struct worker *w);

@@ -16,6 +16,7 @@
 #include "common/bufpool.h"
 #include "common/h1_parse.h"
 #include "common/loop.h"
+#include "common/shm.h"
 #include "common/timer.h"
 #include "worker/accesslog.h"
 #include "worker/front.h"
@@ -28,6 +29,7 @@ struct client;
 struct request;
 struct proxy;
 struct bconn;
+struct tunnel;
 struct balance_pool;
 struct service_conf;
 struct backend_conf;
@@ -149,6 +151,17 @@ struct worker {
 	uint32_t		 rand_state;
 	bool			 is_draining;	/* QUIT: no new connections */
 	bool			 is_stopping;	/* TERM: leave now */
+
+	/* Upgrade tunnels (tunnel.c) */
+	struct tunnel		*tunnels;	/* owned array, used lazily */
+	size_t			 ntunnels;
+	size_t			 ntunnels_used;
+	struct tunnel		*free_tunnels;
+	struct tunnel		*live_tunnels;	/* every one not yet closed */
+	struct tunnel		*dead_tunnels;	/* released at the turn's end */
+	struct loop_task	 tunnel_release_task;
+	struct timer		 tunnel_stop_timer;	/* draining: the last
+							   moment for them */
 };
 
 /* A fast xorshift for random balancing; not for anything secret. */
@@ -191,6 +204,35 @@ worker_backend(const struct worker *w, size_t b)
 {
 	return w->backends[b].conf != NULL ? w->backends[b].conf :
 	    w->backends[b].added;
+}
+
+/* This worker's count of Upgrade tunnels open on service <svc>. */
+static inline uint64_t *
+worker_held_tunnels(const struct worker *w, size_t svc)
+{
+	return &w->held[2 * w->nbackends + w->cfg->nservices + svc];
+}
+
+/*
+ * A client connection of service <svc> opened, or closed: the counts a
+ * draining worker and weirctl see.  A session opens one; whoever has the
+ * socket when it closes (the session, or a tunnel it was handed to)
+ * closes it.
+ */
+static inline void
+worker_conn_opened(struct worker *w, size_t svc)
+{
+	w->nactive++;
+	shm_own_add(worker_held_service(w, svc), 1);
+	shm_add(&w->shm->workers[w->id].active, 1);
+}
+
+static inline void
+worker_conn_closed(struct worker *w, size_t svc)
+{
+	shm_own_sub(worker_held_service(w, svc), 1);
+	shm_sub(&w->shm->workers[w->id].active, 1);
+	w->nactive--;
 }
 
 /*

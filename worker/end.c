@@ -14,6 +14,7 @@ static const char *const names[END_REASON_COUNT] = {
 	[END_NO_BACKEND] = "no backend available",
 	[END_DONE] = "done",
 	[END_SHUTDOWN] = "shutdown",
+	[END_IDLE_TIMEOUT] = "idle timeout",
 };
 
 const char *

@@ -19,6 +19,7 @@ enum end_reason {
 	END_NO_BACKEND,
 	END_DONE,
 	END_SHUTDOWN,
+	END_IDLE_TIMEOUT,	/* a tunnel: nothing either way for too long */
 	END_REASON_COUNT
 };
 

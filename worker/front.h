@@ -20,6 +20,7 @@
 
 struct client;
 struct request;
+struct tunnel;
 
 /*
  * What a request calls on the front end that carries it.  Every call may
@@ -73,6 +74,15 @@ struct front_ops {
 	 */
 	bool	(*body_waits_on_client)(const struct request *r,
 		    uint64_t *buffered);
+
+	/*
+	 * The head sent was a 101: the connection (or the stream) now
+	 * belongs to tunnel <t>, which already holds the backend's side.
+	 * The front end gives it the client's side and starts it, out of
+	 * line, and ends the request there with request_end_upgraded().  0,
+	 * or -1 when the client is gone (the caller discards <t>).
+	 */
+	int	(*upgrade)(struct request *r, struct tunnel *t);
 };
 
 /* send_head(): the body goes out bare, not as canonical chunks. */

@@ -33,6 +33,7 @@
 #include "worker/context.h"
 #include "worker/h1_write.h"
 #include "worker/request.h"
+#include "worker/tunnel.h"
 #include "tls/tls.h"
 
 /* How long an idle keep-alive connection of a draining worker may still
@@ -192,6 +193,18 @@ h1_send_head(struct request *r, struct resp_head *h)
 	if (client_take_out(c) == -1)
 		return -1;
 	how.is_10 = f->is_10;
+	if (h->status == 101) {
+		/* The switch: the head waits in c->out for the tunnel, which
+		   sends it before anything of the backend's. */
+		how.is_keep = true;
+		how.is_dechunked = false;
+		if (h1_write_head(&c->out, h, &how) == -1)
+			return -1;
+		f->has_head = true;
+		f->is_keep = false;
+		r->rec.status = h->status;
+		return 0;
+	}
 	if (h->status < 200) {
 		/* An HTTP/1.0 client knows no interim answers. */
 		if (f->is_10)
@@ -349,6 +362,18 @@ h1_abort(struct request *r)
 
 	c->is_reset = true;
 	fail(c, r->end != END_NONE ? r->end : END_BACKEND_RESET);
+}
+
+static int
+h1_upgrade(struct request *r, struct tunnel *t)
+{
+	struct client	*c = client_of(r);
+
+	if (c->h1.is_failed || c->is_closing)
+		return -1;
+	c->h1.tunnel = t;
+	loop_defer(&c->w->loop, &c->h1.next_task);
+	return 0;
 }
 
 /* ---- the request body ---- */
@@ -673,6 +698,28 @@ read_heads(struct client *c)
 	}
 }
 
+/*
+ * A 101 is queued: the connection becomes the tunnel's, with the bytes the
+ * session holds (the 101 not yet sent, what the client sent after its
+ * request), and the session and its request end here.
+ */
+static void
+hand_over(struct client *c)
+{
+	struct h1_front	*f = &c->h1;
+	struct tunnel	*t = f->tunnel;
+	struct request	*r = f->req;
+	struct sock	 s;
+	struct buf	 in, out;
+
+	f->tunnel = NULL;
+	f->req = NULL;
+	(void)transition(c, H1_EV_END);
+	client_hand_over(c, &s, &in, &out);
+	tunnel_start_socket(t, &s, &in, &out, &c->w->head_pool, &r->rec);
+	request_end_upgraded(r);
+}
+
 /* The session can go on: flush, then the request, or the next head. */
 static void
 resume(struct client *c)
@@ -684,6 +731,10 @@ resume(struct client *c)
 		return;
 	if (f->is_failed) {
 		client_close(c);
+		return;
+	}
+	if (f->tunnel != NULL) {
+		hand_over(c);
 		return;
 	}
 	switch (f->state) {
@@ -810,6 +861,11 @@ h1_close(struct client *c)
 	struct request	*r = f->req;
 
 	f->req = NULL;
+	if (f->tunnel != NULL) {
+		/* The 101 never left: its tunnel goes with the session. */
+		tunnel_discard(f->tunnel);
+		f->tunnel = NULL;
+	}
 	if (r == NULL)
 		return;
 	/*
@@ -845,4 +901,5 @@ const struct front_ops h1_front_ops = {
 	.body_peek = h1_body_peek,
 	.body_consume = h1_body_consume,
 	.body_waits_on_client = h1_body_waits_on_client,
+	.upgrade = h1_upgrade,
 };

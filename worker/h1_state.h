@@ -16,6 +16,7 @@
 #include "common/loop.h"
 
 struct request;
+struct tunnel;
 
 enum h1_front_state {
 	H1_FRONT_IDLE = 0,		/* between requests, nothing received */
@@ -49,6 +50,8 @@ struct h1_front {
 	bool			 is_finishing;	/* complete once out drains */
 	struct loop_task	 flush_task;	/* a queued head goes out */
 	struct loop_task	 next_task;	/* the next request, out of line */
+	struct tunnel		*tunnel;	/* a 101 went out: the session
+						   goes to it, out of line */
 };
 
 #endif

@@ -7,6 +7,8 @@
  *             stay the client's), or "chunked"; none when the body goes
  *             out bare to an HTTP/1.0 client, whose connection then ends
  *   CLOSE     nothing: the close ends the body
+ * A 101 names the protocol switched to in Upgrade, with Connection:
+ * upgrade (RFC 9110 7.8), and frames nothing: the tunnel follows.
  */
 #include "worker/h1_write.h"
 
@@ -71,6 +73,11 @@ h1_write_head(struct buf *outb, const struct resp_head *h,
 		put(&o, ": ", 2);
 		put(&o, f->value, f->value_len);
 		put(&o, "\r\n", 2);
+	}
+	if (h->status == 101 && h->upgrade != NULL) {
+		puts_(&o, "Upgrade: ");
+		put(&o, h->upgrade, h->upgrade_len);
+		puts_(&o, "\r\nConnection: upgrade\r\n");
 	}
 	if (h->status >= 200) {
 		if (h->framing == H1_FRAME_LENGTH || (h->framing ==

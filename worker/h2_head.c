@@ -12,6 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 void
 h2_head_block_start(struct h2_block *b, struct h2_stream *s)
 {
@@ -21,6 +24,7 @@ h2_head_block_start(struct h2_block *b, struct h2_stream *s)
 	b->nfields = 0;
 	b->list_bytes = 0;
 	b->is_too_large = false;
+	b->is_ext_connect = false;
 }
 
 void
@@ -102,13 +106,69 @@ join_cookies(struct h2_block *b, struct h1_header *first, const char *p,
 	return true;
 }
 
+/* One more field of <m>, pointing at <name> and <value>; false when full. */
+static bool
+add_field(struct h1_msg *m, const char *name, const char *value,
+    size_t vlen)
+{
+	struct h1_header	*f;
+
+	if (m->nheaders == H1_MAX_HEADERS)
+		return false;
+	f = &m->headers[m->nheaders++];
+	f->name = name;
+	f->name_len = strlen(name);
+	f->value = value;
+	f->value_len = vlen;
+	return true;
+}
+
+/*
+ * RFC 8441 4: an extended CONNECT (:protocol) becomes the HTTP/1.1
+ * Upgrade request a backend knows (RFC 6455 4.1): GET of :path, no body
+ * (the stream's DATA are the tunnel's), Upgrade: the protocol, and for a
+ * WebSocket a Sec-WebSocket-Key of its own (HTTP/2 clients send none,
+ * RFC 8441 5; the backend's Sec-WebSocket-Accept is dropped on the way
+ * back).  Returns 0, 400 without :path, or 431 when no field is left.
+ */
+static int
+ext_connect(struct h2_block *b, struct h1_msg *m, const char *path,
+    size_t path_len, const char *proto, size_t proto_len)
+{
+	unsigned char	nonce[16];
+
+	if (!is_method(m, "CONNECT") || path == NULL)
+		return 400;
+	b->is_ext_connect = true;
+	m->method = "GET";
+	m->method_len = 3;
+	m->target = path;
+	m->target_len = path_len;
+	m->framing = H1_FRAME_NONE;
+	m->content_length = 0;
+	m->has_upgrade = true;
+	if (!add_field(m, "upgrade", proto, proto_len))
+		return 431;
+	if (!h1_token_eq(proto, proto_len, "websocket") ||
+	    h1_find_header(m, "sec-websocket-key") != NULL)
+		return 0;
+	/* Only the backend's handshake reads it: it needs no secrecy. */
+	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+		return 400;
+	(void)EVP_EncodeBlock((unsigned char *)b->ws_key, nonce,
+	    sizeof(nonce));
+	return add_field(m, "sec-websocket-key", b->ws_key,
+	    strlen(b->ws_key)) ? 0 : 431;
+}
+
 int
 h2_head_msg(struct h2_block *b, struct h1_msg *m, bool is_end_stream)
 {
 	const char		*p, *end, *name, *value;
-	const char		*authority = NULL;
+	const char		*authority = NULL, *path = NULL, *proto = NULL;
 	struct h1_header	*f, *cookie = NULL;
 	size_t			 nlen, vlen, authority_len = 0, ncookies = 0;
+	size_t			 path_len = 0, proto_len = 0;
 	int64_t			 n;
 
 	h1_msg_reset(m);
@@ -130,17 +190,19 @@ h2_head_msg(struct h2_block *b, struct h1_msg *m, bool is_end_stream)
 				m->method = value;
 				m->method_len = vlen;
 			} else if (h1_token_eq(name, nlen, ":path")) {
-				m->target = value;
-				m->target_len = vlen;
+				m->target = path = value;
+				m->target_len = path_len = vlen;
 			} else if (h1_token_eq(name, nlen, ":authority")) {
 				authority = value;
 				authority_len = vlen;
+			} else if (h1_token_eq(name, nlen, ":protocol")) {
+				/* RFC 8441: only where weir's SETTINGS
+				   enabled it, nghttp2 checks. */
+				proto = value;
+				proto_len = vlen;
 			}
 			/* :scheme says what the client used; the backend
-			   learns it from X-Forwarded-Proto.  :protocol
-			   (RFC 8441 extended CONNECT, WebSocket over HTTP/2)
-			   is not enabled in weir's SETTINGS, so nghttp2
-			   refuses it before it comes here. */
+			   learns it from X-Forwarded-Proto. */
 			continue;
 		}
 		if (h1_token_eq(name, nlen, "cookie") && ncookies++ > 0)
@@ -175,6 +237,8 @@ h2_head_msg(struct h2_block *b, struct h1_msg *m, bool is_end_stream)
 	}
 	if (m->method == NULL)
 		return 400;
+	if (proto != NULL)
+		return ext_connect(b, m, path, path_len, proto, proto_len);
 	if (is_method(m, "CONNECT")) {
 		/* No :path: what it names is the authority. */
 		m->target = m->host != NULL ? m->host : "";

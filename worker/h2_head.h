@@ -42,6 +42,9 @@ void	h2_head_block_add(struct h2_block *b, struct bufpool *pool,
  * crumbs joined (RFC 9113 8.2.3), the framing from content-length and
  * <is_end_stream> (none; a length; chunked for a body of unknown length).
  * Its slices point into the block, valid until h2_head_block_end().
+ * An extended CONNECT (RFC 8441 :protocol) becomes an HTTP/1.1 Upgrade
+ * request for the backend: GET of :path with Upgrade (and, for websocket,
+ * a Sec-WebSocket-Key made here), no body; b->is_ext_connect says so.
  * Returns 0, or the status the request is refused with: 431 too large,
  * 400 malformed (no authority, a bad content-length or Max-Forwards).
  */

@@ -42,6 +42,7 @@
 #include "worker/context.h"
 #include "worker/h2_head.h"
 #include "worker/request.h"
+#include "worker/tunnel.h"
 
 /*
  * A stream's window for request bodies: what nghttp2 lets a client send
@@ -375,6 +376,8 @@ start_stream(struct h2_conn *h, struct h2_stream *s, bool is_end_stream)
 	r->pin = &c->pin;
 	s->req = r;
 	s->req_framing = m->framing;
+	s->is_ext_connect = h->block.is_ext_connect;
+	r->must_switch = s->is_ext_connect;
 	s->is_req_done = is_end_stream;
 	if (status != 0) {
 		/* No stream id: repeats of one client's are counted as
@@ -503,8 +506,10 @@ take_data(struct h2_conn *h, struct h2_stream *s, const uint8_t *data,
     size_t len)
 {
 	struct request	*r = s->req;
+	bool		 is_tunnel = s->tend != NULL || s->pending_tunnel != NULL;
 
-	if (r == NULL || r->is_ended || s->is_finished || s->is_aborted ||
+	if ((!is_tunnel && (r == NULL || r->is_ended || s->is_finished ||
+	    s->is_aborted)) ||
 	    bufpool_get(&worker_of(h)->h2->body_pool, &s->body) == -1) {
 		/* Nobody reads it: the windows open again at once. */
 		(void)nghttp2_session_consume(h->session, s->id, len);
@@ -530,6 +535,25 @@ static ssize_t	read_body_cb(nghttp2_session *session, int32_t id,
 		    uint8_t *buf, size_t length, uint32_t *flags,
 		    nghttp2_data_source *source, void *user);
 
+/*
+ * RFC 8441 5: the backend's 101 is a 200 on the stream, whose DATA then
+ * carry the tunnel; the handshake's own fields of HTTP/1.1 stay behind
+ * (Sec-WebSocket-Accept answers a key weir made).
+ */
+static void
+tunnel_head(struct resp_head *h)
+{
+	size_t	i;
+
+	h->status = 200;
+	h->framing = H1_FRAME_CLOSE;
+	h->has_length = false;
+	for (i = 0; i < h->nfields; i++)
+		if (h->fields[i].name_len == 20 && strncasecmp(
+		    h->fields[i].name, "sec-websocket-accept", 20) == 0)
+			h->fields[i].name_len = 0;
+}
+
 static int
 h2_send_head(struct request *r, struct resp_head *h)
 {
@@ -540,9 +564,15 @@ h2_send_head(struct request *r, struct resp_head *h)
 	char			 status[4], length[24];
 	int			 n;
 
-	if (hc->session == NULL || s->is_closed || s->is_aborted ||
-	    h->status == 101)
+	if (hc->session == NULL || s->is_closed || s->is_aborted)
 		return -1;
+	if (h->status == 101 || (s->is_ext_connect && h->status >= 200 &&
+	    h->status < 300)) {
+		/* A 2xx says a tunnel is open: only one of weir's may. */
+		if (h->status != 101 || !s->is_ext_connect || s->has_head)
+			return -1;
+		tunnel_head(h);
+	}
 	if ((n = h2_head_encode(w->h2->nva, w->h2->names, w->h2->names_len, h,
 	    status, length, sizeof(length))) == -1)
 		return -1;
@@ -923,11 +953,11 @@ h2_send_file(struct request *r, int fd, off_t *off, size_t n)
 	return (ssize_t)k;
 }
 
+/* Nothing more goes on <s>: END_STREAM after what is queued. */
 static void
-h2_finish(struct request *r)
+finish_stream(struct h2_stream *s)
 {
-	struct h2_stream	*s = r->fe_ctx;
-	struct h2_conn		*h = s->conn;
+	struct h2_conn	*h = s->conn;
 
 	s->is_finished = true;
 	if (h->session != NULL && s->is_deferred && !s->is_closed) {
@@ -935,6 +965,12 @@ h2_finish(struct request *r)
 		(void)nghttp2_session_resume_data(h->session, s->id);
 	}
 	kick(h);
+}
+
+static void
+h2_finish(struct request *r)
+{
+	finish_stream(r->fe_ctx);
 }
 
 static void
@@ -948,6 +984,176 @@ h2_abort(struct request *r)
 		    s->id, NGHTTP2_INTERNAL_ERROR);
 	s->is_aborted = true;
 	kick(h);
+}
+
+/* ---- a stream as a tunnel's end (RFC 8441) ---- */
+
+/*
+ * What the client sent on the stream, into <b>; the windows open as the
+ * bytes leave (nghttp2_session_consume()), so a stream holds at most its
+ * window.  END_STREAM is the end's last (0).
+ */
+static ssize_t
+tend_read(struct tunnel_end *e, struct buf *b)
+{
+	struct h2_stream	*s = e->ctx;
+	struct h2_conn		*h = s->conn;
+	size_t			 n = s->body.data != NULL ? buf_len(&s->body) : 0;
+
+	if (n > 0) {
+		if (n > buf_room(b))
+			n = buf_room(b);
+		(void)buf_append(b, buf_head(&s->body), n);
+		buf_consume(&s->body, n);
+		bufpool_put_empty(&worker_of(h)->h2->body_pool, &s->body);
+		if (!s->is_closed && h->session != NULL) {
+			(void)nghttp2_session_consume(h->session, s->id, n);
+			kick(h);
+		}
+		return (ssize_t)n;
+	}
+	if (s->is_req_done)
+		return 0;
+	errno = stream_is_gone(s) ? ECONNRESET : EAGAIN;
+	return -1;
+}
+
+static ssize_t
+tend_write(struct tunnel_end *e, const char *p, size_t n)
+{
+	struct h2_stream	*s = e->ctx;
+	size_t			 k;
+
+	if (stream_is_gone(s) || s->is_finished) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	if ((k = stream_write(s, p, n)) == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return (ssize_t)k;
+}
+
+static int
+tend_shut(struct tunnel_end *e)
+{
+	struct h2_stream	*s = e->ctx;
+
+	if (stream_is_gone(s)) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	finish_stream(s);
+	return 0;
+}
+
+/*
+ * The tunnel lets the stream go: cut (RST_STREAM CANCEL), or ended
+ * (END_STREAM, then RST_STREAM NO_ERROR if the client is still sending);
+ * a stream nghttp2 already closed is freed from drive().
+ */
+static void
+tend_close(struct tunnel_end *e, bool is_reset)
+{
+	struct h2_stream	*s = e->ctx;
+	struct h2_conn		*h = s->conn;
+
+	s->tend = NULL;
+	if (h->is_torn || h->session == NULL)
+		return;
+	if (s->is_closed) {
+		if (!s->is_ending) {
+			s->is_ending = true;
+			s->end_next = h->ended;
+			h->ended = s;
+		}
+	} else if (is_reset) {
+		if (!s->is_aborted)
+			(void)nghttp2_submit_rst_stream(h->session,
+			    NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
+		s->is_aborted = true;
+	} else if (s->is_eos_sent) {
+		if (!s->is_req_done)
+			(void)nghttp2_submit_rst_stream(h->session,
+			    NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
+	} else
+		finish_stream(s);
+	kick(h);
+}
+
+static const struct tunnel_end_ops	stream_end_ops = {
+	.read = tend_read,
+	.write = tend_write,
+	.shut = tend_shut,
+	.close = tend_close,
+};
+
+/* The 200 is queued: the tunnel starts from drive(), out of line. */
+static int
+h2_upgrade(struct request *r, struct tunnel *t)
+{
+	struct h2_stream	*s = r->fe_ctx;
+
+	if (stream_is_gone(s) || s->is_ending || s->pending_tunnel != NULL)
+		return -1;
+	s->pending_tunnel = t;
+	wake(s);
+	return 0;
+}
+
+/*
+ * The stream becomes the tunnel's client end, with what the client sent
+ * already; its request ends here (the tunnel writes its log line).
+ */
+static void
+start_tunnel(struct h2_stream *s)
+{
+	struct tunnel	*t = s->pending_tunnel;
+	struct request	*r = s->req;
+
+	s->pending_tunnel = NULL;
+	s->req = NULL;
+	/* Set first: the tunnel may end, and let the stream go, at once. */
+	s->tend = &t->client;
+	tunnel_start_end(t, &stream_end_ops, s, &r->rec);
+	request_end_upgraded(r);
+}
+
+/*
+ * The stream is closed, or its connection is going: a tunnel not started
+ * is discarded, a running one sees its end lost, or, after a clean close,
+ * takes what the client sent last.  False while the tunnel still holds
+ * the stream (tend_close() gives it back).
+ */
+static bool
+stream_leaves_tunnel(struct h2_stream *s, bool is_lost)
+{
+	if (s->pending_tunnel != NULL) {
+		tunnel_discard(s->pending_tunnel);
+		s->pending_tunnel = NULL;
+	}
+	if (s->tend == NULL)
+		return true;
+	if (is_lost || s->close_error != NGHTTP2_NO_ERROR)
+		tunnel_end_lost(s->tend);
+	else
+		tunnel_end_io(s->tend);
+	return s->tend == NULL;
+}
+
+/*
+ * The client's side of the connection ended (FIN): a tunnel whose client
+ * had not ended its stream never will, and is cut.
+ */
+static void
+lose_tunnels(struct h2_conn *h)
+{
+	struct h2_stream	*s;
+
+	for (s = h->streams; s != NULL; s = s->next)
+		if (s->tend != NULL && !s->is_req_done)
+			tunnel_end_lost(s->tend);
 }
 
 /* ---- nghttp2's callbacks ---- */
@@ -1121,7 +1327,8 @@ on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
 	    (s = stream_of(h, frame->hd.stream_id)) == NULL)
 		return 0;
 	s->is_eos_sent = true;
-	if (!s->is_req_done)
+	/* A tunnel's END_STREAM is a half-close: the client may go on. */
+	if (!s->is_req_done && s->tend == NULL)
 		(void)nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE,
 		    s->id, NGHTTP2_NO_ERROR);
 	return 0;
@@ -1183,6 +1390,11 @@ end_closed(struct h2_conn *h)
 			if (is_whole && r->end == END_NONE)
 				r->end = END_DONE;
 			request_end(r, !is_whole);
+		}
+		if (!stream_leaves_tunnel(s, false)) {
+			/* Freed when the tunnel lets it go. */
+			s->is_ending = false;
+			continue;
 		}
 		stream_free(h, s);
 	}
@@ -1285,7 +1497,12 @@ run_wakes(struct h2_conn *h)
 		if (h->wake == NULL)
 			h->wake_tail = NULL;
 		s->is_woken = false;
-		if (s->req != NULL && !s->req->is_ended && !s->is_ending)
+		if (s->pending_tunnel != NULL)
+			start_tunnel(s);
+		else if (s->tend != NULL)
+			tunnel_end_io(s->tend);
+		else if (s->req != NULL && !s->req->is_ended &&
+		    !s->is_ending)
 			request_client_io(s->req);
 	}
 	if (h->wake != NULL)
@@ -1328,6 +1545,8 @@ drive(struct h2_conn *h)
 	if (c->is_closing || h->session == NULL)
 		return;
 	read_in(h);
+	if (c->is_eof)
+		lose_tunnels(h);
 	pump_out(h);
 	run_wakes(h);
 	end_closed(h);
@@ -1391,6 +1610,7 @@ teardown(struct h2_conn *h)
 	h->is_torn = true;
 	end_closed(h);
 	while ((s = h->streams) != NULL) {
+		(void)stream_leaves_tunnel(s, true);
 		if ((r = s->req) != NULL && !r->is_ended) {
 			if (r->end == END_NONE)
 				r->end = h->c->end != END_NONE ? h->c->end :
@@ -1492,7 +1712,11 @@ h2_open(struct client *c)
 		{ NGHTTP2_SETTINGS_MAX_FRAME_SIZE, svc->h2_max_frame_bytes },
 		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
 		    (uint32_t)svc->max_header_bytes },
+		/* RFC 8441: where a service tunnels, last (left out
+		   otherwise). */
+		{ NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1 },
 	};
+	size_t				 niv = sizeof(iv) / sizeof(iv[0]);
 
 	if (hw == NULL || (h = calloc(1, sizeof(*h))) == NULL) {
 		log_error("service %s: no memory for an HTTP/2 connection",
@@ -1509,7 +1733,8 @@ h2_open(struct client *c)
 	if (nghttp2_session_server_new2(&h->session, hw->callbacks, h,
 	    hw->option) != 0 ||
 	    nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, iv,
-	    sizeof(iv) / sizeof(iv[0])) != 0 ||
+	    svc->role == ROLE_REVERSE_PROXY && svc->nupgrade > 0 ? niv :
+	    niv - 1) != 0 ||
 	    nghttp2_session_set_local_window_size(h->session,
 	    NGHTTP2_FLAG_NONE, 0, H2_CONN_WINDOW) != 0) {
 		log_error("service %s: cannot start an HTTP/2 session",
@@ -1647,4 +1872,5 @@ const struct front_ops h2_front_ops = {
 	.body_peek = h2_body_peek,
 	.body_consume = h2_body_consume,
 	.body_waits_on_client = h2_body_waits_on_client,
+	.upgrade = h2_upgrade,
 };

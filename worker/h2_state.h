@@ -24,6 +24,8 @@
 struct client;
 struct request;
 struct h2_conn;
+struct tunnel;
+struct tunnel_end;
 
 /*
  * The connection's own states, beside nghttp2's per stream.  The
@@ -94,6 +96,14 @@ struct h2_stream {
 	bool			 is_aborted;
 	bool			 is_closed;	/* nghttp2 closed it */
 	bool			 is_ending;	/* on the ended list */
+	/*
+	 * RFC 8441: an extended CONNECT, whose stream becomes a tunnel's
+	 * client end once the backend answered 101 (pending_tunnel until
+	 * drive() starts it, then tend until the tunnel lets it go).
+	 */
+	bool			 is_ext_connect;
+	struct tunnel		*pending_tunnel;
+	struct tunnel_end	*tend;
 };
 
 /* A header block being received: its fields, "name\0value\0" each. */
@@ -105,6 +115,10 @@ struct h2_block {
 	size_t			 wire_bytes;	/* HEADERS + CONTINUATION */
 	unsigned		 ncontinuations;
 	bool			 is_too_large;	/* over max_header_bytes */
+	bool			 is_ext_connect;	/* :protocol came (RFC
+						   8441): h2_head_msg() */
+	char			 ws_key[32];	/* Sec-WebSocket-Key made for
+						   the backend */
 };
 
 struct h2_conn {

@@ -124,6 +124,16 @@ sock_sendfile(struct sock *s, int fd, off_t *off, size_t n)
 	return rv;
 }
 
+int
+sock_shut_write(struct sock *s)
+{
+	enum tls_io	st;
+
+	if (s->ssl != NULL && (st = tls_conn_shutdown(s->ssl)) != TLS_IO_OK)
+		return (int)tls_status(s, st, true);
+	return shutdown(s->fd, SHUT_WR);
+}
+
 void
 sock_close(struct sock *s, bool is_reset)
 {

@@ -55,6 +55,13 @@ ssize_t	sock_sendfile(struct sock *s, int fd, off_t *off, size_t n);
 bool	sock_would_block(void);
 
 /*
+ * Half-closes: nothing more will be sent (TLS: close_notify, then FIN);
+ * reading goes on.  0, or -1 with errno: EAGAIN to call again once
+ * writable, anything else when the connection failed.
+ */
+int	sock_shut_write(struct sock *s);
+
+/*
  * Closes the socket.  <is_reset>: the peer must see the connection was cut
  * short (RST, and no TLS close_notify); otherwise TLS sends close_notify.
  */

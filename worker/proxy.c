@@ -31,6 +31,7 @@
 #include "worker/request_id.h"
 #include "worker/respond.h"
 #include "worker/rewrite.h"
+#include "worker/tunnel.h"
 #include "worker/upstream.h"
 
 /* How often requests queued for a backend slot look for one. */
@@ -700,6 +701,93 @@ read_backend(struct proxy *px, bool *progress)
 	return true;
 }
 
+/* What a response head tells about its backend: latency, health, class. */
+static void
+count_response(struct proxy *px)
+{
+	uint64_t	us = clock_us() - px->q.rec->t_backend_us;
+	int		k;
+
+	shm_add(&backend_stats(px)->latency[shm_latency_bucket(us)], 1);
+	shm_add(&backend_stats(px)->latency_sum_us, us);
+	passive_success(px);
+	k = shm_class(px->status);
+	if (k != -1)
+		shm_add(&backend_stats(px)->responses[k], 1);
+}
+
+/*
+ * The backend switched protocols (RFC 9110 15.2.2): after its 101 the
+ * connection is no longer HTTP.  The 101 goes to the client and a tunnel
+ * takes both sides: the backend's socket with what the backend sent after
+ * the 101 now, the client's from the front end (q.fe->upgrade).  A 101
+ * the request did not ask for, or to a protocol not offered, is an
+ * invalid response.  Always false: the exchange is over.
+ */
+static bool
+switch_protocols(struct proxy *px, const struct h1_msg *m)
+{
+	struct worker		*w = px->w;
+	struct resp_head	*h = &w->resp;
+	struct rewrite_resp	 rr;
+	struct tunnel		*t;
+	struct sock		 s;
+	const char		*proto;
+	size_t			 plen;
+
+	if (rewrite_upgrade_answer(m, px->q.svc, px->q.upgrade, &proto,
+	    &plen) == -1) {
+		log_warn("backend %s (pool %s): 101 to a protocol the request "
+		    "did not offer", backend_name(px), px->q.pool->name);
+		shm_add(&backend_stats(px)->errors, 1);
+		*px->q.end = END_BACKEND_BAD;
+		answer(px, 502, false);
+		return false;
+	}
+	rr.msg = m;
+	rr.svc = px->q.svc;
+	rr.hsts_max_age = px->q.is_tls && px->q.svc->tls != NULL ?
+	    px->q.svc->tls->hsts_max_age : 0;
+	rewrite_response(h, &rr);
+	h->framing = H1_FRAME_NONE;
+	h->upgrade = proto;
+	h->upgrade_len = plen;
+	if (h->is_full || (t = tunnel_new(w, px->q.svc)) == NULL) {
+		log_warn("backend %s (pool %s): %s", backend_name(px),
+		    px->q.pool->name, h->is_full ? "101 head too large" :
+		    "no tunnel slot for a 101");
+		*px->q.end = END_BACKEND_BAD;
+		answer(px, 502, false);
+		return false;
+	}
+	if (px->q.fe->send_head(px->q.r, h) == -1) {
+		tunnel_discard(t);
+		*px->q.end = END_BACKEND_BAD;
+		answer(px, 502, false);
+		return false;
+	}
+	px->status = m->status;
+	px->has_resp_head = true;
+	count_response(px);
+	buf_consume(&px->bin, m->head_len);
+	/* The backend's side is the tunnel's from here: no longer this
+	   exchange's to count or release. */
+	shm_own_sub(worker_held_backend(w, (size_t)px->backend), 1);
+	upstream_hand_over(px->bc, &s);
+	px->bc = NULL;
+	tunnel_take_backend(t, &s, &px->bin, &w->body_pool,
+	    (uint32_t)px->backend);
+	loop_timer_cancel(&w->loop, &px->timer);
+	*px->q.end = END_DONE;
+	px->state = PROXY_DONE;
+	if (px->q.fe->upgrade(px->q.r, t) == -1) {
+		tunnel_discard(t);
+		*px->q.end = END_CLIENT_RESET;
+		px->q.fe->abort(px->q.r);
+	}
+	return false;
+}
+
 /* The backend's head is parsed in <m>.  Returns false when it ended. */
 static bool
 take_response_head(struct proxy *px, const struct h1_msg *m)
@@ -707,20 +795,13 @@ take_response_head(struct proxy *px, const struct h1_msg *m)
 	struct worker		*w = px->w;
 	struct resp_head	*h = &w->resp;
 	struct rewrite_resp	 rr;
-	uint64_t		 us;
-	int			 k, rv;
+	int			 rv;
 
 	/* The request head is not needed for a retry any more. */
 	px->hdr.start = px->hdr.end = 0;
+	if (m->status == 101)
+		return switch_protocols(px, m);
 	if (m->status < 200) {
-		if (m->status == 101) {
-			/* weir removes Upgrade, so a switch was not asked. */
-			log_warn("backend %s (pool %s): unrequested 101",
-			    backend_name(px), px->q.pool->name);
-			*px->q.end = END_BACKEND_BAD;
-			answer(px, 502, false);
-			return false;
-		}
 		rewrite_interim(h, m);
 		if (h->is_full || px->q.fe->send_head(px->q.r, h) == -1) {
 			answer(px, 502, false);
@@ -730,6 +811,17 @@ take_response_head(struct proxy *px, const struct h1_msg *m)
 		buf_consume(&px->bin, m->head_len);
 		memset(&px->resume, 0, sizeof(px->resume));
 		return true;
+	}
+	if (px->q.must_switch && m->status < 300) {
+		/* RFC 8441 5: a 2xx would tell the client its tunnel is
+		   open. */
+		log_warn("backend %s (pool %s): %d, not 101, to an upgrade "
+		    "asked over HTTP/2", backend_name(px), px->q.pool->name,
+		    m->status);
+		shm_add(&backend_stats(px)->errors, 1);
+		*px->q.end = END_BACKEND_BAD;
+		answer(px, 502, false);
+		return false;
 	}
 	px->status = m->status;
 	px->is_b_keep = px->q.pool->persist && m->version_minor == 1 &&
@@ -752,13 +844,7 @@ take_response_head(struct proxy *px, const struct h1_msg *m)
 	buf_consume(&px->bin, m->head_len);
 	memset(&px->resume, 0, sizeof(px->resume));
 	px->has_resp_head = true;
-	us = clock_us() - px->q.rec->t_backend_us;
-	shm_add(&backend_stats(px)->latency[shm_latency_bucket(us)], 1);
-	shm_add(&backend_stats(px)->latency_sum_us, us);
-	passive_success(px);
-	k = shm_class(px->status);
-	if (k != -1)
-		shm_add(&backend_stats(px)->responses[k], 1);
+	count_response(px);
 	return true;
 }
 

@@ -12,7 +12,8 @@
  *   CONNECTING a new backend connection is on its way to READY
  *   SENDING    the request head goes out
  *   EXCHANGE   request body up, response down
- *   DONE       the response is complete, or the exchange was abandoned
+ *   DONE       the response is complete, or the exchange was abandoned,
+ *              or a 101 handed both sides to a tunnel (worker/tunnel.c)
  */
 #ifndef WEIR_WORKER_PROXY_H
 #define WEIR_WORKER_PROXY_H
@@ -64,6 +65,12 @@ struct proxy_req {
 	bool				 is_idempotent;	/* GET, HEAD, OPTIONS */
 	bool				 has_expect;	/* 100-continue */
 	bool				 is_tls;	/* the client's side */
+	bool				 must_switch;	/* a 2xx is no
+							   answer: the
+							   request's */
+	uint32_t			 upgrade;	/* protocols offered
+							   (rewrite_upgrade_
+							   offer()), 0: none */
 	const char			*peer_text;	/* for the log */
 	struct access_record		*rec;	/* filled in as it goes */
 	enum end_reason			*end;	/* why it ended */

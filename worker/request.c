@@ -428,6 +428,7 @@ start_proxy(struct request *r, const struct h1_msg *m,
 	rr.is_tls = r->is_tls;
 	rr.keep_backend = pool->persist;
 	rr.request_id = r->svc->request_id ? r->rec.request_id : NULL;
+	rr.upgrade = rewrite_upgrade_offer(m, r->svc);
 	rr.local_authority = r->local_authority[0] != '\0' ?
 	    r->local_authority : NULL;
 	if (rewrite_request(&r->px.hdr, &rr) == -1) {
@@ -448,6 +449,8 @@ start_proxy(struct request *r, const struct h1_msg *m,
 	q.is_idempotent = method_is(m, "GET") || method_is(m, "HEAD") ||
 	    method_is(m, "OPTIONS");
 	q.has_expect = m->has_expect_continue;
+	q.upgrade = rr.upgrade;
+	q.must_switch = r->must_switch;
 	q.is_tls = r->is_tls;
 	q.peer_text = r->rec.peer;
 	q.rec = &r->rec;
@@ -639,6 +642,8 @@ request_account(struct request *r, bool is_cut)
 	shm_add(&w->shm->workers[w->id].requests, 1);
 	if (k != -1)
 		shm_add(&ss->responses[k], 1);
+	if (r->is_upgraded)
+		return;
 	accesslog_add(&w->access, &r->rec, clock_us(), time(NULL));
 	w->log_flush_task.run = flush_log;
 	loop_at_end(&w->loop, &w->log_flush_task);
@@ -666,4 +671,11 @@ request_end(struct request *r, bool is_cut)
 	r->next = w->ended;
 	w->ended = r;
 	loop_at_end(&w->loop, &w->request_release_task);
+}
+
+void
+request_end_upgraded(struct request *r)
+{
+	r->is_upgraded = true;
+	request_end(r, false);
 }

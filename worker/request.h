@@ -52,11 +52,15 @@ struct request {
 	bool			 is_tls;
 	bool			 is_head;	/* method HEAD */
 	bool			 is_ended;	/* request_end() ran */
+	bool			 is_upgraded;	/* a tunnel writes its log line */
 	bool			 is_accounted;	/* counted and logged */
 	bool			 resp_dechunk;	/* set by the front end */
 	struct h1_body		 resp_count;	/* the front end's: scans the
 						   chunked framing it sends,
 						   so the log counts payload */
+	bool			 must_switch;	/* set by the front end: only
+						   a 101 gives the client what
+						   it asked for (RFC 8441) */
 	int			 status_hint;	/* a bad body: 400 or 413 */
 	char			 local_authority[64];	/* set by the front end
 					   for a request without a host: the
@@ -130,5 +134,12 @@ void	request_account(struct request *r, bool is_cut);
  * at the end of the loop turn.  Called by the front end only, once.
  */
 void	request_end(struct request *r, bool is_cut);
+
+/*
+ * The request's 101 went out and its connection is a tunnel's now: ended
+ * as a complete response, but its log line is the tunnel's, written when
+ * the tunnel ends.  Called by the front end only, once.
+ */
+void	request_end_upgraded(struct request *r);
 
 #endif

@@ -29,6 +29,8 @@ resp_init(struct resp_head *h, int status)
 	h->body = NULL;
 	h->must_close = false;
 	h->close_on_eof = false;
+	h->upgrade = NULL;
+	h->upgrade_len = 0;
 }
 
 void

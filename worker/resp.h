@@ -63,6 +63,13 @@ struct resp_head {
 	   client already half-closed (weir's own error answers). */
 	bool		 must_close;
 	bool		 close_on_eof;
+	/*
+	 * 101: the protocol the connection switches to (the backend's
+	 * Upgrade value), which the front end announces its own way
+	 * (HTTP/1: Upgrade and Connection: upgrade).  NULL otherwise.
+	 */
+	const char	*upgrade;
+	size_t		 upgrade_len;
 };
 
 /* Starts an empty head for <status>. */

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/addr.h"
 #include "common/config.h"
@@ -179,6 +180,99 @@ fwd_field_passes(const struct h1_header *h, bool is_trusted)
 		return is_trusted && !fwd_fields[i].is_set_by_weir;
 	}
 	return true;
+}
+
+/* ---- Upgrade ---- */
+
+/* The index of token <tok> in <svc>'s "upgrade" list (any case), or -1. */
+static int
+upgrade_index(const struct service_conf *svc, const char *tok, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < svc->nupgrade && i < CONFIG_UPGRADE_MAX; i++)
+		if (strlen(svc->upgrade[i]) == len &&
+		    strncasecmp(svc->upgrade[i], tok, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+struct upgrade_walk {
+	const struct service_conf	*svc;
+	uint32_t			 mask;	/* the listed ones seen */
+	size_t				 ntokens;
+	int				 index;	/* of the last one seen */
+	struct out			*o;	/* NULL: only look */
+};
+
+static bool
+upgrade_token(const char *tok, size_t len, void *arg)
+{
+	struct upgrade_walk	*uw = arg;
+	int			 i = upgrade_index(uw->svc, tok, len);
+
+	uw->ntokens++;
+	uw->index = i;
+	if (i == -1 || (uw->mask & 1u << i))
+		return true;
+	uw->mask |= 1u << i;
+	if (uw->o != NULL) {
+		if (uw->mask != 1u << i)
+			put(uw->o, ", ", 2);
+		put(uw->o, tok, len);
+	}
+	return true;
+}
+
+/* Walks the tokens of every Upgrade field of <m>. */
+static void
+walk_upgrade(const struct h1_msg *m, struct upgrade_walk *uw)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nheaders; i++)
+		if (is_named(&m->headers[i], "upgrade"))
+			h1_each_token(m->headers[i].value,
+			    m->headers[i].value_len, upgrade_token, uw);
+}
+
+uint32_t
+rewrite_upgrade_offer(const struct h1_msg *m, const struct service_conf *svc)
+{
+	struct upgrade_walk	uw = { svc, 0, 0, -1, NULL };
+
+	if (m->version_minor != 1 || !m->has_upgrade ||
+	    m->framing != H1_FRAME_NONE)
+		return 0;
+	walk_upgrade(m, &uw);
+	return uw.mask;
+}
+
+int
+rewrite_upgrade_answer(const struct h1_msg *m, const struct service_conf *svc,
+    uint32_t offer, const char **proto, size_t *len)
+{
+	const struct h1_header	*f = h1_find_header(m, "upgrade");
+	struct upgrade_walk	 uw = { svc, 0, 0, -1, NULL };
+
+	walk_upgrade(m, &uw);
+	if (f == NULL || uw.ntokens != 1 || uw.index == -1 ||
+	    !(offer & 1u << uw.index))
+		return -1;
+	*proto = f->value;
+	*len = f->value_len;
+	return 0;
+}
+
+/* The Upgrade field of the backend request: what was offered. */
+static void
+put_upgrade(struct out *o, const struct rewrite_req *r)
+{
+	struct upgrade_walk	uw = { r->svc, 0, 0, -1, o };
+
+	puts_(o, "Upgrade: ");
+	walk_upgrade(r->msg, &uw);
+	puts_(o, "\r\nConnection: upgrade\r\n");
 }
 
 /* RFC 9112 3.2.2: an absolute-form target's authority replaces Host. */
@@ -361,7 +455,9 @@ rewrite_request(struct buf *outb, const struct rewrite_req *r)
 		put(&o, "\r\n", 2);
 	}
 	put_framing(&o, m);
-	if (!r->keep_backend)
+	if (r->upgrade != 0)
+		put_upgrade(&o, r);
+	else if (!r->keep_backend)
 		puts_(&o, "Connection: close\r\n");
 	put(&o, "\r\n", 2);
 	return o.is_full ? -1 : 0;

@@ -12,6 +12,7 @@
 #define WEIR_WORKER_REWRITE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "common/buf.h"
@@ -37,6 +38,7 @@ struct rewrite_req {
 	const char			*request_id;	/* replaces any
 							   X-Request-Id; NULL:
 							   passed as is */
+	uint32_t			 upgrade;	/* rewrite_upgrade_offer() */
 	const char			*local_authority;	/* the address
 					   the client reached, for a request
 					   that names no host; NULL */
@@ -47,8 +49,30 @@ bool	rewrite_is_trusted(const struct service_conf *svc,
 	    const struct sockaddr *peer);
 
 /*
- * Appends the backend request head for <r> to <out>.  Returns 0, or -1 when
- * it does not fit (the caller answers 431).
+ * Which of <svc>'s "upgrade" protocols request <m> asks to switch to: bit
+ * i for svc->upgrade[i], 0 for none.  Only an HTTP/1.1 request without a
+ * body whose Connection names "upgrade" asks (RFC 9110 7.8); one with a
+ * body is forwarded without Upgrade, so that the protocol never changes
+ * in the middle of a message.
+ */
+uint32_t	rewrite_upgrade_offer(const struct h1_msg *m,
+		    const struct service_conf *svc);
+
+/*
+ * The protocol a backend's 101 <m> switches to: its Upgrade value in
+ * *<proto> (a slice of <m>), when it is one token and one of <offer> (of
+ * <svc>'s list).  0, or -1 when the 101 was not asked for.
+ */
+int	rewrite_upgrade_answer(const struct h1_msg *m,
+	    const struct service_conf *svc, uint32_t offer, const char **proto,
+	    size_t *len);
+
+/*
+ * Appends the backend request head for <r> to <out>; with <r>->upgrade,
+ * keeping the Upgrade protocols offered (those of the service's list, in
+ * the client's order) with Connection: upgrade, the only hop-by-hop
+ * fields that cross.  Returns 0, or -1 when it does not fit (the caller
+ * answers 431).
  */
 int	rewrite_request(struct buf *out, const struct rewrite_req *r);
 

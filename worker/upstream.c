@@ -18,6 +18,7 @@
  *   IDLE    TAKE         -> READY    a new owner
  *   CONNECT, TLS, VERIFY, IDLE  FAIL  -> CLOSED
  *   READY, IDLE         CLOSE -> CLOSED
+ *   READY   HAND_OVER    -> CLOSED   the owner took the socket (a tunnel)
  */
 #include "worker/upstream.h"
 
@@ -44,19 +45,19 @@
 static const enum bconn_state	table[BCONN_STATE_COUNT][BCONN_EV_COUNT] = {
 #define N BCONN_STATE_COUNT
 	/*               START_TLS  START_VERIFY   READY        RELEASE
-	                 TAKE        FAIL           CLOSE */
+	                 TAKE        FAIL           CLOSE         HAND_OVER */
 	[BCONN_CONNECT] = { BCONN_TLS, BCONN_VERIFY, BCONN_READY, N,
-			    N,          BCONN_CLOSED, N },
+			    N,          BCONN_CLOSED, N,            N },
 	[BCONN_TLS] =     { N,         BCONN_VERIFY, BCONN_READY, N,
-			    N,          BCONN_CLOSED, N },
+			    N,          BCONN_CLOSED, N,            N },
 	[BCONN_VERIFY] =  { N,         N,            BCONN_READY, N,
-			    N,          BCONN_CLOSED, N },
+			    N,          BCONN_CLOSED, N,            N },
 	[BCONN_READY] =   { N,         N,            N,           BCONN_IDLE,
-			    N,          N,            BCONN_CLOSED },
+			    N,          N,            BCONN_CLOSED, BCONN_CLOSED },
 	[BCONN_IDLE] =    { N,         N,            N,           N,
-			    BCONN_READY, BCONN_CLOSED, BCONN_CLOSED },
+			    BCONN_READY, BCONN_CLOSED, BCONN_CLOSED, N },
 	[BCONN_CLOSED] =  { N,         N,            N,           N,
-			    N,          N,            N },
+			    N,          N,            N,            N },
 #undef N
 };
 
@@ -71,6 +72,7 @@ static const char *const event_names[BCONN_EV_COUNT] = {
 	[BCONN_EV_START_VERIFY] = "start-verify", [BCONN_EV_READY] = "ready",
 	[BCONN_EV_RELEASE] = "release", [BCONN_EV_TAKE] = "take",
 	[BCONN_EV_FAIL] = "fail", [BCONN_EV_CLOSE] = "close",
+	[BCONN_EV_HAND_OVER] = "hand-over",
 };
 
 void	(*upstream_trace)(enum bconn_state, enum bconn_event,
@@ -369,6 +371,18 @@ upstream_release(struct bconn *bc, bool keep)
 		b->idle->prev = bc;
 	b->idle = bc;
 	b->nidle++;
+}
+
+void
+upstream_hand_over(struct bconn *bc, struct sock *s)
+{
+	(void)transition(bc, BCONN_EV_HAND_OVER);
+	/* Off the loop before the new holder registers the descriptor. */
+	loop_del(&bc->w->loop, &bc->io);
+	*s = bc->s;
+	bc->s.fd = -1;
+	bc->s.ssl = NULL;
+	destroy(bc);
 }
 
 void

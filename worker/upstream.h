@@ -4,7 +4,8 @@
  *   CONNECT -> TLS -> VERIFY -> READY <-> IDLE
  *
  * (TLS only for a pool with "tls", VERIFY only for a new connection of a
- * pool with "verify"), and CLOSED from any state.  A connection belongs to
+ * pool with "verify"), and CLOSED from any state; from READY also by
+ * handing the socket over (to an Upgrade tunnel), which does not close it.  A connection belongs to
  * whoever uses it, through a callback table and an opaque pointer, never
  * through a type of the user's: it tells its owner once it is READY or
  * that it failed before anything of the owner's was sent, and passes on
@@ -45,6 +46,7 @@ enum bconn_event {
 	BCONN_EV_TAKE,		/* a new owner took it from the idle list */
 	BCONN_EV_FAIL,		/* failed before READY, or dropped while idle */
 	BCONN_EV_CLOSE,		/* the owner is done and it is not kept */
+	BCONN_EV_HAND_OVER,	/* the owner took the socket itself */
 	BCONN_EV_COUNT
 };
 /* What a backend connection tells its owner. */
@@ -117,6 +119,13 @@ struct bconn	*upstream_connect(struct worker *w, uint32_t backend,
  * owner's either way.
  */
 void	upstream_release(struct bconn *bc, bool keep);
+
+/*
+ * The owner takes <bc>'s socket (a 101 made it a tunnel's): it is moved to
+ * *<s>, still open, off the loop, with its TLS state and readiness, and
+ * <bc> is gone.  Only while READY.
+ */
+void	upstream_hand_over(struct bconn *bc, struct sock *s);
 
 /* Closes every idle connection (draining or leaving). */
 void	upstream_close_idle(struct worker *w);

@@ -24,6 +24,7 @@
 #include "worker/proxy.h"
 #include "worker/request.h"
 #include "worker/static.h"
+#include "worker/tunnel.h"
 #include "worker/upstream.h"
 
 /* Blocks kept for reuse per pool: what a busy worker cycles through. */
@@ -40,6 +41,7 @@ start_draining(struct worker *w)
 	accept_stop(w);
 	upstream_close_idle(w);
 	client_drain_all(w);
+	tunnel_drain_all(w);
 	worker_released(w);
 }
 
@@ -98,6 +100,7 @@ setup(struct worker *w, const int *pokes, const struct listen_fd *fds,
 	    bufpool_init(&w->head_pool, head_bytes(cfg), POOL_KEEP) == -1 ||
 	    bufpool_init(&w->body_pool, WORKER_BODY_BYTES, POOL_KEEP) == -1 ||
 	    client_pool_init(w, nconn) == -1 ||
+	    tunnel_pool_init(w, nconn) == -1 ||
 	    request_pool_init(w, nconn) == -1 ||
 	    proxy_init(w) == -1)
 		goto nomem;
@@ -140,6 +143,8 @@ teardown(struct worker *w)
 
 	if (w->clients != NULL)
 		client_close_all(w);
+	if (w->tunnels != NULL)
+		tunnel_close_all(w);
 	if (w->bconns != NULL) {
 		upstream_close_idle(w);
 		upstream_free(w);
@@ -148,6 +153,7 @@ teardown(struct worker *w)
 	accept_free(w);
 	request_pool_free(w);
 	client_pool_free(w);
+	tunnel_pool_free(w);
 	h2_worker_free(w);
 	proxy_free(w);
 	static_flush_cache();

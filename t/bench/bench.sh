@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: four sections; proxy and static run the same wrk load
+# make bench: five sections; proxy and static run the same wrk load
 # (-t2 -c64, keep-alive).
 # Proxy: weir, HAProxy and nginx, each with one worker/thread, in front of
 # the same two lighttpd backends on 127.0.0.1. Static files: weir's
@@ -15,13 +15,15 @@
 # (seconds per run, default 10; BENCH_DURATION is an older name for it),
 # BENCH_CONNECTIONS (default 64), BENCH_PATHS (proxy section, default
 # "/1k.bin /small.txt"), BENCH_STATIC_PATHS (static section, default
-# "/1k.bin /1m.bin"), BENCH_SECTIONS (default "proxy static tls"),
+# "/1k.bin /1m.bin"), BENCH_SECTIONS (default "proxy static tls memory
+# websocket"),
 # BENCH_TLS_PATH (tls section's keep-alive path, default /1k.bin),
 # BENCH_TLS_CLIENTS (tls section's parallel openssl s_time clients, default
 # 8), BENCH_IDLE_CONNECTIONS (memory section, default 10000),
 # BENCH_IDLE_TLS_CONNECTIONS (default 2000), BENCH_METRICS_BACKENDS (metrics
 # section, default 100), BENCH_METRICS_CONNECTIONS (its wrk connections,
-# default 4), BENCH_PORT (first of 16 ports, default 30080),
+# default 4), BENCH_WS_CONNECTIONS, BENCH_WS_MIB, BENCH_WS_IDLE (websocket
+# section), BENCH_PORT (first of 20 ports, default 30080),
 # BENCH_NO_INSTALL=1 to skip apt-get.
 #
 # Metrics (not in the default sections): the cost of a Prometheus scrape,
@@ -41,6 +43,12 @@
 # BENCH_IDLE_CONNECTIONS idle keep-alive connections (each has had one
 # request answered) and the growth of their resident memory is printed per
 # connection, plain and over TLS.
+# WebSocket: weir, HAProxy and nginx (one worker/thread each) tunnelling
+# Upgrade requests to the same backend (t/bench/ws_tunnel.py, which echoes
+# the bytes after its 101): BENCH_WS_CONNECTIONS tunnels (default 4) each
+# carrying BENCH_WS_MIB MiB (default 256) there and back, with the proxy's
+# throughput and CPU time per GiB; then BENCH_WS_IDLE idle tunnels (default
+# 2000) and the growth of the proxy's resident memory per tunnel.
 # Exit status: 0 when every proxy ran cleanly, 1 otherwise (e.g. weir missing).
 
 set -euo pipefail
@@ -57,7 +65,7 @@ DUR=${BENCH_SECONDS:-${BENCH_DURATION:-10}}
 CONNS=${BENCH_CONNECTIONS:-64}
 PATHS=${BENCH_PATHS:-/1k.bin /small.txt}
 STATIC_PATHS=${BENCH_STATIC_PATHS:-/1k.bin /1m.bin}
-SECTIONS=${BENCH_SECTIONS:-proxy static tls h2 memory}
+SECTIONS=${BENCH_SECTIONS:-proxy static tls h2 memory websocket}
 H2_CLIENTS=${BENCH_H2_CLIENTS:-16}
 H2_STREAMS=${BENCH_H2_STREAMS:-10}
 H2_PATH=${BENCH_H2_PATH:-/1k.bin}
@@ -75,6 +83,14 @@ declare -A PORT=([weir]=$((BASE + 2)) [haproxy]=$((BASE + 3)) [nginx]=$((BASE + 
     [mx_weir]=$((BASE + 10)) [mx_haproxy]=$((BASE + 11)) [mx_proxy]=$((BASE + 12))
     [h2_weir]=$((BASE + 13)) [h2_haproxy]=$((BASE + 14)) [h2_nginx]=$((BASE + 15)))
 MX_BACKENDS=${BENCH_METRICS_BACKENDS:-100}
+# The websocket section's backend and proxies.
+PORT[wst_backend]=$((BASE + 16))
+PORT[wst_weir]=$((BASE + 17))
+PORT[wst_haproxy]=$((BASE + 18))
+PORT[wst_nginx]=$((BASE + 19))
+WS_CONNS=${BENCH_WS_CONNECTIONS:-4}
+WS_MIB=${BENCH_WS_MIB:-256}
+WS_IDLE=${BENCH_WS_IDLE:-2000}
 # Servers to start; the memory section uses the proxy and tls ones.
 PROXIES=
 STATICS=
@@ -83,6 +99,7 @@ MXS=
 H2S=
 DO_PROXY=
 DO_TLS=
+WSTS=
 for sec in $SECTIONS; do
 	case $sec in
 	proxy) PROXIES="weir haproxy nginx"; DO_PROXY=1 ;;
@@ -95,6 +112,7 @@ for sec in $SECTIONS; do
 		PROXIES="weir haproxy nginx"
 		TLSS="tls_weir tls_haproxy"
 		;;
+	websocket) WSTS="wst_weir wst_haproxy wst_nginx" ;;
 	*) echo "bench: unknown section '$sec' in BENCH_SECTIONS" >&2; exit 1 ;;
 	esac
 done
@@ -508,6 +526,160 @@ EOF
 	pids+=($!)
 }
 
+# ---- the websocket section ----
+
+# The backend: answers the handshake with 101, then echoes bytes.
+start_wst_backend()
+{
+	mkdir -p "$D/wst_backend"
+	python3 "$here/ws_tunnel.py" serve "${PORT[wst_backend]}" \
+	    >"$D/wst_backend/log" 2>&1 &
+	pids+=($!)
+	wait_port "${PORT[wst_backend]}" $! ||
+	    { cat "$D/wst_backend/log" >&2; exit 1; }
+}
+
+start_wst_weir()
+{
+	mkdir -p "$D/wst_weir/run"
+	cat >"$D/wst_weir/weir.json" <<EOF
+{
+  "workers": 1,
+  "max_connections": $((WS_IDLE + 1000)),
+  "state_dir": "$D/wst_weir/run",
+  "pidfile": "$D/wst_weir/run/weir.pid",
+  "log_level": "warn",
+  "pools": {"ws": {"health": false, "backends": ["127.0.0.1:${PORT[wst_backend]}"]}},
+  "services": {"bench": {"listen": "127.0.0.1:${PORT[wst_weir]}", "pool": "ws"}}
+}
+EOF
+	if [ ! -x "$WEIR" ]; then
+		STATUS[wst_weir]="not built ($WEIR missing)"
+		return 1
+	fi
+	"$WEIR" -c "$D/wst_weir/weir.json" -f >"$D/wst_weir/log" 2>&1 &
+	PROXY_PID[wst_weir]=$!
+	pids+=($!)
+}
+
+# HAProxy tunnels an Upgrade in mode http by itself; "timeout tunnel" is
+# its idle timeout then.
+start_wst_haproxy()
+{
+	mkdir -p "$D/wst_haproxy"
+	cat >"$D/wst_haproxy/haproxy.cfg" <<EOF
+global
+	nbthread 1
+	maxconn $((WS_IDLE + 1000))
+	ulimit-n $((4 * WS_IDLE + 1000))
+	no strict-limits
+
+defaults
+	mode http
+	timeout connect 3s
+	timeout client 30s
+	timeout server 30s
+	timeout tunnel 1h
+	option forwardfor
+
+frontend bench
+	bind 127.0.0.1:${PORT[wst_haproxy]}
+	default_backend ws
+
+backend ws
+	server b1 127.0.0.1:${PORT[wst_backend]}
+EOF
+	haproxy -db -f "$D/wst_haproxy/haproxy.cfg" >"$D/wst_haproxy/log" 2>&1 &
+	PROXY_PID[wst_haproxy]=$!
+	pids+=($!)
+}
+
+# nginx passes an Upgrade on only when told to (its WebSocket recipe).
+start_wst_nginx()
+{
+	mkdir -p "$D/wst_nginx/logs"
+	cat >"$D/wst_nginx/nginx.conf" <<EOF
+worker_processes 1;
+worker_rlimit_nofile $((4 * WS_IDLE + 1000));
+daemon off;
+pid $D/wst_nginx/nginx.pid;
+error_log $D/wst_nginx/logs/error.log warn;
+events {
+	worker_connections $((2 * WS_IDLE + 1000));
+}
+http {
+	access_log off;
+	server {
+		listen 127.0.0.1:${PORT[wst_nginx]};
+		location / {
+			proxy_pass http://127.0.0.1:${PORT[wst_backend]};
+			proxy_http_version 1.1;
+			proxy_set_header Upgrade \$http_upgrade;
+			proxy_set_header Connection "upgrade";
+			proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+			proxy_read_timeout 1h;
+		}
+	}
+}
+EOF
+	nginx -p "$D/wst_nginx/" -c "$D/wst_nginx/nginx.conf" \
+	    -e "$D/wst_nginx/logs/error.log" >"$D/wst_nginx/log" 2>&1 &
+	PROXY_PID[wst_nginx]=$!
+	pids+=($!)
+}
+
+declare -A WSMIBS WSCPU
+
+# ws_stream SERVER: WS_CONNS tunnels through SERVER at once, WS_MIB MiB
+# each there and back: MiB/s one way, and SERVER's CPU ms per GiB carried
+# (both ways counted).
+ws_stream()
+{
+	local px=$1 out c0 c1 ok bytes secs
+	WSMIBS[$px]=-
+	[ "${STATUS[$px]}" = ok ] || return 0
+	c0=$(cpu_ticks "${PROXY_PID[$px]}")
+	out=$(timeout 600 python3 "$here/ws_tunnel.py" stream "${PORT[$px]}" \
+	    "$WS_CONNS" "$WS_MIB" 2>&1) || {
+		STATUS[$px]="stream failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+		return 0
+	}
+	c1=$(cpu_ticks "${PROXY_PID[$px]}")
+	read -r ok bytes secs <<<"$out"
+	WSMIBS[$px]=$(awk -v b="$bytes" -v s="$secs" 'BEGIN {printf "%.0f", b / s / 1048576}')
+	WSCPU[$px]=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v b="$bytes" \
+	    'BEGIN {printf "%.0f", c / hz * 1000 / (2 * b / 1073741824)}')
+}
+
+# ws_ratio A B: A / B, or n/a.
+ws_ratio()
+{
+	awk -v a="$1" -v b="$2" \
+	    'BEGIN {if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "n/a"}'
+}
+
+report_ws()
+{
+	local px fmt='%-9s %8s %11s %8s %11s  %s\n'
+	echo
+	echo "websocket: $WS_CONNS tunnels of $WS_MIB MiB each way at once, then $WS_IDLE idle tunnels"
+	# shellcheck disable=SC2059
+	printf "$fmt" server "MiB/s" "cpu ms/GiB" tunnels "KiB/tunnel" "weir / this: MiB/s, cpu, memory"
+	for px in $WSTS; do
+		if [ "${STATUS[$px]}" != ok ] || [ "${WSMIBS[$px]:--}" = - ]; then
+			# shellcheck disable=SC2059
+			printf "$fmt" "${px#wst_}" - - - - "FAILED: ${STATUS[$px]}"
+			continue
+		fi
+		# shellcheck disable=SC2059
+		printf "$fmt" "${px#wst_}" "${WSMIBS[$px]}" "${WSCPU[$px]}" \
+		    "${MEMN[$px]:--}" "${MEMPER[$px]:--}" \
+		    "$([ "$px" = wst_weir ] || echo "$(ws_ratio "${WSMIBS[wst_weir]:--}" \
+		    "${WSMIBS[$px]}") $(ws_ratio "${WSCPU[wst_weir]:--}" "${WSCPU[$px]}") \
+$(ws_ratio "${MEMPER[wst_weir]:--}" "${MEMPER[$px]:--}")")"
+	done
+}
+
 # url SERVER: the base URL of SERVER.
 url()
 {
@@ -524,6 +696,10 @@ check_answer()
 	local px=$1 u body got want
 	u=$(url "$px")
 	case $px in
+	wst_*)
+		got=$(timeout 20 python3 "$here/ws_tunnel.py" stream "${PORT[$px]}" 1 1 2>&1)
+		[ "${got%% *}" = ok ] || echo "no tunnel: ${got:0:80}"
+		;;
 	mx_*)
 		# weir labels a backend by its address, HAProxy by its name.
 		got=$(curl -s --max-time 5 "$u/metrics" |
@@ -555,7 +731,8 @@ check_answer()
 [ -z "$PROXIES$TLSS$H2S" ] || start_backends
 [ -z "$STATICS" ] || make_static_root
 [ -z "$TLSS$H2S" ] || make_tls_cert
-for px in $PROXIES $STATICS $TLSS $MXS $H2S; do
+[ -z "$WSTS" ] || start_wst_backend
+for px in $PROXIES $STATICS $TLSS $MXS $H2S $WSTS; do
 	STATUS[$px]=ok
 	"start_$px" || continue
 	if ! wait_port "${PORT[$px]}" "${PROXY_PID[$px]}"; then
@@ -882,21 +1059,32 @@ declare -A MEMB MEMA MEMN MEMPER
 # keep-alive connection, then with N, and the growth per connection.
 idle_memory()
 {
-	local px=$1 n=$2 tls=$3 k=$1 fifo out pid line i
-	MEMPER[$k]=-
+	local px=$1 n=$2 tls=$3
+	MEMPER[$px]=-
 	[ "${STATUS[$px]}" = ok ] || return 0
-	fifo=$D/$px/idle.in
-	out=$D/$px/idle.out
-	rm -f "$fifo"
-	mkfifo "$fifo"
 	# One connection first: buffers and caches a first request warms up
 	# are not what an idle connection costs.
 	python3 "$here/idle_conns.py" 127.0.0.1 "${PORT[$px]}" 1 /small.txt $tls \
 	    </dev/null >/dev/null 2>&1 || true
+	hold_idle "$px" python3 "$here/idle_conns.py" 127.0.0.1 "${PORT[$px]}" \
+	    "$n" /small.txt $tls
+}
+
+# hold_idle SERVER CLIENT...: SERVER's resident memory now (MEMB), then
+# while CLIENT (which prints "ready N" once it holds N idle connections,
+# and lets them go when its stdin closes) holds them (MEMA), and the
+# growth per connection (MEMPER).
+hold_idle()
+{
+	local px=$1 k=$1 fifo out pid line i
+	shift
+	fifo=$D/$px/idle.in
+	out=$D/$px/idle.out
+	rm -f "$fifo"
+	mkfifo "$fifo"
 	sleep 0.5
 	MEMB[$k]=$(rss_kb "${PROXY_PID[$px]}")
-	python3 "$here/idle_conns.py" 127.0.0.1 "${PORT[$px]}" "$n" /small.txt $tls \
-	    <"$fifo" >"$out" 2>&1 &
+	"$@" <"$fifo" >"$out" 2>&1 &
 	pid=$!
 	exec 9>"$fifo"
 	line=
@@ -985,6 +1173,14 @@ if [ -n "$MEMORY" ]; then
 		idle_memory "$px" "$IDLE_TLS_CONNS" --tls
 	done
 fi
+if [ -n "$WSTS" ]; then
+	echo "bench: websocket section: weir, haproxy, nginx tunnelling to 127.0.0.1:${PORT[wst_backend]}"
+	for px in $WSTS; do
+		ws_stream "$px"
+		[ "${STATUS[$px]}" != ok ] ||
+		    hold_idle "$px" python3 "$here/ws_tunnel.py" idle "${PORT[$px]}" "$WS_IDLE"
+	done
+fi
 [ -z "$DO_PROXY" ] || report proxy "$PROXIES" "$PATHS" weir "haproxy nginx"
 [ -z "$STATICS" ] || report static "$STATICS" "$STATIC_PATHS" ws_weir "ws_nginx ws_lighttpd"
 [ -z "$DO_TLS" ] || report_tls
@@ -997,13 +1193,16 @@ if [ -n "$MXS" ]; then
 	done
 fi
 
+[ -z "$WSTS" ] || report_ws
+
 echo
 failed=0
-for px in $PROXIES $STATICS $TLSS $MXS $H2S; do
+for px in $PROXIES $STATICS $TLSS $MXS $H2S $WSTS; do
 	label=${px#ws_}
 	paths=$PATHS
 	case $px in
 	ws_*) label="$label (static)"; paths=$STATIC_PATHS ;;
+	wst_*) label="${px#wst_} (websocket)"; paths= ;;
 	mx_*) label="${px#mx_} (metrics)"; paths=/metrics ;;
 	h2_*)
 		label="${px#h2_} (h2)"

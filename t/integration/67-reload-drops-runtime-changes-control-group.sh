@@ -81,6 +81,7 @@ as()
 }
 out=$(as 65534 --groups=50 2>&1) || fail "a member of control_group (supplementary) was refused: $out"
 assert_eq "$out" "backend $B3 (pool web): disabled" "weirctl as a supplementary member of staff"
+assert_contains "$(cat "$WEIR_LOG")" "backend $B3 (pool web): disabled by weirctl (uid 65534)" "weir's log names the operator"
 out=$(as 50 --clear-groups 2>&1) || fail "a member of control_group (primary) was refused: $out"
 assert_eq "$out" "backend $B3 (pool web): disabled" "weirctl as a primary member of staff"
 rc=0

@@ -54,7 +54,7 @@ note "$wide"
 [ "$(longest "$wide")" -gt 80 ] || fail "weirctl -w stats fits 80 columns: nothing was left out?"
 assert_match "$wide" "^  BACKEND +STATE +WEIGHT +ACTIVE +REQUESTS +ERRORS +1XX +2XX +3XX +4XX +5XX +REQ BYTES +RESP BYTES +LAT P50/P99 +CHECK$" \
     "the wide backend heading"
-assert_match "$wide" "^SERVICE +LISTEN +ACTIVE +REQUESTS +1XX +2XX +3XX +4XX +5XX +REQ BYTES +RESP BYTES$" \
+assert_match "$wide" "^SERVICE +LISTEN +ACTIVE +REQUESTS +1XX +2XX +3XX +4XX +5XX +REQ BYTES +RESP BYTES +TUNNELS$" \
     "the wide service heading"
 # cell TABLE-TEXT ROW-RE COLUMN: the cell of the first row matching ROW-RE
 # under heading COLUMN (right-aligned: it ends where the heading ends).

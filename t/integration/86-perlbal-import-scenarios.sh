@@ -8,17 +8,19 @@ L=$(port 2)
 start_apache apache "$A"
 start_lighttpd lighttpd "$L"
 
-# check_import TAG: the import's messages say what did not convert (the
-# console only), with its line, and the result passes weir -t as written.
+# check_import TAG: everything converts (the console too), without a
+# warning, and the result passes weir -t as written.
 check_import()
 {
 	local msgs
 	msgs=$(cat "$T/$1.import")
-	assert_match "$msgs" '\.conf:[0-9]+: warning: service mgmt: role management: weir.s console for Perlbal.s management commands is yet to come' \
-	    "$1: the console is named, with its line"
-	assert_match "$msgs" "^weir: .* converted to $T/$1.json, 1 warning$" \
+	assert_match "$msgs" "^weir: .* converted to $T/$1.json, 0 warnings$" \
 	    "$1: summary"
-	assert_eq "$(grep -c . <<<"$msgs")" 2 "$1: nothing else to say"
+	assert_eq "$(grep -c . <<<"$msgs")" 1 "$1: nothing else to say"
+	assert_eq "$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["services"]["mgmt"])' "$T/$1.json")" \
+	    "{'role': 'management', 'listen': '127.0.0.1:$M'}" \
+	    "$1: the console, on Perlbal's address"
 	out=$("$WEIR" -t -c "$T/$1.json" 2>&1) ||
 	    fail "$1: weir -t refuses the import: $out"
 	assert_eq "$out" "configuration OK: $T/$1.json" "$1: weir -t"
@@ -62,8 +64,10 @@ scenario1()	# scenario1 SOURCE: the selector
 	assert_eq "$(grep -o 'backend=[a-z]*' <<<"$out" | xargs)" \
 	    "backend=lighttpd backend=apache" \
 	    "$tag: the backend chosen per request, on one connection"
-	# The management port is Perlbal's; weir does not take it.
-	is_listening "$M" && fail "$tag: something listens on the console port"
+	# The management port is weir's console now.
+	assert_eq "$(python3 "$FIXTURES/perlbal_console.py" say "$M" \
+	    'show pool lighttpd_pool' | tr -d '\r')" "127.0.0.1:$L 4
+." "$tag: the console counts the static host's requests"
 	stop_weir
 }
 

@@ -385,6 +385,40 @@ start_recorder()
 	wait_port "$p" 10 "$LAST_PID"
 }
 
+# WebSocket peers (backends/wsecho.py, backends/wsclient.py) run on the
+# "websockets" library (Debian python3-websockets): the first python3 that
+# has it, the PATH's or the system's.
+ws_python()
+{
+	local py
+	for py in python3 /usr/bin/python3; do
+		if "$py" -c 'import websockets' 2>/dev/null; then
+			echo "$py"
+			return 0
+		fi
+	done
+	fail "no python3 with the websockets module (apt-get install python3-websockets)"
+}
+
+# start_wsecho PORT [--tls CERT KEY] [--name NAME]: a WebSocket echo server
+# on 127.0.0.1:PORT; each connection's end is logged in $T/wsecho-PORT.log.
+start_wsecho()
+{
+	local p=$1
+	shift
+	"$(ws_python)" "$FIXTURES/wsecho.py" "$p" "$@" >>"$T/wsecho-$p.log" 2>&1 &
+	LAST_PID=$!
+	track "$LAST_PID"
+	wait_port "$p" 10 "$LAST_PID"
+}
+
+# wsclient URL [--ca FILE] [--connect HOST:PORT] STEP...: one WebSocket
+# connection and its steps (backends/wsclient.py says which); its output.
+wsclient()
+{
+	"$(ws_python)" "$FIXTURES/wsclient.py" "$@"
+}
+
 # listen_ports CONFIG: the ports of every service's "listen" in CONFIG.
 listen_ports()
 {

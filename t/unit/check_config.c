@@ -121,6 +121,28 @@ static const struct bad_case {
 	    "[]",
 	    "t.json:1:1: (top level): expected an object" },
 
+	/* the management console */
+	{ "rejects_a_proxy_key_on_a_console",
+	    SVC_OPEN "\"role\": \"management\", \"pool\": \"p\"" LS,
+	    "t.json:4:23: services.s.pool: unknown key; expected one of: "
+	    "role, listen, allow" },
+	{ "rejects_a_console_without_listen",
+	    SVC_OPEN "\"role\": \"management\"}}}",
+	    "services.s.listen: missing; expected" },
+	/* node files */
+	{ "rejects_backends_and_nodefile_together",
+	    POOL_OPEN "\"nodefile\": \"/dev/null\"" BK,
+	    "t.json:3:16: pools.p: expected \"backends\" or \"nodefile\", "
+	    "not both" },
+	{ "rejects_a_missing_nodefile",
+	    POOL_OPEN "\"nodefile\": \"/nonexistent/nodes\"}}}",
+	    "t.json:4:13: pools.p.nodefile: /nonexistent/nodes: No such file or "
+	    "directory" },
+	{ "rejects_a_pool_without_backends_or_nodefile",
+	    POOL_OPEN "\"balance\": \"random\"}}}",
+	    "pools.p.backends: missing; expected a non-empty array of "
+	    "\"host:port\" or backend objects, or a \"nodefile\"" },
+
 	/* pools */
 	{ "rejects_unknown_balance",
 	    POOL_OPEN "\"balance\": \"weighted\"" BK,
@@ -129,7 +151,7 @@ static const struct bad_case {
 	{ "rejects_unknown_pool_key",
 	    POOL_OPEN "\"retry\": 1" BK,
 	    "t.json:4:1: pools.p.retry: unknown key; expected one of: "
-	    "balance, backends, persist, verify, connect_timeout_ms, "
+	    "balance, nodefile, backends, persist, verify, connect_timeout_ms, "
 	    "response_timeout_ms, retries, max_idle, slowstart_ms, "
 	    "queue_timeout_ms, tls, tls_ca_file, tls_verify, tls_server_name, "
 	    "health, when_all_down" },
@@ -358,6 +380,25 @@ static const struct bad_case {
 	    SVC_OPEN "\"via\": \"abcdefghijklmnopqrstuvwxyzabcdefghijklm"
 	    "nopqrstuvwxyzabcdefghijklm\"" PL,
 	    "t.json:4:8: services.s.via: expected a token of 1 to 64 " },
+	{ "rejects_upgrade_with_a_space",
+	    SVC_OPEN "\"upgrade\": [\"websocket\", \"web socket\"]" PL,
+	    "t.json:4:26: services.s.upgrade[1]: expected a protocol token "
+	    "like \"websocket\" or \"name/version\"" },
+	{ "rejects_upgrade_without_a_name",
+	    SVC_OPEN "\"upgrade\": [\"/2\"]" PL,
+	    "t.json:4:13: services.s.upgrade[0]: expected a protocol token "
+	    "like \"websocket\" or \"name/version\"" },
+	{ "rejects_upgrade_as_a_string",
+	    SVC_OPEN "\"upgrade\": \"websocket\"" PL,
+	    "t.json:4:12: services.s.upgrade: expected an array of strings, "
+	    "each a protocol token" },
+	{ "rejects_upgrade_on_a_web_server",
+	    SVC_OPEN WEB "\"upgrade\": []" LS,
+	    "services.s.upgrade: not allowed for role web_server" },
+	{ "rejects_tunnel_idle_timeout_ms_0",
+	    SVC_OPEN "\"tunnel_idle_timeout_ms\": 0" PL,
+	    "t.json:4:27: services.s.tunnel_idle_timeout_ms: expected an "
+	    "integer from 1 to 86400000" },
 	{ "rejects_max_header_bytes_under_1024",
 	    SVC_OPEN "\"max_header_bytes\": 1023" PL,
 	    "t.json:4:21: services.s.max_header_bytes: expected an integer "
@@ -561,10 +602,16 @@ static const char *const good_cases[] = {
 	    "\"*\", \"service\": \"w\"}]}, "
 	    "\"w\": {" WEB "\"dirindex\": true}}}",
 	SVC_OPEN "\"via\": \"a.b-c_d~1\"" PL,
+	SVC_OPEN "\"upgrade\": [\"websocket\", \"web.socket\"]" PL,
+	SVC_OPEN "\"upgrade\": [\"HTTP/2.0\"]" PL,
+	SVC_OPEN "\"upgrade\": []" PL,
+	SVC_OPEN "\"tunnel_idle_timeout_ms\": 1" PL,
 	SVC_OPEN "\"role\": \"stats\", \"allow\": [\"::1\"]" LS,
 	SVC_OPEN "\"client_body_timeout_ms\": 3600000, "
 	    "\"client_body_min_rate\": 0" PL,
 	POOL_OPEN "\"backends\": [\"127.0.0.1:8080\", \"[::1]:8080\"]}}}",
+	SVC_OPEN "\"role\": \"management\", \"allow\": [\"::1\"]" LS,
+	POOL_OPEN "\"backends\": [\"127.0.0.1:8080\"]}}}",
 };
 
 START_TEST(accepts_the_fixed_versions_of_bad_cases)
@@ -789,6 +836,9 @@ START_TEST(applies_defaults_to_a_minimal_config)
 	ck_assert_str_eq(s->via, "weir");
 	ck_assert_ptr_null(s->tls);
 	ck_assert_uint_eq(s->nroutes, 0);
+	ck_assert_uint_eq(s->nupgrade, 1);
+	ck_assert_str_eq(s->upgrade[0], "websocket");
+	ck_assert_uint_eq(s->tunnel_idle_timeout_ms, 3600000);
 	config_free(cfg);
 	free(errtext);
 }
@@ -810,7 +860,8 @@ START_TEST(takes_explicit_values_over_defaults)
 	    " \"health\": {\"expect\": [\"3XX\", 200, 204]}}},"
 	    "\"services\": {\"s\": {\"listen\": \"*:80\", \"via\": false,"
 	    " \"max_body_bytes\": 10000000000, \"client_body_timeout_ms\":"
-	    " 120000, \"client_body_min_rate\": 1024, \"routes\": [{\"host\":"
+	    " 120000, \"client_body_min_rate\": 1024, \"upgrade\": [\"a\","
+	    " \"b/1\"], \"tunnel_idle_timeout_ms\": 5000, \"routes\": [{\"host\":"
 	    " \"Static.Example.COM\", \"service\": \"f\"}]},"
 	    " \"f\": {\"role\": \"web_server\", \"listen\": \"127.0.0.1:81\","
 	    " \"docroot\": \"/srv\", \"index\": [\"a.htm\", \"b.htm\"],"
@@ -839,6 +890,9 @@ START_TEST(takes_explicit_values_over_defaults)
 	ck_assert(s->max_body_bytes == 10000000000ull);
 	ck_assert_uint_eq(s->client_body_timeout_ms, 120000);
 	ck_assert_uint_eq(s->client_body_min_rate, 1024);
+	ck_assert_uint_eq(s->nupgrade, 2);
+	ck_assert_str_eq(s->upgrade[1], "b/1");
+	ck_assert_uint_eq(s->tunnel_idle_timeout_ms, 5000);
 	ck_assert_str_eq(s->routes[0].host, "static.example.com");
 	ck_assert_ptr_eq(s->routes[0].service, f);
 	ck_assert_ptr_null(s->routes[0].pool);
@@ -901,6 +955,37 @@ START_TEST(loads_a_stats_service)
 	ck_assert_ptr_nonnull(s->tls);
 	config_free(cfg);
 	free(errtext);
+}
+END_TEST
+
+/* A node file names the pool's backends; relative to the file's folder. */
+START_TEST(loads_a_pool_from_its_nodefile)
+{
+	struct config	*cfg;
+	char		 dir[] = "/tmp/check_config.XXXXXX", path[128];
+	char		 json[512];
+	FILE		*f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/nodes", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("# web\n10.0.0.1:8080\n  10.0.0.2 # port 80\n", f);
+	fclose(f);
+	snprintf(json, sizeof(json), "{\"pools\": {\"p\": {\"nodefile\": "
+	    "\"nodes\"}}, \"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\"}}}");
+	snprintf(path, sizeof(path), "%s/weir.json", dir);
+	cfg = config_load_string(json, path, stderr);
+	ck_assert_ptr_nonnull(cfg);
+	snprintf(path, sizeof(path), "%s/nodes", dir);
+	ck_assert_str_eq(cfg->pools[0].nodefile, path);
+	ck_assert_uint_eq(cfg->pools[0].nbackends, 2);
+	ck_assert_str_eq(cfg->pools[0].backends[0].address, "10.0.0.1:8080");
+	ck_assert_str_eq(cfg->pools[0].backends[1].address, "10.0.0.2:80");
+	ck_assert_uint_eq(cfg->pools[0].backends[1].weight, 1);
+	config_free(cfg);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -1436,6 +1521,9 @@ static const struct bound_case {
 	    "/", 'd', 4095, "services.s.docroot" },
 	{ "error_log", "{\"error_log\": \"%s\", " POOLS_LINE SVCS_LINE "}",
 	    "/", 'e', 4095, "error_log" },
+	{ "upgrade", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\", \"upgrade\": [\"%s\"]}}}",
+	    "", 'u', 64, "services.s.upgrade[0]" },
 };
 
 static char *
@@ -1521,6 +1609,10 @@ static const struct count_case {
 	{ "index", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
 	    "\"127.0.0.1:80\", " WEB "\"index\": [%s]}}}", "\"i%d.html\"", 1,
 	    16, "services.s.index: %zu entries; expected at most 16" },
+	{ "upgrade", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
+	    "\"127.0.0.1:80\", \"pool\": \"p\", \"upgrade\": [%s]}}}",
+	    "\"proto%d\"", 1, 16,
+	    "services.s.upgrade: %zu entries; expected at most 16" },
 	{ "routes", "{" POOLS_LINE "\"services\": {\"s\": {\"listen\": "
 	    "\"127.0.0.1:80\", \"routes\": [%s]}}}",
 	    "{\"host\": \"h%d.test\", \"pool\": \"p\"}", 1, 10000,
@@ -1717,6 +1809,7 @@ config_suite(void)
 	tcase_add_test(tc, applies_defaults_to_a_minimal_config);
 	tcase_add_test(tc, takes_explicit_values_over_defaults);
 	tcase_add_test(tc, loads_a_stats_service);
+	tcase_add_test(tc, loads_a_pool_from_its_nodefile);
 	tcase_add_test(tc, loads_from_a_file_and_names_it);
 	tcase_add_test(tc, loads_the_installed_example_config);
 	tcase_add_loop_test(tc, loads_the_shipped_examples, 0,

@@ -1,8 +1,8 @@
 /*
  * The worker's state machines, each declared as one table: the backend
  * connection (worker/upstream.c), the client session (worker/client.c),
- * the HTTP/1 front end (worker/h1_server.c) and the HTTP/2 connection
- * (worker/h2_server.c).
+ * the HTTP/1 front end (worker/h1_server.c), the HTTP/2 connection
+ * (worker/h2_server.c) and the Upgrade tunnel (worker/tunnel.c).
  *
  * First the tables themselves: every state can reach the end, every state
  * can be reached, the end is final.  Then the machines at work: a worker
@@ -44,6 +44,7 @@
 #include "worker/h1_server.h"
 #include "worker/h2_server.h"
 #include "tls/tls.h"
+#include "worker/tunnel.h"
 #include "worker/upstream.h"
 #include "worker/worker.h"
 
@@ -52,6 +53,7 @@
 static unsigned	seen_b[BCONN_STATE_COUNT][BCONN_EV_COUNT];
 static unsigned	seen_c[CLIENT_STATE_COUNT][CLIENT_EV_COUNT];
 static unsigned	seen_h[H1_FRONT_STATE_COUNT][H1_EV_COUNT];
+static unsigned	seen_t[TUNNEL_STATE_COUNT][TUNNEL_EV_COUNT];
 static unsigned	seen_h2[H2_CONN_STATE_COUNT][H2_EV_COUNT];
 static unsigned	refused;
 
@@ -81,6 +83,15 @@ trace_h(enum h1_front_state from, enum h1_front_event ev,
 		refused++;
 	else
 		seen_h[from][ev]++;
+}
+
+static void
+trace_t(enum tunnel_state from, enum tunnel_event ev, enum tunnel_state to)
+{
+	if (to == TUNNEL_STATE_COUNT)
+		refused++;
+	else
+		seen_t[from][ev]++;
 }
 
 static void
@@ -159,6 +170,12 @@ next_h(int s, int ev)
 }
 
 static int
+next_t(int s, int ev)
+{
+	return (int)tunnel_next((enum tunnel_state)s, (enum tunnel_event)ev);
+}
+
+static int
 next_h2(int s, int ev)
 {
 	return (int)h2_next((enum h2_conn_state)s, (enum h2_conn_event)ev);
@@ -173,6 +190,8 @@ START_TEST(tables_reach_every_state_and_end)
 	    CLIENT_TLS, CLIENT_CLOSED, next_c);
 	check_table("HTTP/1 front end", H1_FRONT_STATE_COUNT, H1_EV_COUNT,
 	    H1_FRONT_IDLE, H1_FRONT_DONE, next_h);
+	check_table("tunnel", TUNNEL_STATE_COUNT, TUNNEL_EV_COUNT,
+	    TUNNEL_JOINING, TUNNEL_CLOSED, next_t);
 	check_table("HTTP/2 connection", H2_CONN_STATE_COUNT, H2_EV_COUNT,
 	    H2_CONN_OPEN, H2_CONN_DONE, next_h2);
 	/* Out of range is refused, not read past the table. */
@@ -181,6 +200,7 @@ START_TEST(tables_reach_every_state_and_end)
 	ck_assert_int_eq(client_next(0, CLIENT_EV_COUNT), CLIENT_STATE_COUNT);
 	ck_assert_int_eq(h1_next(H1_FRONT_STATE_COUNT, 0),
 	    H1_FRONT_STATE_COUNT);
+	ck_assert_int_eq(tunnel_next(0, TUNNEL_EV_COUNT), TUNNEL_STATE_COUNT);
 	ck_assert_int_eq(h2_next(0, H2_EV_COUNT), H2_CONN_STATE_COUNT);
 }
 END_TEST
@@ -278,12 +298,14 @@ setup(void)
 	memset(seen_b, 0, sizeof(seen_b));
 	memset(seen_c, 0, sizeof(seen_c));
 	memset(seen_h, 0, sizeof(seen_h));
+	memset(seen_t, 0, sizeof(seen_t));
 	memset(seen_h2, 0, sizeof(seen_h2));
 	refused = 0;
 	h2_trace = trace_h2;
 	upstream_trace = trace_b;
 	client_trace = trace_c;
 	h1_trace = trace_h;
+	tunnel_trace = trace_t;
 	snprintf(dir, sizeof(dir), "/tmp/check_machines.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/www", dir);
@@ -310,6 +332,8 @@ setup(void)
 	    " \"refused\": {\"health\": false,"
 	    "  \"backends\": [\"127.0.0.1:%u\"]}},"
 	    " \"services\": {"
+	    " \"ws\": {\"listen\": \"127.0.0.1:4\", \"pool\": \"plain\","
+	    "  \"tunnel_idle_timeout_ms\": 300},"
 	    " \"files\": {\"role\": \"web_server\", \"listen\": \"127.0.0.1:1\","
 	    "  \"docroot\": \"%s/www\"},"
 	    " \"tlsfiles\": {\"role\": \"web_server\","
@@ -347,6 +371,7 @@ teardown(void)
 	upstream_trace = NULL;
 	client_trace = NULL;
 	h1_trace = NULL;
+	tunnel_trace = NULL;
 	h2_trace = NULL;
 }
 
@@ -523,6 +548,24 @@ START_TEST(backend_connection_walks_every_transition)
 	upstream_release(bc, false);
 	close(fd);
 
+	/* READY -> CLOSED, the socket handed over (as to a tunnel): it
+	   stays open. */
+	memset(&o, 0, sizeof(o));
+	ck_assert_ptr_nonnull(bc = upstream_connect(w, plain, &owner_ops,
+	    &o));
+	fd = backend_accept();
+	spin(is_ready, &o, "a connection to hand over");
+	{
+		struct sock	hs;
+
+		upstream_hand_over(bc, &hs);
+		ck_assert_int_ne(hs.fd, -1);
+		ck_assert_int_eq(send(hs.fd, "x", 1, MSG_NOSIGNAL), 1);
+		ck_assert_int_eq(recv(fd, head, 1, MSG_DONTWAIT), 1);
+		sock_close(&hs, false);
+	}
+	close(fd);
+
 	/* IDLE -> CLOSED (closed while idle). */
 	memset(&o, 0, sizeof(o));
 	ck_assert_ptr_nonnull(bc = upstream_connect(w, plain, &owner_ops,
@@ -669,6 +712,93 @@ no_session(void *arg)
 	return w->live == NULL;
 }
 
+/* ---- tunnels, played by the test's client and backend ---- */
+
+/* Reads from <fd> (running the loop meanwhile) until <want> came. */
+static void
+expect(int fd, const char *want)
+{
+	char		 buf[4096];
+	size_t		 len = 0;
+	uint64_t	 until = clock_update() + 3000;
+	ssize_t		 r;
+
+	buf[0] = '\0';
+	while (strstr(buf, want) == NULL) {
+		ck_assert_msg(clock_now_ms() < until, "waited for \"%s\", "
+		    "got \"%s\"", want, buf);
+		turns(1);
+		r = recv(fd, buf + len, sizeof(buf) - 1 - len, MSG_DONTWAIT);
+		if (r > 0) {
+			len += (size_t)r;
+			buf[len] = '\0';
+		}
+	}
+}
+
+/*
+ * Reads from <fd> until its peer closed: 0 when with a FIN, -1 when the
+ * connection was reset.
+ */
+static int
+expect_end(int fd)
+{
+	char		 buf[256];
+	uint64_t	 until = clock_update() + 3000;
+	ssize_t		 r;
+
+	for (;;) {
+		ck_assert_msg(clock_now_ms() < until, "the peer did not close");
+		turns(1);
+		r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r == 0)
+			return 0;
+		if (r == -1 && errno == ECONNRESET)
+			return -1;
+	}
+}
+
+/* Closes <fd> with a reset. */
+static void
+reset(int fd)
+{
+	struct linger	lg = { .l_onoff = 1, .l_linger = 0 };
+
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof(lg)), 0);
+	close(fd);
+}
+
+/*
+ * A client of service "ws" whose WebSocket handshake the test's backend
+ * answers with 101 and a first byte string: the client's socket in *<cfd>
+ * (101 and "first" read), the backend's in *<bfd>.
+ */
+static void
+open_tunnel(int *cfd, int *bfd)
+{
+	char	head[1024];
+
+	new_client("ws", cfd);
+	send_str(*cfd, "GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade, "
+	    "keep-alive\r\nUpgrade: foo, websocket\r\nKeep-Alive: 5\r\n\r\n");
+	*bfd = backend_accept();
+	backend_read_head(*bfd, NULL, head, sizeof(head));
+	ck_assert_msg(strstr(head, "\r\nUpgrade: websocket\r\n"
+	    "Connection: upgrade\r\n") != NULL &&
+	    strstr(head, "Keep-Alive") == NULL, "%s", head);
+	backend_write(*bfd, NULL, "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\nfirst");
+	expect(*cfd, "first");
+}
+
+static bool
+no_tunnel(void *arg)
+{
+	(void)arg;
+	return w->live_tunnels == NULL && w->nactive == 0;
+}
+
 START_TEST(client_session_and_front_end_walk_every_transition)
 {
 	static const char get[] = "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n";
@@ -719,6 +849,18 @@ START_TEST(client_session_and_front_end_walk_every_transition)
 	close(cfd);
 	spin(no_session, NULL, "a TLS session closed");
 
+	/* OPEN -> CLOSED, the connection handed to a tunnel, which the
+	   backend then ends. */
+	{
+		int	bfd;
+
+		open_tunnel(&cfd, &bfd);
+		close(bfd);
+		ck_assert_int_eq(expect_end(cfd), 0);
+		close(cfd);
+		spin(no_tunnel, NULL, "a tunnel ended by its backend");
+	}
+
 	/* TLS -> CLOSED: not TLS at all. */
 	new_client("tlsfiles", &cfd);
 	send_str(cfd, get);
@@ -740,6 +882,83 @@ START_TEST(client_session_and_front_end_walk_every_transition)
 			ck_assert_msg(!b || seen_h[s][ev] > 0, "HTTP/1 front "
 			    "end: declared but never walked: %s on %d",
 			    h1_state_name(s), ev);
+		}
+}
+END_TEST
+
+/* ---- tunnels ---- */
+
+START_TEST(tunnel_walks_every_transition)
+{
+	struct owner	 o;
+	struct bconn	*bc;
+	struct tunnel	*t;
+	struct sock	 hs;
+	struct buf	 none;
+	int		 cfd, bfd, s, ev, b;
+
+	/* JOINING -> OPEN -> HALF -> CLOSED: bytes both ways, the client
+	   ends first (its FIN reaches the backend), then the backend. */
+	open_tunnel(&cfd, &bfd);
+	ck_assert_ptr_nonnull(w->live_tunnels);
+	ck_assert_uint_eq(shm_service_tunnels(&shm, 0), 1);
+	send_str(cfd, "up");
+	expect(bfd, "up");
+	ck_assert_int_eq(shutdown(cfd, SHUT_WR), 0);
+	ck_assert_int_eq(expect_end(bfd), 0);
+	backend_write(bfd, NULL, "down");
+	expect(cfd, "down");
+	close(bfd);
+	ck_assert_int_eq(expect_end(cfd), 0);
+	close(cfd);
+	spin(no_tunnel, NULL, "a tunnel ended by both sides");
+
+	/* OPEN -> CLOSED: nothing moves for tunnel_idle_timeout_ms. */
+	open_tunnel(&cfd, &bfd);
+	ck_assert_int_eq(expect_end(cfd), 0);
+	ck_assert_int_eq(expect_end(bfd), 0);
+	close(cfd);
+	close(bfd);
+	spin(no_tunnel, NULL, "an idle tunnel closed");
+
+	/* HALF -> CLOSED: the client has ended, then the backend resets:
+	   the client sees the reset. */
+	open_tunnel(&cfd, &bfd);
+	ck_assert_int_eq(shutdown(cfd, SHUT_WR), 0);
+	ck_assert_int_eq(expect_end(bfd), 0);
+	reset(bfd);
+	ck_assert_int_eq(expect_end(cfd), -1);
+	close(cfd);
+	spin(no_tunnel, NULL, "a reset tunnel closed");
+
+	/* JOINING -> CLOSED: given a backend, discarded before a client. */
+	memset(&o, 0, sizeof(o));
+	ck_assert_ptr_nonnull(bc = upstream_connect(w, backend_of("plain"),
+	    &owner_ops, &o));
+	bfd = backend_accept();
+	spin(is_ready, &o, "a connection for a tunnel");
+	ck_assert_ptr_nonnull(t = tunnel_new(w, &cfg->services[0]));
+	upstream_hand_over(bc, &hs);
+	memset(&none, 0, sizeof(none));
+	tunnel_take_backend(t, &hs, &none, &w->body_pool,
+	    backend_of("plain"));
+	tunnel_discard(t);
+	ck_assert_int_eq(expect_end(bfd), -1);
+	close(bfd);
+	spin(no_tunnel, NULL, "a discarded tunnel released");
+
+	turns(3);
+	ck_assert_uint_eq(refused, 0);
+	ck_assert_uint_eq(shm_service_tunnels(&shm, 0), 0);
+	ck_assert_uint_eq(shm_service_active(&shm, 0), 0);
+	ck_assert_uint_eq(shm_backend_active(&shm, backend_of("plain")), 0);
+	ck_assert_uint_eq(shm.services[0].tunnels, 3);
+	for (s = 0; s < TUNNEL_STATE_COUNT; s++)
+		for (ev = 0; ev < TUNNEL_EV_COUNT; ev++) {
+			b = tunnel_next(s, ev) != TUNNEL_STATE_COUNT;
+			ck_assert_msg(!b || seen_t[s][ev] > 0, "tunnel: declared "
+			    "but never walked: %s on %d", tunnel_state_name(s),
+			    ev);
 		}
 }
 END_TEST
@@ -893,6 +1112,7 @@ machines_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, backend_connection_walks_every_transition);
 	tcase_add_test(tc, client_session_and_front_end_walk_every_transition);
+	tcase_add_test(tc, tunnel_walks_every_transition);
 	tcase_add_test(tc, http2_connection_walks_every_transition);
 	suite_add_tcase(s, tc);
 	return s;

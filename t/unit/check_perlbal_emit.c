@@ -122,9 +122,11 @@ START_TEST(converts_scenario1)
 	    "\"services\": {\"select\": {\"role\": \"reverse_proxy\", "
 	    "\"listen\": \"0.0.0.0:80\", \"pool\": \"apache_pool\", "
 	    "\"routes\": [{\"host\": \"static.example.com\", \"pool\": "
-	    "\"lighttpd_pool\"}], \"persist_client\": true}}}");
-	ck_assert_ptr_nonnull(strstr(msgs, "t.conf:23: warning: service mgmt: "
-	    "role management"));
+	    "\"lighttpd_pool\"}], \"persist_client\": true},"
+	    "\"mgmt\": {\"role\": \"management\", \"listen\": "
+	    "\"127.0.0.1:16000\"}}}");
+	/* The console converts, on the loopback: nothing to say. */
+	ck_assert_ptr_null(strstr(msgs, "mgmt"));
 	json_decref(root);
 }
 END_TEST
@@ -392,6 +394,14 @@ static const struct bad_case {
 	{ "nothing_listens", "CREATE SERVICE m\nSET role = management\n"
 	    "SET listen = 127.0.0.1:16000\nENABLE m\n", "no service converts",
 	    true },
+	{ "console_beyond_loopback", "CREATE POOL a\nPOOL a ADD 10.0.0.1\n"
+	    "CREATE SERVICE s\nSET role = reverse_proxy\nSET pool = a\n"
+	    "SET listen = 80\nENABLE s\n"
+	    "CREATE SERVICE m\nSET role = management\n"
+	    "SET listen = 0.0.0.0:16000\nENABLE m\n", "t.conf:10: warning: "
+	    "service m: the console answers only the loopback, where Perlbal "
+	    "answered anyone who reaches 0.0.0.0:16000; list the peers it may "
+	    "answer in \"allow\"", false },
 	{ "not_enabled", "CREATE POOL a\nPOOL a ADD 10.0.0.1\n"
 	    "CREATE SERVICE s\nSET role = reverse_proxy\nSET pool = a\n"
 	    "SET listen = 80\nENABLE s\n"

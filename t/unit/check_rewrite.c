@@ -129,7 +129,81 @@ static const struct rcase {
 	  false,
 	  { "Max-Forwards: 5" },
 	  { NULL } },
+	/* Upgrade: RFC 9110 7.8, the service's "upgrade" list */
+	{ "upgrade_websocket_kept",
+	  "GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+	  "Upgrade: websocket\r\nSec-WebSocket-Key: k\r\n\r\n",
+	  false,
+	  { "Upgrade: websocket", "Connection: upgrade",
+	    "Sec-WebSocket-Key: k" },
+	  { NULL } },
+	{ "upgrade_listed_tokens_only_in_client_order",
+	  "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, "
+	  "HTTP2-Settings, upgrade\r\nUpgrade: h2c, FOO/2, websocket\r\n"
+	  "Upgrade: foo/2\r\nHTTP2-Settings: x\r\nKeep-Alive: 5\r\n\r\n",
+	  false,
+	  { "Upgrade: FOO/2, websocket", "Connection: upgrade" },
+	  { "HTTP2-Settings", "Keep-Alive" } },
+	{ "upgrade_unlisted_protocol_stripped",
+	  "GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n"
+	  "Upgrade: h2c\r\n\r\n",
+	  false,
+	  { "Host: a" },
+	  { "Upgrade", "Connection" } },
+	{ "upgrade_without_connection_token_stripped",
+	  "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n",
+	  false,
+	  { "Host: a" },
+	  { "Upgrade", "Connection" } },
+	{ "upgrade_with_a_body_stripped",
+	  "POST / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n"
+	  "Upgrade: websocket\r\nContent-Length: 2\r\n\r\nhi",
+	  false,
+	  { "Content-Length: 2" },
+	  { "Upgrade", "Connection" } },
+	{ "upgrade_in_http_1_0_stripped",
+	  "GET / HTTP/1.0\r\nHost: a\r\nConnection: upgrade\r\n"
+	  "Upgrade: websocket\r\n\r\n",
+	  false,
+	  { "Host: a" },
+	  { "Upgrade", "Connection" } },
 };
+
+/* A backend's 101 and whether it answers what was offered. */
+static const struct acase {
+	const char	*name;
+	const char	*raw;
+	uint32_t	 offer;		/* bits of upgrade_list */
+	int		 rv;
+	const char	*proto;
+} answers[] = {
+	{ "websocket_offered",
+	  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n\r\n", 1, 0, "websocket" },
+	{ "any_case",
+	  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\n"
+	  "Connection: Upgrade\r\n\r\n", 3, 0, "WebSocket" },
+	{ "versioned_offered",
+	  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo/2\r\n\r\n",
+	  2, 0, "foo/2" },
+	{ "listed_not_offered",
+	  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+	  2, -1, NULL },
+	{ "not_listed",
+	  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n",
+	  3, -1, NULL },
+	{ "two_protocols",
+	  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket, foo/2\r\n"
+	  "\r\n", 3, -1, NULL },
+	{ "no_upgrade_field",
+	  "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\n\r\n",
+	  3, -1, NULL },
+	{ "nothing_offered",
+	  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+	  0, -1, NULL },
+};
+
+static char	*upgrade_list[] = { "websocket", "foo/2" };
 
 static struct service_conf	svc;
 static struct cidr		trusted;
@@ -145,6 +219,8 @@ setup(void)
 	svc.trusted_proxies = &trusted;
 	svc.ntrusted_proxies = 1;
 	svc.via = "weir";
+	svc.upgrade = upgrade_list;
+	svc.nupgrade = NELEM(upgrade_list);
 }
 
 /* <head> has a line equal to <line>. */
@@ -209,6 +285,7 @@ rewrite_into(char *head, const char *name, const char *raw,
 	rr.peer = (const struct sockaddr *)&peer;
 	rr.peer_text = is_trusted ? "10.1.2.3" : "192.0.2.7";
 	rr.keep_backend = true;
+	rr.upgrade = rewrite_upgrade_offer(&m, &svc);
 	rr.request_id = request_id;
 	ck_assert_int_eq(buf_init(&out, 8192 - 1), 0);
 	ck_assert_msg(rewrite_request(&out, &rr) == 0, "%s: no room", name);
@@ -287,6 +364,27 @@ START_TEST(rewrites_the_request_id)
 }
 END_TEST
 
+START_TEST(checks_what_a_101_switches_to)
+{
+	const struct acase	*c = &answers[_i];
+	struct h1_msg		 m;
+	const char		*proto = NULL;
+	size_t			 len = 0;
+	int			 rv;
+
+	setup();
+	h1_msg_reset(&m);
+	ck_assert_msg(h1_parse_response(&m, c->raw, strlen(c->raw), 8192,
+	    false) == H1_DONE, "%s: does not parse: %s", c->name, m.why);
+	rv = rewrite_upgrade_answer(&m, &svc, c->offer, &proto, &len);
+	ck_assert_msg(rv == c->rv, "%s: %d, expected %d", c->name, rv, c->rv);
+	if (rv == 0)
+		ck_assert_msg(len == strlen(c->proto) &&
+		    memcmp(proto, c->proto, len) == 0, "%s: \"%.*s\"",
+		    c->name, (int)len, proto);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -297,6 +395,10 @@ main(void)
 
 	tcase_add_loop_test(tc, rewrites_request_heads, 0, NELEM(cases));
 	tcase_add_loop_test(tc, rewrites_the_request_id, 0, NELEM(idcases));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("upgrade");
+	tcase_add_loop_test(tc, checks_what_a_101_switches_to, 0,
+	    NELEM(answers));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -112,6 +112,8 @@ START_TEST(reload_carries_state_by_name_and_address)
 	ck_assert_int_eq(shm_create(&s1, path, one, 1, NULL), 0);
 	s1.services[0].requests = 42;
 	s1.services[0].responses[1] = 40;
+	s1.services[0].tunnels = 7;
+	s1.services[0].tunnel_bytes_out = 70;
 	shm_held_row(&s1, 0)[s1.hdr->nbackends] = 5;
 	s1.pools[0].rr = 1000;
 	b9 = &s1.backends[1];
@@ -126,6 +128,8 @@ START_TEST(reload_carries_state_by_name_and_address)
 	ck_assert_uint_eq(s2.hdr->generation, 2);
 	ck_assert_uint_eq(s2.services[0].requests, 42);
 	ck_assert_uint_eq(s2.services[0].responses[1], 40);
+	ck_assert_uint_eq(s2.services[0].tunnels, 7);
+	ck_assert_uint_eq(s2.services[0].tunnel_bytes_out, 70);
 	ck_assert_uint_eq(shm_service_active(&s2, 0), 0);
 	/* Pool "a" is second now; its state followed its name. */
 	ck_assert_str_eq(s2.pools[1].name, "a");
@@ -205,20 +209,25 @@ START_TEST(held_rows_add_up_and_a_cleared_row_is_released)
 	shm_held_row(&w, 2)[1] = 1;
 	shm_held_row(&w, 1)[w.hdr->nbackends] = 4;	/* service 0 */
 	shm_held_row(&w, 2)[shm_held_pin_column(w.hdr, 1)] = 6;
+	shm_held_row(&w, 1)[shm_held_tunnels_column(w.hdr, 0)] = 2;	/* service 0's tunnels */
+	shm_held_row(&w, 2)[shm_held_tunnels_column(w.hdr, 0)] = 1;
 	ck_assert_int_eq(shm_attach(&r, path, err, sizeof(err)), 0);
 	ck_assert_uint_eq(shm_backend_active(&r, 0), 5);
 	ck_assert_uint_eq(shm_backend_active(&r, 1), 1);
 	ck_assert_uint_eq(shm_service_active(&r, 0), 4);
 	ck_assert_uint_eq(shm_backend_pinned(&r, 1), 6);
 	ck_assert_uint_eq(shm_backend_pinned(&r, 0), 0);
+	ck_assert_uint_eq(shm_service_tunnels(&r, 0), 3);
 	/* Rows do not share a cache line: each has one writer. */
 	ck_assert_uint_eq((uintptr_t)shm_held_row(&w, 1) % 64, 0);
 	/* What a worker the master reaped held is gone with it. */
 	shm_held_clear(&w, 1);
 	ck_assert_uint_eq(shm_backend_active(&r, 0), 2);
 	ck_assert_uint_eq(shm_service_active(&r, 0), 0);
+	ck_assert_uint_eq(shm_service_tunnels(&r, 0), 1);
+	/* Past the last column (the tunnels of the last service). */
 	ck_assert_uint_eq(shm_held_sum(r.hdr, r.held,
-	    2 * (uint64_t)r.hdr->nbackends + r.hdr->nservices), 0);
+	    2 * ((uint64_t)r.hdr->nbackends + r.hdr->nservices)), 0);
 	shm_detach(&r);
 	shm_detach(&w);
 	config_free(cfg);

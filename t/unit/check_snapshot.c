@@ -283,7 +283,7 @@ crafted_reload_note(struct seg *s)
 }
 
 /* The messages below name the layout's version and sizes. */
-_Static_assert(SHM_LAYOUT_VERSION == 6 && sizeof(struct shm_worker) == 48 &&
+_Static_assert(SHM_LAYOUT_VERSION == 7 && sizeof(struct shm_worker) == 48 &&
     sizeof(struct shm_pool) == 104,
     "the layout changed: update the expected messages of crafted[]");
 
@@ -294,8 +294,8 @@ static const struct crafted {
 } crafted[] = {
 	{ "too small", crafted_too_small, "too small" },
 	{ "magic", crafted_magic, "not a weir stats segment (bad magic)" },
-	{ "version", crafted_version, "segment layout version 7, this "
-	    "program reads version 6" },
+	{ "version", crafted_version, "segment layout version 8, this "
+	    "program reads version 7" },
 	{ "size", crafted_size, "segment says" },
 	{ "held outside", crafted_held_outside,
 	    "corrupt segment: held section (2 workers at offset" },
