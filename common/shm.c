@@ -291,6 +291,15 @@ carry_backends(struct shm *to, const struct shm_pool *np,
 	free(ix.order);
 }
 
+/* A service's counters: the uint64_t fields from requests to the end. */
+#define SVC_COUNTERS_AT	offsetof(struct shm_service, requests)
+#define SVC_NCOUNTERS	\
+	((sizeof(struct shm_service) - SVC_COUNTERS_AT) / sizeof(uint64_t))
+_Static_assert((sizeof(struct shm_service) -
+    offsetof(struct shm_service, requests)) % sizeof(uint64_t) == 0 &&
+    offsetof(struct shm_service, requests) % _Alignof(uint64_t) == 0,
+    "shm_service ends with uint64_t counters from requests on");
+
 /*
  * Copies what outlives a generation from <from> into the fresh <to>.
  * Gauges (active connections) stay at zero: the old workers still count
@@ -302,6 +311,8 @@ static void
 carry_over(struct shm *to, const struct shm *from)
 {
 	const struct shm_service	*os;
+	const uint64_t			*src;
+	uint64_t			*dst;
 	struct name_index		 svcs, pools;
 	uint32_t			 i, j, ofirst, onslots, onconf;
 	long				 k;
@@ -318,15 +329,13 @@ carry_over(struct shm *to, const struct shm *from)
 		if ((k = index_find(&svcs, ns->name, i)) == -1)
 			continue;
 		os = &from->services[k];
-		ns->requests = shm_load(&os->requests);
-		for (j = 0; j < SHM_NCLASSES; j++)
-			ns->responses[j] = shm_load(&os->responses[j]);
-		ns->bytes_in = shm_load(&os->bytes_in);
-		ns->bytes_out = shm_load(&os->bytes_out);
-		ns->body_timeouts = shm_load(&os->body_timeouts);
-		ns->tunnels = shm_load(&os->tunnels);
-		ns->tunnel_bytes_in = shm_load(&os->tunnel_bytes_in);
-		ns->tunnel_bytes_out = shm_load(&os->tunnel_bytes_out);
+		/* Every field from requests to the end is a counter: carried
+		   whole, so a counter added later cannot be forgotten here
+		   (the per-protocol and flood counts once were). */
+		dst = (uint64_t *)((char *)ns + SVC_COUNTERS_AT);
+		src = (const uint64_t *)((const char *)os + SVC_COUNTERS_AT);
+		for (j = 0; j < SVC_NCOUNTERS; j++)
+			dst[j] = shm_load(&src[j]);
 	}
 	for (i = 0; i < to->hdr->npools; i++) {
 		struct shm_pool *np = &to->pools[i];

@@ -114,6 +114,11 @@ START_TEST(reload_carries_state_by_name_and_address)
 	s1.services[0].responses[1] = 40;
 	s1.services[0].tunnels = 7;
 	s1.services[0].tunnel_bytes_out = 70;
+	s1.services[0].body_timeouts = 3;
+	s1.services[0].proto_conns[SHM_NPROTOS - 1] = 11;
+	s1.services[0].proto_requests[SHM_NPROTOS - 1] = 12;
+	s1.services[0].h2_reset_floods = 2;
+	s1.services[0].h2_control_floods = 4;
 	shm_held_row(&s1, 0)[s1.hdr->nbackends] = 5;
 	s1.pools[0].rr = 1000;
 	b9 = &s1.backends[1];
@@ -130,6 +135,12 @@ START_TEST(reload_carries_state_by_name_and_address)
 	ck_assert_uint_eq(s2.services[0].responses[1], 40);
 	ck_assert_uint_eq(s2.services[0].tunnels, 7);
 	ck_assert_uint_eq(s2.services[0].tunnel_bytes_out, 70);
+	/* Every counter, the per-protocol and flood ones too. */
+	ck_assert_uint_eq(s2.services[0].body_timeouts, 3);
+	ck_assert_uint_eq(s2.services[0].proto_conns[SHM_NPROTOS - 1], 11);
+	ck_assert_uint_eq(s2.services[0].proto_requests[SHM_NPROTOS - 1], 12);
+	ck_assert_uint_eq(s2.services[0].h2_reset_floods, 2);
+	ck_assert_uint_eq(s2.services[0].h2_control_floods, 4);
 	ck_assert_uint_eq(shm_service_active(&s2, 0), 0);
 	/* Pool "a" is second now; its state followed its name. */
 	ck_assert_str_eq(s2.pools[1].name, "a");
