@@ -21,7 +21,7 @@ MODE is one of:
                  would refuse: a header list over 32 KiB (3), a
                  content-length over 50000 (5, its body never sent), no
                  :authority nor Host (7), a body without length that
-                 grows past 50000 (9);
+                 grows past 50000 and never ends (9);
                  prints "stream ID end=0|1 rst=CODE|- body=FIRST LINE"
                  for each, then "goaway=CODE|-"
 
@@ -237,9 +237,11 @@ def bad_requests(conn, authority):
                  literal(":path", "/index.html"))
     out += frame(HEADERS, END_HEADERS, 9,
                  request_block(authority, "/upload.cgi", "POST"))
-    for i in range(6):
-        last = END_STREAM if i == 5 else 0
-        out += frame(DATA, last, 9, b"x" * 10000)
+    # One byte past the limit and no END_STREAM: the answer cannot race
+    # the end of the body, so the client must be told to stop sending.
+    for i in range(5):
+        out += frame(DATA, 0, 9, b"x" * 10000)
+    out += frame(DATA, 0, 9, b"x")
     conn.send(out)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and not conn.closed and \
