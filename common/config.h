@@ -15,6 +15,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "common/log_format.h"
 
 enum balance {
 	BALANCE_ROUNDROBIN = 0,
@@ -22,11 +23,6 @@ enum balance {
 	BALANCE_LEASTCONN,
 	BALANCE_SOURCE,
 	BALANCE_URI,
-};
-
-enum access_format {
-	ACCESS_FORMAT_WEIR = 0,	/* backend, timings, tries */
-	ACCESS_FORMAT_COMBINED,	/* Apache/nginx "combined" */
 };
 
 /* What a pool does while none of its backends is up and enabled. */
@@ -151,6 +147,7 @@ struct service_conf {
 	struct cidr		*trusted_proxies;	/* owned array */
 	size_t			 ntrusted_proxies;
 	char			*via;	/* owned; default "weir"; NULL = omit */
+	bool			 request_id;	/* X-Request-Id, default on */
 	struct tls_conf		*tls;	/* owned; NULL = plain */
 	/* web_server */
 	char			*docroot;	/* owned */
@@ -193,7 +190,7 @@ struct config {
 	char			*pidfile;	/* owned, default state_dir/weir.pid */
 	char			*error_log;	/* owned; NULL = stderr/none */
 	char			*access_log;	/* owned; NULL = off; "syslog" */
-	enum access_format	 access_log_format;	/* default weir */
+	struct log_format	 access_log_format;	/* default "weir" */
 	enum log_level		 log_level;	/* default info */
 	struct pool_conf	*pools;		/* owned array */
 	size_t			 npools;

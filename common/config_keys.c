@@ -19,7 +19,6 @@
 _Static_assert(sizeof(enum balance) == sizeof(int), "enum balance");
 _Static_assert(sizeof(enum when_all_down) == sizeof(int), "when_all_down");
 _Static_assert(sizeof(enum log_level) == sizeof(int), "enum log_level");
-_Static_assert(sizeof(enum access_format) == sizeof(int), "access_format");
 _Static_assert(sizeof(enum role) == sizeof(int), "enum role");
 
 #define ANY	CONFIG_ROLE_ANY
@@ -74,11 +73,6 @@ static const char *const level_names[] = {
 	"error", "warn", "info", "debug", NULL
 };
 
-/* Indexed by enum access_format. */
-static const char *const access_format_names[] = {
-	"weir", "combined", NULL
-};
-
 /* Indexed by enum role. */
 static const char *const role_names[] = {
 	"reverse_proxy", "web_server", "stats", "management", NULL
@@ -92,6 +86,38 @@ static const char *const tls_protocol_names[] = {
 static const char *const index_default[] = {
 	"index.html", NULL
 };
+
+/* access_log_format: a preset's name or a format, compiled now. */
+static void
+init_access_format(struct config_ctx *x, const struct config_key *k,
+    void *conf)
+{
+	struct config	*cfg = conf;
+	char		 why[512];
+
+	if (log_format_parse(&cfg->access_log_format, k->def_str, why,
+	    sizeof(why)) == -1)
+		ctx_report(x, "the default format: %s", why);
+}
+
+static void
+parse_access_format(struct config_ctx *x, json_t *v,
+    const struct config_key *k, void *conf)
+{
+	struct config	*cfg = conf;
+	char		 why[1024];
+
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > k->max_len ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		ctx_report(x, "expected \"weir\", \"combined\" or a format "
+		    "with $fields, of at most %zu bytes", k->max_len);
+		return;
+	}
+	if (log_format_parse(&cfg->access_log_format, json_string_value(v),
+	    why, sizeof(why)) == -1)
+		ctx_report(x, "%s", why);
+}
 
 /* The Upgrade protocols a reverse_proxy tunnels unless told otherwise. */
 static const char *const upgrade_default[] = {
@@ -250,6 +276,7 @@ static const struct config_key service_keys[] = {
 	{ "via", PROXY, AS_CUSTOM(config_service_parse_via),
 	    .init = config_service_init_via, .max_len = VIA_MAX_LEN,
 	    .def_str = "weir" },
+	{ "request_id", ANY, AS_BOOL(service_conf, request_id, true) },
 	{ "client_body_timeout_ms", PROXY, AS_UINT(service_conf,
 	    client_body_timeout_ms, 1, 3600000, 30000) },
 	{ "client_body_min_rate", PROXY, AS_UINT(service_conf,
@@ -317,8 +344,9 @@ const struct config_key config_keys_top[] = {
 	    AS_STRING_OR_NULL(config, error_log, STRING_MAX_LEN) },
 	{ "access_log", ANY,
 	    AS_STRING_OR_NULL(config, access_log, STRING_MAX_LEN) },
-	{ "access_log_format", ANY, AS_ENUM(config, access_log_format,
-	    access_format_names, ACCESS_FORMAT_WEIR) },
+	{ "access_log_format", ANY, AS_CUSTOM(parse_access_format),
+	    .init = init_access_format, .def_str = "weir",
+	    .max_len = LOG_FORMAT_MAX_LEN - 1 },
 	{ "log_level", ANY,
 	    AS_ENUM(config, log_level, level_names, LOG_LVL_INFO) },
 	{ "pools", ANY, AS_CUSTOM(config_pool_parse_pools), .sub = pool_keys },

@@ -3,6 +3,13 @@
  * Each line is formatted in full and handed to one write(2) on an O_APPEND
  * descriptor, so the master, workers and health checker can share the file
  * without interleaving.  Rotation is logrotate's job; we only reopen.
+ *
+ * The log never floods: a message written again within LOG_REPEAT_S of
+ * its first writing is counted, not written, and when that window ends
+ * one line says how often it came ("... (84011 more times in the last
+ * 10 s)").  The message's text is the key, so each cause and object (this
+ * backend refused, that client's bad request) keeps its own line and
+ * count.  Each process counts its own lines.
  */
 #include "common/log.h"
 
@@ -12,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -24,6 +32,13 @@
  */
 #define LOG_LINE_MAX	2048
 
+/*
+ * Flood control (see the top): the window, how many distinct messages
+ * are followed at once, and how much of each is kept for its count line.
+ */
+#define LOG_REPEAT_SLOTS	64
+#define LOG_REPEAT_TEXT		512
+
 enum log_level	log_threshold = LOG_LVL_INFO;
 
 static int	log_fd = -1;		/* -1: stderr */
@@ -33,6 +48,22 @@ static char	*log_path;		/* owned; NULL: stderr */
 static char	log_component[48] = "weir";
 static char	*capture_buf;		/* borrowed; NULL: not capturing */
 static size_t	capture_len;
+
+/* The repeats of one message within its window. */
+struct repeat {
+	uint64_t	hash;		/* of the message; slot free when
+					   len == 0 */
+	time_t		since;		/* when it was written, monotonic s */
+	unsigned long	count;		/* times since, not written */
+	enum log_level	level;
+	size_t		len;
+	char		text[LOG_REPEAT_TEXT];	/* the message, cut */
+};
+
+static struct repeat	repeats[LOG_REPEAT_SLOTS];
+static size_t		nrepeats;	/* slots in use */
+static pid_t		repeats_pid;	/* whose counts they are */
+static time_t		repeats_due;	/* when the first window ends */
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -238,67 +269,235 @@ format_time(char *line, size_t len)
 }
 
 /*
+ * Writes <msg> (<len> bytes, already checked) as one line at <level>:
+ * to syslog, or with the time, level and component to the file or
+ * stderr, with a single write(2).
+ */
+static void
+emit(enum log_level level, const char *msg, size_t len)
+{
+	char	line[LOG_LINE_MAX + 128];
+	size_t	n;
+	ssize_t	w;
+	int	fd;
+
+	if (log_to_syslog) {
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
+		    LOG_DEBUG };
+
+		syslog(prio[level], "%s: %.*s", log_component, (int)len, msg);
+		return;
+	}
+	n = format_time(line, sizeof(line));
+	n += (size_t)snprintf(line + n, sizeof(line) - n, " %s [%s %ld] ",
+	    level_names[level], log_component, (long)getpid());
+	if (len > sizeof(line) - n - 1)
+		len = sizeof(line) - n - 1;
+	memcpy(line + n, msg, len);
+	n += len;
+	line[n++] = '\n';
+	fd = log_fd != -1 ? log_fd : STDERR_FILENO;
+	do {
+		w = write(fd, line, n);
+	} while (w == -1 && errno == EINTR);
+}
+
+static time_t
+now_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
+/* FNV-1a: the slot a message is looked for in. */
+static uint64_t
+hash_text(const char *p, size_t len)
+{
+	uint64_t	h = 0xcbf29ce484222325ull;
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Says how often <r>'s message came in its window, if it came again. */
+static void
+emit_count(const struct repeat *r)
+{
+	char	msg[LOG_REPEAT_TEXT + 64];
+	int	m;
+
+	if (r->count == 0)
+		return;
+	m = snprintf(msg, sizeof(msg), "%.*s (%lu more time%s in the last "
+	    "%d s)", (int)r->len, r->text, r->count, r->count == 1 ? "" : "s",
+	    LOG_REPEAT_S);
+	if (m > 0)
+		emit(r->level, msg, (size_t)m < sizeof(msg) ? (size_t)m :
+		    sizeof(msg) - 1);
+}
+
+static void
+repeat_free(struct repeat *r)
+{
+	r->len = 0;
+	r->count = 0;
+	nrepeats--;
+}
+
+/* In a forked child, the slots hold its parent's counts: they go. */
+static void
+repeats_forget_parents(void)
+{
+	if (nrepeats > 0 && repeats_pid != getpid()) {
+		memset(repeats, 0, sizeof(repeats));
+		nrepeats = 0;
+	}
+}
+
+/* Ends every window older than LOG_REPEAT_S (all when <all>). */
+static void
+repeats_expire(bool all)
+{
+	time_t	now;
+	size_t	i;
+
+	if (nrepeats == 0)
+		return;
+	/* Cheap when nothing is due: a loop calls this every turn. */
+	now = now_s();
+	if (!all && now < repeats_due)
+		return;
+	repeats_forget_parents();
+	repeats_due = now + LOG_REPEAT_S;
+	for (i = 0; i < LOG_REPEAT_SLOTS; i++) {
+		if (repeats[i].len == 0)
+			continue;
+		if (all || now - repeats[i].since >= LOG_REPEAT_S) {
+			emit_count(&repeats[i]);
+			repeat_free(&repeats[i]);
+		} else if (repeats[i].since + LOG_REPEAT_S < repeats_due)
+			repeats_due = repeats[i].since + LOG_REPEAT_S;
+	}
+}
+
+/*
+ * Whether <msg> is to be written now: false when it was written less than
+ * LOG_REPEAT_S ago (it is counted instead).  A message not seen takes a
+ * slot, the oldest's when all are taken (its count is written first).
+ */
+static bool
+repeat_admit(enum log_level level, const char *msg, size_t len)
+{
+	struct repeat	*r, *free_slot = NULL, *oldest = NULL;
+	uint64_t	 h = hash_text(msg, len);
+	size_t		 i, keep = len < LOG_REPEAT_TEXT ? len : LOG_REPEAT_TEXT;
+
+	repeats_forget_parents();
+	repeats_expire(false);
+	for (i = 0; i < LOG_REPEAT_SLOTS; i++) {
+		r = &repeats[i];
+		if (r->len == 0) {
+			if (free_slot == NULL)
+				free_slot = r;
+			continue;
+		}
+		if (r->hash == h && r->len == keep &&
+		    memcmp(r->text, msg, keep) == 0) {
+			r->count++;
+			return false;
+		}
+		if (oldest == NULL || r->since < oldest->since)
+			oldest = r;
+	}
+	if (free_slot == NULL) {
+		emit_count(oldest);
+		repeat_free(oldest);
+		free_slot = oldest;
+	}
+	r = free_slot;
+	r->hash = h;
+	r->since = now_s();
+	if (nrepeats == 0 || r->since + LOG_REPEAT_S < repeats_due)
+		repeats_due = r->since + LOG_REPEAT_S;
+	r->count = 0;
+	r->level = level;
+	r->len = keep;
+	memcpy(r->text, msg, keep);
+	nrepeats++;
+	repeats_pid = getpid();
+	return true;
+}
+
+bool
+log_has_repeats(void)
+{
+	return nrepeats > 0;
+}
+
+void
+log_tick(void)
+{
+	int	saved_errno = errno;
+
+	repeats_expire(false);
+	errno = saved_errno;
+}
+
+void
+log_flush_repeats(void)
+{
+	int	saved_errno = errno;
+
+	repeats_expire(true);
+	errno = saved_errno;
+}
+
+/*
  * Writes one line at <level> built from <fmt> and <ap>, if <level> passes
- * the threshold.  Control characters in the message become spaces, so a
- * request field that reaches a message cannot forge a log line.  errno is
- * preserved, so callers may log and then report errno.
+ * the threshold and the same line was not written in the last
+ * LOG_REPEAT_S.  Control characters in the message become spaces, so a
+ * request field that reaches a message cannot forge a log line.  The
+ * capture of errors and the copy to stderr at start-up come before the
+ * count of repeats: a reload's cause and a failed start's reason are
+ * never held back.  errno is preserved, so callers may log and then
+ * report errno.
  */
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char	line[LOG_LINE_MAX];
-	size_t	n, start, i;
+	char	msg[LOG_LINE_MAX];
+	size_t	n, i;
 	int	m, saved_errno = errno;
-	ssize_t	w;
-	int	fd;
 
 	if (level > log_threshold)
 		return;
 	if ((unsigned)level >= sizeof(level_names) / sizeof(level_names[0]))
 		level = LOG_LVL_ERROR;
 
-	n = format_time(line, sizeof(line));
-	m = snprintf(line + n, sizeof(line) - n, " %s [%s %ld] ",
-	    level_names[level], log_component, (long)getpid());
-	n += (size_t)m;
-	start = n;
-	errno = saved_errno;	/* fmt may use %m */
-	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	m = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (m < 0)
 		m = 0;
-	if ((size_t)m >= sizeof(line) - n - 1) {
-		/* Cut: leave room for "...\n". */
-		n = sizeof(line) - 5;
-		memcpy(line + n, "...", 3);
+	if ((size_t)m >= sizeof(msg) - 1) {
+		/* Cut: end in "...". */
+		n = sizeof(msg) - 4;
+		memcpy(msg + n, "...", 3);
 		n += 3;
 	} else
-		n += (size_t)m;
-	for (i = start; i < n; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = ' ';
+		n = (size_t)m;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = ' ';
 	if (capture_buf != NULL && level == LOG_LVL_ERROR)
-		capture(line + start, n - start);
-	if (log_copy_stderr && log_to_syslog && level <= LOG_LVL_WARN)
-		(void)fprintf(stderr, "weir: %.*s\n", (int)(n - start),
-		    line + start);
-	if (log_to_syslog) {
-		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
-		    LOG_DEBUG };
-
-		line[n] = '\0';
-		syslog(prio[level], "%s: %s", log_component, line + start);
-		errno = saved_errno;
-		return;
-	}
-	line[n++] = '\n';
-
-	fd = log_fd != -1 ? log_fd : STDERR_FILENO;
-	do {
-		w = write(fd, line, n);
-	} while (w == -1 && errno == EINTR);
-	if (log_copy_stderr && fd != STDERR_FILENO && level <= LOG_LVL_WARN)
-		(void)fprintf(stderr, "weir: %.*s", (int)(n - start),
-		    line + start);
+		capture(msg, n);
+	if (log_copy_stderr && level <= LOG_LVL_WARN &&
+	    (log_to_syslog || log_fd != -1))
+		(void)fprintf(stderr, "weir: %.*s\n", (int)n, msg);
+	if (repeat_admit(level, msg, n))
+		emit(level, msg, n);
 	errno = saved_errno;
 }
 

@@ -60,6 +60,19 @@ void	log_use_syslog(void);
  */
 void	log_capture(char *buf, size_t len);
 
+/*
+ * Flood control: a message written again within LOG_REPEAT_S seconds is
+ * counted instead, and its count written when the window ends.
+ * log_tick() ends the windows that are over (a loop calls it each turn,
+ * waking at least once a second while log_has_repeats()); on exit,
+ * log_flush_repeats() writes every count still pending.
+ */
+#define LOG_REPEAT_S	10
+
+bool	log_has_repeats(void);
+void	log_tick(void);
+void	log_flush_repeats(void);
+
 /* Changes the component name, e.g. in a freshly forked child. */
 void	log_set_component(const char *component);
 

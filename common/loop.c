@@ -297,6 +297,9 @@ loop_run_once(struct loop *l, int max_wait_ms)
 	timeout = timer_next_ms(&l->timers, clock_now_ms());
 	if (max_wait_ms >= 0 && (timeout == -1 || timeout > max_wait_ms))
 		timeout = max_wait_ms;
+	/* Repeated log lines have their counts written on time. */
+	if (log_has_repeats() && (timeout == -1 || timeout > 1000))
+		timeout = 1000;
 	if (l->deferred != NULL || l->is_stopping)
 		timeout = 0;
 	n = epoll_wait(l->epfd, events, LOOP_MAX_EVENTS, timeout);
@@ -310,6 +313,7 @@ loop_run_once(struct loop *l, int max_wait_ms)
 	timer_run(&l->timers, clock_now_ms());
 	run_deferred(l);
 	end_turn(l);
+	log_tick();
 	return 0;
 }
 

@@ -340,6 +340,9 @@ next_wakeup(struct master *m, struct timespec *ts)
 	/* A binary upgrade is watched closely. */
 	if (m->upgrade_pid != 0 && wait_ms > 100)
 		wait_ms = 100;
+	/* Repeated log lines have their counts written on time. */
+	if (log_has_repeats() && wait_ms > 1000)
+		wait_ms = 1000;
 	for (g = m->retired; g != NULL; g = g->next)
 		if (g->retire_deadline_ms != UINT64_MAX)
 			wait_ms = g->retire_deadline_ms <= now ? 0 :
@@ -382,11 +385,13 @@ supervise(struct master *m)
 		if (m->manage != NULL)
 			manage_serve(m->manage, m, pfd + 1,
 			    ready > 0 ? n : 0);
+		log_tick();
 		if (got_term || got_quit) {
 			bool graceful = !got_term;
 
 			got_term = got_quit = 0;
 			stop(m, graceful);
+			log_flush_repeats();
 			return;
 		}
 		if (got_chld || got_alrm) {

@@ -153,7 +153,9 @@ spawn_child(struct master *m, struct generation *g, const struct child *ch)
 		if (drop_privileges(m) == -1)
 			_exit(2);
 		reset_signals();
-		_exit(health_main(g->cfg, &g->shm));
+		rv = health_main(g->cfg, &g->shm);
+		log_flush_repeats();
+		_exit(rv);
 	}
 	close_pokes(m, g);
 	close_foreign_listeners(m, g);
@@ -162,6 +164,7 @@ spawn_child(struct master *m, struct generation *g, const struct child *ch)
 	reset_signals();
 	rv = worker_main(g->cfg, &g->shm, g->tls, ch->slot, g->pokes, g->fds,
 	    g->nfds);
+	log_flush_repeats();
 	_exit(rv);
 }
 

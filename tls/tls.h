@@ -112,6 +112,15 @@ void		 tls_conn_free(SSL *ssl);
  */
 void		 tls_conn_abort(SSL *ssl);
 
+/* The protocol of <ssl>'s connection, "TLSv1.3" (static text). */
+const char	*tls_conn_version(const SSL *ssl);
+
+/*
+ * The server name the client asked for (SNI), or NULL; valid while <ssl>
+ * lives.
+ */
+const char	*tls_conn_server_name(const SSL *ssl);
+
 /* Why the peer's certificate was refused ("" when it was not). */
 const char	*tls_verify_text(SSL *ssl);
 

@@ -79,6 +79,18 @@ io_status(SSL *ssl, int rv)
 }
 
 const char *
+tls_conn_version(const SSL *ssl)
+{
+	return SSL_get_version(ssl);
+}
+
+const char *
+tls_conn_server_name(const SSL *ssl)
+{
+	return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+}
+
+const char *
 tls_verify_text(SSL *ssl)
 {
 	long	rv = SSL_get_verify_result(ssl);

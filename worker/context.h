@@ -20,6 +20,7 @@
 #include "common/timer.h"
 #include "worker/accesslog.h"
 #include "worker/front.h"
+#include "worker/request_id.h"
 
 struct config;
 struct shm;
@@ -146,6 +147,7 @@ struct worker {
 						   until the first one */
 	struct accesslog	 access;
 	struct loop_task	 log_flush_task;
+	struct request_ids	 request_ids;	/* X-Request-Id values */
 	uint32_t		 rand_state;
 	bool			 is_draining;	/* QUIT: no new connections */
 	bool			 is_stopping;	/* TERM: leave now */

@@ -34,6 +34,7 @@
 #include "worker/h1_write.h"
 #include "worker/request.h"
 #include "worker/tunnel.h"
+#include "tls/tls.h"
 
 /* How long an idle keep-alive connection of a draining worker may still
    bring a request (answered with Connection: close). */
@@ -156,6 +157,30 @@ flush(struct client *c)
 	return 1;
 }
 
+/*
+ * Body bytes handed to the client, for the log: of a chunked body only
+ * the payload, not the framing around it, as Apache's %b and the readers
+ * of "combined" count.
+ */
+static void
+count_body(struct request *r, const char *p, size_t n)
+{
+	size_t	k;
+	bool	is_data;
+
+	if (r->resp_count.framing != H1_FRAME_CHUNKED) {
+		r->rec.resp_bytes += n;
+		return;
+	}
+	while (n > 0 && h1_body_step(&r->resp_count, p, n, &k, &is_data) !=
+	    H1_BAD && k > 0) {
+		if (is_data)
+			r->rec.resp_bytes += k;
+		p += k;
+		n -= k;
+	}
+}
+
 static int
 h1_send_head(struct request *r, struct resp_head *h)
 {
@@ -200,6 +225,8 @@ h1_send_head(struct request *r, struct resp_head *h)
 		return -1;
 	f->is_keep = how.is_keep;
 	f->has_head = true;
+	h1_body_init(&r->resp_count, h->framing == H1_FRAME_CHUNKED &&
+	    !how.is_dechunked ? H1_FRAME_CHUNKED : H1_FRAME_CLOSE, 0);
 	r->rec.status = h->status;
 	if (h->body != NULL)
 		r->rec.resp_bytes += h->length;
@@ -230,7 +257,7 @@ h1_send_body(struct request *r, const char *p, size_t n)
 		k = buf_room(&c->out) < n ? buf_room(&c->out) : n;
 		if (k > 0 && buf_append(&c->out, p, k) == -1)
 			k = 0;
-		r->rec.resp_bytes += k;
+		count_body(r, p, k);
 		taken = k;
 		p += k;
 		n -= k;
@@ -256,7 +283,7 @@ h1_send_body(struct request *r, const char *p, size_t n)
 		}
 		buf_consume(&c->out, hlen);
 		k = (size_t)w - hlen;
-		r->rec.resp_bytes += k;
+		count_body(r, p, k);
 		return (ssize_t)k;
 	}
 	if (n == 0)
@@ -269,7 +296,7 @@ h1_send_body(struct request *r, const char *p, size_t n)
 		return -1;
 	}
 	count_out(c, (size_t)w);
-	r->rec.resp_bytes += (uint64_t)w;
+	count_body(r, p, (size_t)w);
 	return (ssize_t)(taken + (size_t)w);
 }
 
@@ -499,6 +526,28 @@ complete(struct client *c)
 	read_heads(c);
 }
 
+/*
+ * A refused head's first line, as far as it came, for the log: the
+ * refusal may be the only trace of a scan or an attack.  Empty lines
+ * before a request line are allowed (RFC 9112 2.2) and skipped.
+ */
+static void
+note_received(struct client *c, struct request *r)
+{
+	const char	*p, *end, *eol;
+
+	if (c->in.data == NULL || buf_empty(&c->in))
+		return;
+	p = buf_head(&c->in);
+	end = p + buf_len(&c->in);
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	for (eol = p; eol < end && *eol != '\r' && *eol != '\n'; eol++)
+		;
+	if (eol > p)
+		request_note_received(r, p, (size_t)(eol - p));
+}
+
 /* Starts a request for the head in the scratch message (or a refusal). */
 static void
 start_request(struct client *c, struct h1_msg *m, enum h1_result res)
@@ -518,6 +567,9 @@ start_request(struct client *c, struct h1_msg *m, enum h1_result res)
 		client_close(c);
 		return;
 	}
+	if (c->s.ssl != NULL)
+		request_note_tls(r, tls_conn_version(c->s.ssl),
+		    tls_conn_server_name(c->s.ssl));
 	/* Keep-alive clients stay with a draining backend. */
 	r->pin = &c->pin;
 	f->req = r;
@@ -532,6 +584,7 @@ start_request(struct client *c, struct h1_msg *m, enum h1_result res)
 		f->has_expect = false;
 		h1_body_init(&f->reqb, H1_FRAME_NONE, 0);
 		c->end = END_BAD_REQUEST;
+		note_received(c, r);
 		request_reject(r, m->error_status, m->why);
 		return;
 	}
@@ -592,9 +645,14 @@ read_heads(struct client *c)
 				return;
 			}
 			if (res == H1_BAD) {
-				log_info("client connection %d (service %s): "
-				    "rejected request: %s", c->s.fd,
-				    c->svc->name, m->why);
+				char	peer[ADDR_STRLEN];
+
+				/* The client, not the descriptor: repeats of
+				   one client's are counted as one. */
+				addr_format_host(&c->peer.sa, peer,
+				    sizeof(peer));
+				log_info("client %s (service %s): rejected "
+				    "request: %s", peer, c->svc->name, m->why);
 				start_request(c, m, res);
 				return;
 			}
@@ -751,13 +809,15 @@ h1_timeout(struct client *c)
 {
 	struct h1_front	*f = &c->h1;
 	struct h1_msg	*m = &c->w->req_msg;
+	char		 peer[ADDR_STRLEN];
 
 	switch (f->state) {
 	case H1_FRONT_HEAD:
 		/* A partial head is 408; a silent idle connection just
 		   goes. */
-		log_info("client connection %d (service %s): request head "
-		    "incomplete after %u ms", c->s.fd, c->svc->name,
+		addr_format_host(&c->peer.sa, peer, sizeof(peer));
+		log_info("client %s (service %s): request head incomplete "
+		    "after %u ms", peer, c->svc->name,
 		    c->svc->request_header_timeout_ms);
 		c->end = END_CLIENT_TIMEOUT;
 		h1_msg_reset(m);

@@ -48,7 +48,6 @@ struct h1_front {
 	/* the response */
 	bool			 has_head;	/* final head queued or sent */
 	bool			 is_finishing;	/* complete once out drains */
-	bool			 is_chunked;	/* sent chunked framing */
 	struct loop_task	 flush_task;	/* a queued head goes out */
 	struct loop_task	 next_task;	/* the next request, out of line */
 	struct tunnel		*tunnel;	/* a 101 went out: the session

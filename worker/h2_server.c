@@ -37,6 +37,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/shm.h"
+#include "tls/tls.h"
 #include "worker/client.h"
 #include "worker/context.h"
 #include "worker/h2_head.h"
@@ -322,6 +323,26 @@ count_control(struct h2_conn *h)
 /* ---- request heads ---- */
 
 /*
+ * A refused stream's request as far as it came (:method and :path), for
+ * the log's $request: the refusal may be the only trace of a scan.
+ */
+static void
+note_refused(struct request *r, const struct h1_msg *m)
+{
+	char	line[sizeof(r->rec.received)];
+	int	n;
+
+	if (m->method == NULL)
+		return;
+	n = snprintf(line, sizeof(line), "%.*s %.*s HTTP/2.0",
+	    (int)m->method_len, m->method, m->target != NULL ?
+	    (int)m->target_len : 1, m->target != NULL ? m->target : "-");
+	if (n > 0)
+		request_note_received(r, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+}
+
+/*
  * The header block of a new stream is complete: a request like an HTTP/1.1
  * one, or its refusal (431, 400) on the stream.  Runs inside nghttp2's
  * callback: what the request sends is only queued until drive().
@@ -346,6 +367,9 @@ start_stream(struct h2_conn *h, struct h2_stream *s, bool is_end_stream)
 		return;
 	}
 	r->rec.proto = SHM_PROTO_HTTP2;
+	if (c->s.ssl != NULL)
+		request_note_tls(r, tls_conn_version(c->s.ssl),
+		    tls_conn_server_name(c->s.ssl));
 	/* As an HTTP/1 keep-alive client: its next streams stay with a
 	   draining backend its last one went to.  Its requests end before
 	   the session (on_close), which unpins it. */
@@ -356,9 +380,12 @@ start_stream(struct h2_conn *h, struct h2_stream *s, bool is_end_stream)
 	r->must_switch = s->is_ext_connect;
 	s->is_req_done = is_end_stream;
 	if (status != 0) {
-		log_info("client %s (service %s): HTTP/2 stream %d refused: "
-		    "%s", r->rec.peer, c->svc->name, s->id, status == 431 ?
+		/* No stream id: repeats of one client's are counted as
+		   one line. */
+		log_info("client %s (service %s): HTTP/2 stream refused: %s",
+		    r->rec.peer, c->svc->name, status == 431 ?
 		    "header list too large" : "malformed request");
+		note_refused(r, m);
 		request_reject(r, status, "bad HTTP/2 request");
 		h2_head_block_end(&h->block, &worker_of(h)->head_pool);
 		return;
@@ -1391,9 +1418,13 @@ fatal_input(struct h2_conn *h, int err)
 	else if (err == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS)
 		count_flood(h, H2_FLOOD_HEADER, "header block in too many "
 		    "CONTINUATION frames");
-	else
-		log_info("client connection %d (service %s): HTTP/2: %s",
-		    c->s.fd, c->svc->name, nghttp2_strerror(err));
+	else {
+		char	peer[ADDR_STRLEN];
+
+		addr_format_host(&c->peer.sa, peer, sizeof(peer));
+		log_info("client %s (service %s): HTTP/2: %s", peer,
+		    c->svc->name, nghttp2_strerror(err));
+	}
 	fail(h, END_BAD_REQUEST);
 }
 
@@ -1752,8 +1783,11 @@ h2_timeout(struct client *c)
 	    (uint64_t)c->svc->request_header_timeout_ms * 1000) {
 		/* A header block begun and not finished: the connection can
 		   carry nothing else until it ends (RFC 9113 6.10). */
-		log_info("client connection %d (service %s): HTTP/2 header "
-		    "block incomplete after %u ms", c->s.fd, c->svc->name,
+		char	peer[ADDR_STRLEN];
+
+		addr_format_host(&c->peer.sa, peer, sizeof(peer));
+		log_info("client %s (service %s): HTTP/2 header block "
+		    "incomplete after %u ms", peer, c->svc->name,
 		    c->svc->request_header_timeout_ms);
 		c->end = END_CLIENT_TIMEOUT;
 		terminate(h, NGHTTP2_PROTOCOL_ERROR);

@@ -28,6 +28,7 @@
 #include "worker/balance.h"
 #include "worker/context.h"
 #include "worker/front.h"
+#include "worker/request_id.h"
 #include "worker/respond.h"
 #include "worker/rewrite.h"
 #include "worker/tunnel.h"
@@ -255,7 +256,8 @@ answer(struct proxy *px, int status, bool keep)
 	px->state = PROXY_DONE;
 	respond_local(h, status, px->q.is_head, px->q.svc->via);
 	h->must_close = !keep;
-	if (px->q.fe->send_head(px->q.r, h) == -1) {
+	request_id_put(h, px->q.rec->request_id);
+	if (h->is_full || px->q.fe->send_head(px->q.r, h) == -1) {
 		px->q.fe->abort(px->q.r);
 		return;
 	}
@@ -829,6 +831,7 @@ take_response_head(struct proxy *px, const struct h1_msg *m)
 	rr.hsts_max_age = px->q.is_tls && px->q.svc->tls != NULL ?
 	    px->q.svc->tls->hsts_max_age : 0;
 	rewrite_response(h, &rr);
+	request_id_put(h, px->q.rec->request_id);
 	if (h->is_full || (rv = px->q.fe->send_head(px->q.r, h)) == -1) {
 		log_warn("backend %s (pool %s): response head too large",
 		    backend_name(px), px->q.pool->name);

@@ -24,6 +24,7 @@
 #include "worker/chash.h"
 #include "worker/context.h"
 #include "worker/front.h"
+#include "worker/request_id.h"
 #include "worker/respond.h"
 #include "worker/rewrite.h"
 #include "worker/route.h"
@@ -128,7 +129,38 @@ request_new(struct worker *w, const struct front_ops *fe, void *fe_ctx,
 	r->rec.proto = SHM_PROTO_HTTP11;
 	r->rec.service = svc->name;
 	r->rec.t_start_us = t_start_us;
+	/* Made now, so that a request refused before its head parsed has
+	   one in its answer and its log line too. */
+	if (svc->request_id)
+		request_id_make(&w->request_ids, r->rec.request_id);
 	return r;
+}
+
+void
+request_note_received(struct request *r, const char *p, size_t len)
+{
+	if (len > sizeof(r->rec.received))
+		len = sizeof(r->rec.received);
+	memcpy(r->rec.received, p, len);
+	r->rec.received_len = (uint16_t)len;
+}
+
+void
+request_note_tls(struct request *r, const char *version, const char *sni)
+{
+	r->rec.tls_version = version;
+	if (sni != NULL && log_format_uses(r->w->access.fmt, LOG_FIELD_SNI))
+		copy_text(r->rec.sni, sizeof(r->rec.sni), sni, strlen(sni));
+}
+
+/* The final head <h> to the client, with the request's X-Request-Id. */
+static int
+send_final_head(struct request *r, struct resp_head *h)
+{
+	request_id_put(h, r->rec.request_id);
+	if (h->is_full)
+		return -1;
+	return r->fe->send_head(r, h);
 }
 
 /* ---- answers weir writes itself ---- */
@@ -144,7 +176,7 @@ answer(struct request *r, bool keep)
 
 	r->kind = REQ_LOCAL;
 	h->must_close = !keep;
-	if (h->is_full || r->fe->send_head(r, h) == -1) {
+	if (send_final_head(r, h) == -1) {
 		r->end = END_BAD_REQUEST;
 		r->fe->abort(r);
 		return;
@@ -287,7 +319,7 @@ send_with_file(struct request *r, int fd, off_t offset, uint64_t length)
 	r->sfd = fd;
 	r->soff = offset;
 	r->sleft = fd == -1 ? 0 : length;
-	if (r->fe->send_head(r, &r->w->resp) == -1) {
+	if (send_final_head(r, &r->w->resp) == -1) {
 		if (r->sfd != -1) {
 			close(r->sfd);
 			r->sfd = -1;
@@ -395,6 +427,7 @@ start_proxy(struct request *r, const struct h1_msg *m,
 	rr.peer_text = r->rec.peer;
 	rr.is_tls = r->is_tls;
 	rr.keep_backend = pool->persist;
+	rr.request_id = r->svc->request_id ? r->rec.request_id : NULL;
 	rr.upgrade = rewrite_upgrade_offer(m, r->svc);
 	rr.local_authority = r->local_authority[0] != '\0' ?
 	    r->local_authority : NULL;
@@ -428,6 +461,51 @@ start_proxy(struct request *r, const struct h1_msg *m,
 	proxy_start(w, &r->px, &q);
 }
 
+/* A request field into <dst> (<cap> bytes): its value, or "". */
+static void
+copy_field(char *dst, size_t cap, const struct h1_msg *m, const char *name)
+{
+	const struct h1_header	*f = h1_find_header(m, name);
+
+	copy_text(dst, cap, f != NULL ? f->value : "", f != NULL ?
+	    f->value_len : 0);
+}
+
+/*
+ * What the log line and the backend need of the head beyond the request
+ * line: the fields the access log format writes (copied only then), and
+ * the X-Request-Id of a trusted proxy, kept instead of the one made.
+ */
+static void
+record_fields(struct request *r, const struct h1_msg *m)
+{
+	const struct log_format	*fmt = r->w->access.fmt;
+	const struct h1_header	*f;
+	const char		*host, *rest;
+	size_t			 hlen, rlen;
+
+	if (log_format_uses(fmt, LOG_FIELD_REFERER))
+		copy_field(r->rec.referer, sizeof(r->rec.referer), m,
+		    "referer");
+	if (log_format_uses(fmt, LOG_FIELD_USER_AGENT))
+		copy_field(r->rec.agent, sizeof(r->rec.agent), m,
+		    "user-agent");
+	if (log_format_uses(fmt, LOG_FIELD_HOST)) {
+		if (!rewrite_split_absolute(m->target, m->target_len, &host,
+		    &hlen, &rest, &rlen)) {
+			host = m->host != NULL ? m->host : "";
+			hlen = m->host != NULL ? m->host_len : 0;
+		}
+		copy_text(r->rec.host, sizeof(r->rec.host), host, hlen);
+	}
+	if (r->svc->request_id && r->svc->ntrusted_proxies > 0 &&
+	    (f = h1_find_header(m, "x-request-id")) != NULL &&
+	    request_id_is_valid(f->value, f->value_len) &&
+	    rewrite_is_trusted(r->svc, r->peer))
+		copy_text(r->rec.request_id, sizeof(r->rec.request_id),
+		    f->value, f->value_len);
+}
+
 void
 request_start(struct request *r, const struct h1_msg *m)
 {
@@ -441,16 +519,7 @@ request_start(struct request *r, const struct h1_msg *m)
 	copy_text(r->rec.method, sizeof(r->rec.method), m->method,
 	    m->method_len);
 	copy_text(r->rec.path, sizeof(r->rec.path), m->target, m->target_len);
-	if (r->w->access.is_combined) {
-		const struct h1_header	*f;
-
-		f = h1_find_header(m, "referer");
-		copy_text(r->rec.referer, sizeof(r->rec.referer), f != NULL ?
-		    f->value : "", f != NULL ? f->value_len : 0);
-		f = h1_find_header(m, "user-agent");
-		copy_text(r->rec.agent, sizeof(r->rec.agent), f != NULL ?
-		    f->value : "", f != NULL ? f->value_len : 0);
-	}
+	record_fields(r, m);
 	/* An HTTP/2 front end has set the protocol already. */
 	if (r->rec.proto != SHM_PROTO_HTTP2)
 		r->rec.proto = m->version_minor == 0 ? SHM_PROTO_HTTP10 :

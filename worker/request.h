@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "common/h1_body.h"
 #include "common/h1_parse.h"
 #include "common/timer.h"
 #include "worker/accesslog.h"
@@ -54,6 +55,9 @@ struct request {
 	bool			 is_upgraded;	/* a tunnel writes its log line */
 	bool			 is_accounted;	/* counted and logged */
 	bool			 resp_dechunk;	/* set by the front end */
+	struct h1_body		 resp_count;	/* the front end's: scans the
+						   chunked framing it sends,
+						   so the log counts payload */
 	bool			 must_switch;	/* set by the front end: only
 						   a 101 gives the client what
 						   it asked for (RFC 8441) */
@@ -94,6 +98,16 @@ struct request	*request_new(struct worker *w, const struct front_ops *fe,
  * <m> and its slices are valid only during this call.
  */
 void	request_start(struct request *r, const struct h1_msg *m);
+
+/*
+ * What the front end knows of the request beyond its head, for the log:
+ * the first line of what came when the head was refused (<len> bytes at
+ * <p>, copied, before request_reject()), and the client connection's TLS
+ * version (static text) and server name (copied; NULL for none).
+ */
+void	request_note_received(struct request *r, const char *p, size_t len);
+void	request_note_tls(struct request *r, const char *version,
+	    const char *sni);
 
 /*
  * The head could not be parsed: answer <status> (the front end closes

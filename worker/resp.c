@@ -87,3 +87,17 @@ resp_find(const struct resp_head *h, const char *name)
 			return &h->fields[i];
 	return NULL;
 }
+
+void
+resp_set(struct resp_head *h, const char *name, const char *value,
+    size_t value_len)
+{
+	size_t	i, k, nlen = strlen(name);
+
+	for (i = 0, k = 0; i < h->nfields; i++)
+		if (h->fields[i].name_len != nlen ||
+		    strncasecmp(h->fields[i].name, name, nlen) != 0)
+			h->fields[k++] = h->fields[i];
+	h->nfields = k;
+	resp_add_n(h, name, nlen, value, value_len);
+}

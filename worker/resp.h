@@ -87,6 +87,13 @@ void	resp_add_n(struct resp_head *h, const char *name, size_t name_len,
 void	resp_addf(struct resp_head *h, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/*
+ * Sets field <name> to <value> (referenced): any field of that name (any
+ * case) goes, and one with this value takes the last place.
+ */
+void	resp_set(struct resp_head *h, const char *name, const char *value,
+	    size_t value_len);
+
 /* The field named <name> (any case), or NULL. */
 const struct resp_field	*resp_find(const struct resp_head *h,
 			    const char *name);

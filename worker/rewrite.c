@@ -11,6 +11,7 @@
 
 #include "common/addr.h"
 #include "common/config.h"
+#include "worker/request_id.h"
 
 /* Fields nominated by Connection; a client can name only so many. */
 #define MAX_NOMINATED	32
@@ -310,14 +311,14 @@ put_framing(struct out *o, const struct h1_msg *m)
 	}
 }
 
-static bool
-peer_is_trusted(const struct rewrite_req *r)
+bool
+rewrite_is_trusted(const struct service_conf *svc,
+    const struct sockaddr *peer)
 {
-	const struct service_conf *svc = r->svc;
-	size_t			 i;
+	size_t	i;
 
 	for (i = 0; i < svc->ntrusted_proxies; i++)
-		if (cidr_match(&svc->trusted_proxies[i], r->peer))
+		if (cidr_match(&svc->trusted_proxies[i], peer))
 			return true;
 	return false;
 }
@@ -389,7 +390,8 @@ rewrite_request(struct buf *outb, const struct rewrite_req *r)
 	struct nominated	 nm;
 	const char		*auth = NULL, *path;
 	size_t			 alen = 0, plen, i;
-	bool			 is_trusted = peer_is_trusted(r);
+	bool			 is_trusted = rewrite_is_trusted(r->svc,
+				    r->peer);
 	bool			 has_max_forwards = m->max_forwards > 0 &&
 				    (method_is(m, "OPTIONS") ||
 				    method_is(m, "TRACE"));
@@ -426,7 +428,9 @@ rewrite_request(struct buf *outb, const struct rewrite_req *r)
 
 		if (is_hop_or_framing(h) || is_nominated(&nm, h) ||
 		    is_named(h, "host") || !fwd_field_passes(h, is_trusted) ||
-		    (has_max_forwards && is_named(h, "max-forwards")))
+		    (has_max_forwards && is_named(h, "max-forwards")) ||
+		    (r->request_id != NULL && is_lookalike(h->name,
+		    h->name_len, "x-request-id")))
 			continue;
 		put_field(&o, h->name, h->name_len, h->value, h->value_len);
 	}
@@ -439,6 +443,9 @@ rewrite_request(struct buf *outb, const struct rewrite_req *r)
 		put_field(&o, "Max-Forwards", 12, num, (size_t)n);
 	}
 	put_xff(&o, r, &nm, is_trusted);
+	if (r->request_id != NULL)
+		put_field(&o, REQUEST_ID_HEADER, sizeof(REQUEST_ID_HEADER) - 1,
+		    r->request_id, strlen(r->request_id));
 	puts_(&o, r->is_tls ? "X-Forwarded-Proto: https\r\n" :
 	    "X-Forwarded-Proto: http\r\n");
 	if (r->svc->via != NULL) {

@@ -5,7 +5,8 @@
  * so that both ends agree on where a message stops, and X-Forwarded-For,
  * X-Forwarded-Proto and Via are added.  Forwarding fields a client could
  * forge (Forwarded, X-Real-IP, ...) pass only from trusted_proxies, and
- * their '_' spellings never.
+ * their '_' spellings never.  The request's X-Request-Id replaces any the
+ * client sent (the request decides whether to keep a trusted proxy's).
  */
 #ifndef WEIR_WORKER_REWRITE_H
 #define WEIR_WORKER_REWRITE_H
@@ -34,11 +35,18 @@ struct rewrite_req {
 	const char			*peer_text;	/* client host */
 	bool				 is_tls;
 	bool				 keep_backend;	/* ask for keep-alive */
+	const char			*request_id;	/* replaces any
+							   X-Request-Id; NULL:
+							   passed as is */
 	uint32_t			 upgrade;	/* rewrite_upgrade_offer() */
 	const char			*local_authority;	/* the address
 					   the client reached, for a request
 					   that names no host; NULL */
 };
+
+/* True when <peer> is in <svc>'s trusted_proxies. */
+bool	rewrite_is_trusted(const struct service_conf *svc,
+	    const struct sockaddr *peer);
 
 /*
  * Which of <svc>'s "upgrade" protocols request <m> asks to switch to: bit

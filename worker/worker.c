@@ -183,9 +183,10 @@ worker_init(struct worker *w, const struct config *cfg, struct shm *shm,
 	w->loop.epfd = -1;
 	w->access.fd = -1;
 	clock_update();
+	request_id_init(&w->request_ids);
 	if (setup(w, pokes, fds, nfds) == -1 ||
 	    accesslog_open(&w->access, cfg->access_log,
-	    cfg->access_log_format == ACCESS_FORMAT_COMBINED) == -1) {
+	    &cfg->access_log_format) == -1) {
 		teardown(w);
 		return -1;
 	}

@@ -7,13 +7,16 @@ V=$top_srcdir/t/vectors
 P=$(port 0)
 SEEN=$T/backend
 start_strict_backend "$(port 1)" "$SEEN"
+# The vectors pin the bytes a backend gets: no X-Request-Id, which is new
+# for every request (26-request-id tests it).
 cat >"$T/weir.json" <<EOF
 {
 $(conf_globals 1)
   "pools": {"web": {"health": false, "response_timeout_ms": 2000,
             "backends": ["127.0.0.1:$(port 1)"]}},
   "services": {"www": {"listen": "127.0.0.1:$P", "pool": "web",
-                       "request_header_timeout_ms": 1000}}
+                       "request_header_timeout_ms": 1000,
+                       "request_id": false}}
 }
 EOF
 start_weir "$T/weir.json"

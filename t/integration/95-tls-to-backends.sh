@@ -6,12 +6,7 @@
 P=$(port 0)
 PBAD=$(port 2)
 make_tls_certs
-mods=/usr/lib/apache2/modules
-APACHE_EXTRA="LoadModule ssl_module $mods/mod_ssl.so
-LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
-SSLEngine on
-SSLCertificateFile $PKI/a.pem
-SSLCertificateKeyFile $PKI/a.key" start_apache apache "$(port 1)"
+APACHE_EXTRA=$(apache_tls_conf a) start_apache apache "$(port 1)"
 cat >"$T/weir.json" <<EOF
 {
 $(conf_globals 1)

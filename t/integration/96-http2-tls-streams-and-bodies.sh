@@ -66,11 +66,15 @@ assert_eq "$out" apache "nghttp body (routed by :authority)"
 hdrs=(-H 'X-Custom: one, two' -H 'Accept: text/plain' -H 'User-Agent: weir-test')
 h1=$(get "$U/echo.cgi?q=1" "${TLS[@]}" --http1.1 "${hdrs[@]}")
 h2=$(get "$U/echo.cgi?q=1" "${TLS[@]}" --http2 "${hdrs[@]}")
+# Each request has its own X-Request-Id: compared apart.
 pick()
 {
-	grep -E '^(method|uri|protocol|HTTP_[A-Z_]*|CONTENT_[A-Z]*)=' <<<"$1" | sort
+	grep -E '^(method|uri|protocol|HTTP_[A-Z_]*|CONTENT_[A-Z]*)=' <<<"$1" |
+	    grep -v '^HTTP_X_REQUEST_ID=' | sort
 }
 assert_eq "$(pick "$h2")" "$(pick "$h1")" "backend's view of the same request over HTTP/2 and HTTP/1.1"
+assert_match "$(field "$h1" HTTP_X_REQUEST_ID) $(field "$h2" HTTP_X_REQUEST_ID)" \
+    '^[0-9a-f]{16} [0-9a-f]{16}$' "the backend's X-Request-Id over HTTP/1.1 and HTTP/2"
 assert_eq "$(field "$h2" HTTP_X_FORWARDED_PROTO)" https "X-Forwarded-Proto over HTTP/2"
 assert_eq "$(field "$h2" HTTP_HOST)" "a.test:$P" "Host from :authority"
 # Cookies sent as separate fields reach HTTP/1.1 as one (RFC 9113 8.2.3).

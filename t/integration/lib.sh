@@ -541,6 +541,26 @@ md5()
 	md5sum <"$1" | cut -d' ' -f1
 }
 
+# log_events REGEX FILE: how many times the error log FILE says what the
+# awk REGEX matches: 1 for each line it matches, N for each that ends in
+# " (N more times in the last 10 s)" and matches without that end (a
+# repeat is counted, not written: see common/log.c). A count is written
+# when its window ends or its process stops.
+log_events()
+{
+	awk -v re="$1" '
+	{
+		k = 1
+		if (match($0, / \([0-9]+ more times? in the last 10 s\)$/)) {
+			k = substr($0, RSTART + 2) + 0
+			$0 = substr($0, 1, RSTART - 1)
+		}
+		if ($0 ~ re)
+			n += k
+	}
+	END { print n + 0 }' "$2"
+}
+
 # conf_globals WORKERS: the top-level keys every test config shares (state
 # under $T, logs to weir's stderr, no health checks unless a test adds them).
 conf_globals()

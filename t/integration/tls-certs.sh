@@ -37,6 +37,17 @@ make_tls_certs()
 	PKI=$d
 }
 
+# apache_tls_conf NAME: the lines that make start_apache's Apache speak
+# only TLS with leaf NAME (for APACHE_EXTRA).
+apache_tls_conf()
+{
+	local mods=/usr/lib/apache2/modules
+	printf '%s\n' "LoadModule ssl_module $mods/mod_ssl.so" \
+	    "LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so" \
+	    "SSLEngine on" "SSLCertificateFile $PKI/$1.pem" \
+	    "SSLCertificateKeyFile $PKI/$1.key"
+}
+
 # tls_cert_json NAME...: the "certificates" array for leaves NAME...
 tls_cert_json()
 {

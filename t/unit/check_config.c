@@ -54,7 +54,28 @@ static const struct bad_case {
 	    "workers, max_connections," },
 	{ "rejects_unknown_access_log_format",
 	    TOP_OPEN "\"access_log_format\": \"common\"\n}",
-	    "t.json:4:22: access_log_format: expected one of: weir, combined" },
+	    "t.json:4:22: access_log_format: expected \"weir\", \"combined\" "
+	    "or a format with $fields" },
+	{ "rejects_access_log_format_unknown_field",
+	    TOP_OPEN "\"access_log_format\": \"$client $stauts\"\n}",
+	    "t.json:4:22: access_log_format: unknown field \"$stauts\" at "
+	    "character 9; expected one of: client, time, time_iso, request," },
+	{ "rejects_access_log_format_lone_dollar",
+	    TOP_OPEN "\"access_log_format\": \"$status costs $ 5\"\n}",
+	    "t.json:4:22: access_log_format: \"$\" at character 15 is not "
+	    "followed by a field name (\"$$\" writes a \"$\")" },
+	{ "rejects_access_log_format_unclosed_brace",
+	    TOP_OPEN "\"access_log_format\": \"${status\"\n}",
+	    "t.json:4:22: access_log_format: \"${\" at character 1 has no "
+	    "closing \"}\"" },
+	{ "rejects_access_log_format_newline",
+	    TOP_OPEN "\"access_log_format\": \"$status\\n$bytes\"\n}",
+	    "t.json:4:22: access_log_format: a control character at character "
+	    "8: each request's line must stay one line" },
+	{ "rejects_access_log_format_not_a_string",
+	    TOP_OPEN "\"access_log_format\": 2\n}",
+	    "t.json:4:22: access_log_format: expected \"weir\", \"combined\" "
+	    "or a format with $fields, of at most 1023 bytes" },
 	{ "rejects_workers_out_of_range",
 	    TOP_OPEN "\"workers\": 257\n}",
 	    "t.json:4:12: workers: expected an integer from 0 to 256" },

@@ -2,7 +2,8 @@
  * worker/rewrite.c: request heads parsed by h1_parse_request() from literal
  * text and rewritten for a backend, from a peer inside trusted_proxies and
  * from one outside.  Each case names lines the rewritten head must hold and
- * field names it must not hold (compared without case).
+ * field names it must not hold (compared without case); the X-Request-Id
+ * cases add the request's id, or none.
  */
 #include <check.h>
 #include <netinet/in.h>
@@ -254,37 +255,52 @@ has_field(const char *head, const char *name)
 	return false;
 }
 
-START_TEST(rewrites_request_heads)
+/*
+ * The backend head for request <raw> of case <name> from a trusted peer
+ * or not, with the request's <request_id> (NULL: off), into <head>
+ * (8192 bytes).
+ */
+static void
+rewrite_into(char *head, const char *name, const char *raw,
+    bool is_trusted, const char *request_id)
 {
-	const struct rcase	*c = &cases[_i];
 	struct h1_msg		 m;
 	struct buf		 out;
 	struct sockaddr_in	 peer;
 	struct rewrite_req	 rr;
-	char			 head[8192];
-	size_t			 i;
 
 	setup();
 	h1_msg_reset(&m);
-	ck_assert_msg(h1_parse_request(&m, c->raw, strlen(c->raw), 8192) ==
-	    H1_DONE, "%s: does not parse: %s", c->name, m.why);
+	ck_assert_msg(h1_parse_request(&m, raw, strlen(raw), 8192) ==
+	    H1_DONE, "%s: does not parse: %s", name, m.why);
 	memset(&peer, 0, sizeof(peer));
 	peer.sin_family = AF_INET;
-	inet_pton(AF_INET, c->is_trusted ? "10.1.2.3" : "192.0.2.7",
+	inet_pton(AF_INET, is_trusted ? "10.1.2.3" : "192.0.2.7",
 	    &peer.sin_addr);
+	ck_assert(rewrite_is_trusted(&svc, (const struct sockaddr *)&peer) ==
+	    is_trusted);
 	memset(&rr, 0, sizeof(rr));
 	rr.msg = &m;
 	rr.svc = &svc;
 	rr.peer = (const struct sockaddr *)&peer;
-	rr.peer_text = c->is_trusted ? "10.1.2.3" : "192.0.2.7";
+	rr.peer_text = is_trusted ? "10.1.2.3" : "192.0.2.7";
 	rr.keep_backend = true;
 	rr.upgrade = rewrite_upgrade_offer(&m, &svc);
-	ck_assert_int_eq(buf_init(&out, sizeof(head) - 1), 0);
-	ck_assert_msg(rewrite_request(&out, &rr) == 0, "%s: no room",
-	    c->name);
+	rr.request_id = request_id;
+	ck_assert_int_eq(buf_init(&out, 8192 - 1), 0);
+	ck_assert_msg(rewrite_request(&out, &rr) == 0, "%s: no room", name);
 	memcpy(head, buf_head(&out), buf_len(&out));
 	head[buf_len(&out)] = '\0';
 	buf_free(&out);
+}
+
+START_TEST(rewrites_request_heads)
+{
+	const struct rcase	*c = &cases[_i];
+	char			 head[8192];
+	size_t			 i;
+
+	rewrite_into(head, c->name, c->raw, c->is_trusted, NULL);
 	for (i = 0; i < MAXLINES && c->want[i] != NULL; i++)
 		ck_assert_msg(has_line(head, c->want[i]), "%s: no line \"%s\" "
 		    "in:\n%s", c->name, c->want[i], head);
@@ -296,6 +312,55 @@ START_TEST(rewrites_request_heads)
 	    "X-Forwarded-For: ") == NULL, "%s: two XFF", c->name);
 	ck_assert_msg(strstr(strstr(head, "X-Forwarded-Proto: ") + 1,
 	    "X-Forwarded-Proto: ") == NULL, "%s: two XFP", c->name);
+}
+END_TEST
+
+static const struct idcase {
+	const char	*name;
+	const char	*raw;
+	bool		 is_trusted;
+	const char	*request_id;	/* the request's; NULL: off */
+	const char	*want[MAXLINES];
+	const char	*gone;		/* text the head must not hold */
+} idcases[] = {
+	{ "request_id_added",
+	  "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+	  false, "0123456789abcdef",
+	  { "X-Request-Id: 0123456789abcdef" }, NULL },
+	{ "request_id_replaces_the_clients_and_lookalikes",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: forged1\r\n"
+	  "x-request-id: forged2\r\nX_Request_Id: forged3\r\n\r\n",
+	  false, "0123456789abcdef",
+	  { "X-Request-Id: 0123456789abcdef" }, "forged" },
+	{ "request_id_kept_from_a_trusted_proxy_is_the_requests",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: lb-42\r\n"
+	  "X_Request_Id: x\r\n\r\n",
+	  true, "lb-42",
+	  { "X-Request-Id: lb-42" }, "X_Request_Id" },
+	{ "request_id_off_leaves_the_field_alone",
+	  "GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: client\r\n"
+	  "X_Request_Id: other\r\n\r\n",
+	  false, NULL,
+	  { "X-Request-Id: client", "X_Request_Id: other" }, NULL },
+};
+
+START_TEST(rewrites_the_request_id)
+{
+	const struct idcase	*c = &idcases[_i];
+	char			 head[8192];
+	const char		*p;
+	size_t			 i, n = 0;
+
+	rewrite_into(head, c->name, c->raw, c->is_trusted, c->request_id);
+	for (i = 0; i < MAXLINES && c->want[i] != NULL; i++)
+		ck_assert_msg(has_line(head, c->want[i]), "%s: no line \"%s\" "
+		    "in:\n%s", c->name, c->want[i], head);
+	ck_assert_msg(c->gone == NULL || strstr(head, c->gone) == NULL,
+	    "%s: \"%s\" in:\n%s", c->name, c->gone, head);
+	for (p = head; (p = strcasestr(p, "\r\nX-Request-Id: ")) != NULL; p++)
+		n++;
+	ck_assert_msg(n == 1, "%s: %zu X-Request-Id in:\n%s", c->name, n,
+	    head);
 }
 END_TEST
 
@@ -329,6 +394,7 @@ main(void)
 	int	 nfailed;
 
 	tcase_add_loop_test(tc, rewrites_request_heads, 0, NELEM(cases));
+	tcase_add_loop_test(tc, rewrites_the_request_id, 0, NELEM(idcases));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("upgrade");
 	tcase_add_loop_test(tc, checks_what_a_101_switches_to, 0,
