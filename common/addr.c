@@ -425,3 +425,14 @@ cidr_match(const struct cidr *c, const struct sockaddr *sa)
 		return false;
 	return prefix_equal(peer, c->bytes, c->prefix);
 }
+
+bool
+cidr_list_match(const struct cidr *list, size_t n, const struct sockaddr *sa)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (cidr_match(&list[i], sa))
+			return true;
+	return false;
+}

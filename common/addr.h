@@ -58,4 +58,8 @@ int	cidr_parse(const char *s, struct cidr *out, const char **why);
 /* True when <sa> lies in <c>; an IPv4-mapped IPv6 peer matches IPv4 blocks. */
 bool	cidr_match(const struct cidr *c, const struct sockaddr *sa);
 
+/* True when <sa> lies in any of the <n> blocks of <list>. */
+bool	cidr_list_match(const struct cidr *list, size_t n,
+	    const struct sockaddr *sa);
+
 #endif

@@ -233,12 +233,7 @@ manage_pollfds(struct manage *mg, const struct master *m, struct pollfd *pfd,
 static bool
 is_allowed(const struct service_conf *svc, const struct sockaddr *peer)
 {
-	size_t	i;
-
-	for (i = 0; i < svc->nallow; i++)
-		if (cidr_match(&svc->allow[i], peer))
-			return true;
-	return false;
+	return cidr_list_match(svc->allow, svc->nallow, peer);
 }
 
 /* A short answer to a peer that gets no session; never waits. */

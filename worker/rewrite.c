@@ -315,12 +315,8 @@ bool
 rewrite_is_trusted(const struct service_conf *svc,
     const struct sockaddr *peer)
 {
-	size_t	i;
-
-	for (i = 0; i < svc->ntrusted_proxies; i++)
-		if (cidr_match(&svc->trusted_proxies[i], peer))
-			return true;
-	return false;
+	return cidr_list_match(svc->trusted_proxies, svc->ntrusted_proxies,
+	    peer);
 }
 
 /*

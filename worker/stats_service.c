@@ -135,12 +135,7 @@ find_path(const char *path)
 static bool
 is_allowed(const struct service_conf *svc, const struct sockaddr *peer)
 {
-	size_t	i;
-
-	for (i = 0; i < svc->nallow; i++)
-		if (cidr_match(&svc->allow[i], peer))
-			return true;
-	return false;
+	return cidr_list_match(svc->allow, svc->nallow, peer);
 }
 
 static bool

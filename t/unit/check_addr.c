@@ -284,6 +284,21 @@ START_TEST(cidr_parse_zeroes_host_bits_and_sets_prefix)
 }
 END_TEST
 
+START_TEST(cidr_list_matches_any_block_and_none_when_empty)
+{
+	struct cidr		 list[2];
+	struct sockaddr_storage	 in = peer("10.1.2.3"), out = peer("192.0.2.1");
+	const char		*why;
+
+	ck_assert(cidr_parse("127.0.0.0/8", &list[0], &why) == 0);
+	ck_assert(cidr_parse("10.0.0.0/8", &list[1], &why) == 0);
+	ck_assert(cidr_list_match(list, 2, (struct sockaddr *)&in));
+	ck_assert(!cidr_list_match(list, 2, (struct sockaddr *)&out));
+	ck_assert(!cidr_list_match(list, 1, (struct sockaddr *)&in));
+	ck_assert(!cidr_list_match(NULL, 0, (struct sockaddr *)&in));
+}
+END_TEST
+
 static Suite *
 addr_suite(void)
 {
@@ -310,6 +325,7 @@ addr_suite(void)
 	tcase_add_loop_test(tc, cidr_rejects_invalid_blocks_with_a_reason, 0,
 	    NELEM(cidr_bad));
 	tcase_add_test(tc, cidr_parse_zeroes_host_bits_and_sets_prefix);
+	tcase_add_test(tc, cidr_list_matches_any_block_and_none_when_empty);
 	suite_add_tcase(s, tc);
 	return s;
 }
