@@ -749,6 +749,7 @@ switch_protocols(struct proxy *px, const struct h1_msg *m)
 	rr.hsts_max_age = px->q.is_tls && px->q.svc->tls != NULL ?
 	    px->q.svc->tls->hsts_max_age : 0;
 	rewrite_response(h, &rr);
+	request_id_put(h, px->q.rec->request_id);
 	h->framing = H1_FRAME_NONE;
 	h->upgrade = proto;
 	h->upgrade_len = plen;
