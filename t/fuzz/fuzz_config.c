@@ -60,6 +60,19 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* A service without a listener must be served through another's route. */
+static bool
+is_route_target(const struct config *cfg, const struct service_conf *sc)
+{
+	size_t	i, j;
+
+	for (i = 0; i < cfg->nservices; i++)
+		for (j = 0; j < cfg->services[i].nroutes; j++)
+			if (cfg->services[i].routes[j].service == sc)
+				return true;
+	return false;
+}
+
 static void
 check_pools(const struct config *cfg)
 {
@@ -72,7 +85,8 @@ check_pools(const struct config *cfg)
 	for (i = 0; i < cfg->nservices; i++) {
 		const struct service_conf *sc = &cfg->services[i];
 
-		FUZZ_CHECK(sc->nlisten >= 1, "service %s listens nowhere",
+		FUZZ_CHECK(sc->nlisten >= 1 || is_route_target(cfg, sc),
+		    "service %s listens nowhere and no route sends to it",
 		    sc->name);
 		if (sc->pool != NULL)
 			FUZZ_CHECK(sc->pool >= cfg->pools && sc->pool <
