@@ -159,6 +159,37 @@ client_take_out(struct client *c)
 }
 
 void
+client_count_in(struct client *c, size_t n)
+{
+	shm_add(&c->w->shm->services[c->svc->index].bytes_in, (uint64_t)n);
+}
+
+void
+client_count_out(struct client *c, size_t n)
+{
+	shm_add(&c->w->shm->services[c->svc->index].bytes_out, (uint64_t)n);
+}
+
+int
+client_flush(struct client *c)
+{
+	ssize_t	n;
+
+	while (c->out.data != NULL && !buf_empty(&c->out)) {
+		if (!c->s.is_writable)
+			return 0;
+		n = sock_send(&c->s, buf_head(&c->out), buf_len(&c->out));
+		if (n > 0) {
+			buf_consume(&c->out, (size_t)n);
+			client_count_out(c, (size_t)n);
+			continue;
+		}
+		return n == -1 && sock_would_block() ? 0 : -1;
+	}
+	return 1;
+}
+
+void
 client_drop_empty(struct client *c)
 {
 	bufpool_put_empty(&c->w->head_pool, &c->in);

@@ -118,6 +118,16 @@ int	client_take_out(struct client *c);
 /* Returns buffers that hold no bytes to the pool. */
 void	client_drop_empty(struct client *c);
 
+/* Counts <n> bytes read from (in) or written to (out) the client. */
+void	client_count_in(struct client *c, size_t n);
+void	client_count_out(struct client *c, size_t n);
+
+/*
+ * Writes what c->out holds, counting it.  1 when it is empty, 0 when the
+ * socket is full, -1 when the connection failed: the front end fails it.
+ */
+int	client_flush(struct client *c);
+
 /*
  * The front end is done with the connection: FIN now, then what the
  * client still sends is read and dropped for a while (closing with unread

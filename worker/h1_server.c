@@ -104,18 +104,6 @@ client_of(const struct request *r)
 	return r->fe_ctx;
 }
 
-static void
-count_out(struct client *c, size_t n)
-{
-	shm_add(&c->w->shm->services[c->svc->index].bytes_out, (uint64_t)n);
-}
-
-static void
-count_in(struct client *c, size_t n)
-{
-	shm_add(&c->w->shm->services[c->svc->index].bytes_in, (uint64_t)n);
-}
-
 /*
  * The connection failed under a request (a write or a read error): it is
  * closed out of line, and the request ends there as cut short.
@@ -138,23 +126,11 @@ fail(struct client *c, enum end_reason why)
 static int
 flush(struct client *c)
 {
-	ssize_t	n;
+	int	rv = client_flush(c);
 
-	while (c->out.data != NULL && !buf_empty(&c->out)) {
-		if (!c->s.is_writable)
-			return 0;
-		n = sock_send(&c->s, buf_head(&c->out), buf_len(&c->out));
-		if (n > 0) {
-			buf_consume(&c->out, (size_t)n);
-			count_out(c, (size_t)n);
-			continue;
-		}
-		if (n == -1 && sock_would_block())
-			return 0;
+	if (rv == -1)
 		fail(c, END_CLIENT_RESET);
-		return -1;
-	}
-	return 1;
+	return rv;
 }
 
 /*
@@ -276,7 +252,7 @@ h1_send_body(struct request *r, const char *p, size_t n)
 			fail(c, END_CLIENT_RESET);
 			return -1;
 		}
-		count_out(c, (size_t)w);
+		client_count_out(c, (size_t)w);
 		if ((size_t)w <= hlen) {
 			buf_consume(&c->out, (size_t)w);
 			return 0;
@@ -295,7 +271,7 @@ h1_send_body(struct request *r, const char *p, size_t n)
 		fail(c, END_CLIENT_RESET);
 		return -1;
 	}
-	count_out(c, (size_t)w);
+	client_count_out(c, (size_t)w);
 	count_body(r, p, (size_t)w);
 	return (ssize_t)(taken + (size_t)w);
 }
@@ -335,7 +311,7 @@ h1_send_file(struct request *r, int fd, off_t *off, size_t n)
 	}
 	if (k > 0) {
 		if (c->s.ssl == NULL)
-			count_out(c, (size_t)k);
+			client_count_out(c, (size_t)k);
 		r->rec.resp_bytes += (uint64_t)k;
 		return k;
 	}
@@ -425,7 +401,7 @@ read_body(struct client *c)
 		return;
 	k = sock_read(&c->s, &c->in);
 	if (k > 0) {
-		count_in(c, (size_t)k);
+		client_count_in(c, (size_t)k);
 		return;
 	}
 	if (k == -1 && sock_would_block())
@@ -682,7 +658,7 @@ read_heads(struct client *c)
 		}
 		n = sock_read(&c->s, &c->in);
 		if (n > 0) {
-			count_in(c, (size_t)n);
+			client_count_in(c, (size_t)n);
 			continue;
 		}
 		if (n == 0) {

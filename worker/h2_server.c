@@ -696,18 +696,6 @@ send_data_cb(nghttp2_session *session, nghttp2_frame *frame,
 
 /* ---- output ---- */
 
-static void
-count_out(struct client *c, size_t n)
-{
-	shm_add(&c->w->shm->services[c->svc->index].bytes_out, (uint64_t)n);
-}
-
-static void
-count_in(struct client *c, size_t n)
-{
-	shm_add(&c->w->shm->services[c->svc->index].bytes_in, (uint64_t)n);
-}
-
 /* The connection failed: it is closed from drive(), out of line. */
 static void
 fail(struct h2_conn *h, enum end_reason why)
@@ -743,24 +731,11 @@ send_cb(nghttp2_session *session, const uint8_t *data, size_t length,
 static int
 flush(struct h2_conn *h)
 {
-	struct client	*c = h->c;
-	ssize_t		 n;
+	int	rv = client_flush(h->c);
 
-	while (c->out.data != NULL && !buf_empty(&c->out)) {
-		if (!c->s.is_writable)
-			return 0;
-		n = sock_send(&c->s, buf_head(&c->out), buf_len(&c->out));
-		if (n > 0) {
-			buf_consume(&c->out, (size_t)n);
-			count_out(c, (size_t)n);
-			continue;
-		}
-		if (n == -1 && sock_would_block())
-			return 0;
+	if (rv == -1)
 		fail(h, END_CLIENT_RESET);
-		return -1;
-	}
-	return 1;
+	return rv;
 }
 
 /*
@@ -1461,7 +1436,7 @@ read_in(struct h2_conn *h)
 		}
 		n = sock_read(&c->s, &c->in);
 		if (n > 0) {
-			count_in(c, (size_t)n);
+			client_count_in(c, (size_t)n);
 			continue;
 		}
 		if (n == 0) {
